@@ -1,0 +1,5 @@
+//! The `dockerlua` command line.
+
+pub fn main() -> i32 {
+    0
+}

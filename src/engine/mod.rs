@@ -1,0 +1,1 @@
+//! The Engine API client.
