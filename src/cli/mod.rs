@@ -1,5 +1,298 @@
-//! The `dockerlua` command line.
+//! The `dockerlua` command line: the stock `lua` interpreter's habits
+//! (`-e`, `-l`, `-i`, `-`, `arg`) plus the docker CLI's `-H`/`--context`.
+//! It only wires a Lua state from [`crate::lua`] to scripts and the REPL.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
+use mlua::{Function, Lua, MultiValue, Value};
+
+use crate::engine::config::HostChoice;
+use crate::lua::{self, error};
+use crate::repl;
+
+/// Run Lua scripts against the Docker Engine API.
+#[derive(Parser, Debug)]
+#[command(name = "dockerlua", version, about, long_about = None)]
+struct Args {
+    /// Run CODE (repeatable; in order, before SCRIPT)
+    #[arg(short = 'e', value_name = "CODE", action = ArgAction::Append)]
+    execute: Vec<String>,
+
+    /// Require MODULE into the global of that name (NAME=MODULE to choose it)
+    #[arg(short = 'l', value_name = "MODULE", action = ArgAction::Append)]
+    require: Vec<String>,
+
+    /// Open the interactive prompt after SCRIPT and -e
+    #[arg(short = 'i')]
+    interactive: bool,
+
+    /// The engine to use (unix:///path, tcp://host:port)
+    #[arg(short = 'H', long = "host", value_name = "URL")]
+    host: Option<String>,
+
+    /// The docker context to use
+    #[arg(long, value_name = "NAME")]
+    context: Option<String>,
+
+    /// A folder of Lua libraries for require (repeatable; before DOCKERLUA_PATH)
+    #[arg(long = "path", value_name = "DIR", action = ArgAction::Append)]
+    paths: Vec<PathBuf>,
+
+    /// The script to run ('-' reads it from stdin), then its arguments
+    #[arg(
+        value_name = "SCRIPT",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    script: Vec<String>,
+}
+
+/// A `-e` or `-l`, in command-line order.
+enum Step {
+    Execute(String),
+    Require(String),
+}
 
 pub fn main() -> i32 {
+    let matches = Args::command().get_matches();
+    let args = match Args::from_arg_matches(&matches) {
+        Ok(args) => args,
+        Err(e) => e.exit(),
+    };
+    let mut steps: Vec<(usize, Step)> = Vec::new();
+    if let Some(indices) = matches.indices_of("execute") {
+        steps.extend(indices.zip(args.execute.iter().cloned().map(Step::Execute)));
+    }
+    if let Some(indices) = matches.indices_of("require") {
+        steps.extend(indices.zip(args.require.iter().cloned().map(Step::Require)));
+    }
+    steps.sort_by_key(|(i, _)| *i);
+    let steps = steps.into_iter().map(|(_, s)| s).collect();
+
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("dockerlua: cannot start the async runtime: {e}");
+            return 1;
+        }
+    };
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&runtime, run(args, steps))
+}
+
+async fn run(args: Args, steps: Vec<Step>) -> i32 {
+    let opts = lua::Options {
+        host: HostChoice {
+            host: args.host.clone(),
+            context: args.context.clone(),
+        },
+        paths: args.paths.clone(),
+    };
+    let lua = match lua::new_state(&opts) {
+        Ok(lua) => lua,
+        Err(e) => {
+            eprintln!("dockerlua: {}", error::one_line(&e));
+            return 1;
+        }
+    };
+    let (script, script_args) = match args.script.split_first() {
+        Some((script, rest)) => (Some(script.clone()), rest.to_vec()),
+        None => (None, Vec::new()),
+    };
+    if let Err(e) = set_arg_table(&lua, script.as_deref(), &script_args) {
+        eprintln!("dockerlua: {}", error::one_line(&e));
+        return 1;
+    }
+
+    for step in steps {
+        let (name, code) = match step {
+            Step::Execute(code) => ("=(command line)".to_owned(), code),
+            Step::Require(spec) => {
+                let (global, module) = spec.split_once('=').unwrap_or((&spec, &spec));
+                (
+                    format!("=(-l {spec})"),
+                    format!("{global} = require({module:?})"),
+                )
+            }
+        };
+        if let Some(status) = run_chunk(&lua, code.as_bytes(), &name, MultiValue::new()).await {
+            return status;
+        }
+    }
+
+    let stdin_terminal = std::io::stdin().is_terminal();
+    let no_code = args.execute.is_empty() && args.require.is_empty();
+    let script = match script {
+        Some(s) => Some(s),
+        // `dockerlua < script.lua` and `echo code | dockerlua`.
+        None if no_code && !args.interactive && !stdin_terminal => Some("-".to_owned()),
+        None => None,
+    };
+    if let Some(path) = script {
+        let (name, source) = match read_script(&path) {
+            Ok(found) => found,
+            Err(message) => {
+                eprintln!("dockerlua: {message}");
+                return 1;
+            }
+        };
+        let script_args = script_args
+            .iter()
+            .map(|a| lua.create_string(a).map(Value::String))
+            .collect::<mlua::Result<MultiValue>>();
+        let script_args = match script_args {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("dockerlua: {}", error::one_line(&e));
+                return 1;
+            }
+        };
+        if let Some(status) = run_chunk(&lua, &source, &name, script_args).await {
+            return status;
+        }
+    }
+
+    if args.interactive || (no_code && args.script.is_empty() && stdin_terminal) {
+        let banner = format!(
+            "dockerlua {} ({}) -- engine {}",
+            env!("CARGO_PKG_VERSION"),
+            lua_version(&lua),
+            lua::describe_engine(&opts)
+        );
+        return repl::run(
+            &lua,
+            repl::ReplOptions {
+                banner,
+                history_path: None,
+            },
+        )
+        .await;
+    }
     0
+}
+
+fn lua_version(lua: &Lua) -> String {
+    lua.globals()
+        .get::<String>("_VERSION")
+        .unwrap_or_else(|_| "Lua".to_owned())
+}
+
+/// `arg` as `lua` sets it: `arg[0]` the script, `arg[1..n]` its arguments,
+/// `arg[-1]` the interpreter.
+fn set_arg_table(lua: &Lua, script: Option<&str>, args: &[String]) -> mlua::Result<()> {
+    let table = lua.create_table()?;
+    table.raw_set(
+        -1,
+        std::env::args()
+            .next()
+            .unwrap_or_else(|| "dockerlua".into()),
+    )?;
+    if let Some(script) = script {
+        table.raw_set(0, script)?;
+    }
+    for (i, a) in args.iter().enumerate() {
+        table.raw_set(i + 1, lua.create_string(a)?)?;
+    }
+    lua.globals().raw_set("arg", table)
+}
+
+/// The chunk name and source of a script; a `#!` first line is skipped (its
+/// newline kept so line numbers stay right).
+fn read_script(path: &str) -> Result<(String, Vec<u8>), String> {
+    let (name, mut source) = if path == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("cannot read stdin: {e}"))?;
+        ("=stdin".to_owned(), buf)
+    } else {
+        let buf = std::fs::read(path).map_err(|e| format!("cannot open '{path}': {e}"))?;
+        (format!("@{path}"), buf)
+    };
+    if source.starts_with(b"#") {
+        let end = source
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(source.len());
+        source.drain(..end);
+    }
+    Ok((name, source))
+}
+
+/// Message handler: keeps the error value and adds the traceback where the
+/// error happened, before the stack unwinds.
+const RUNNER: &str = r#"
+local f = ...
+return function(...)
+  local traceback
+  local function handler(e)
+    traceback = debug.traceback(nil, 2)
+    return e
+  end
+  local ok, err = xpcall(f, handler, ...)
+  if ok then return true end
+  return false, err, traceback
+end
+"#;
+
+/// Runs one chunk; `Some(status)` when the program must stop with it.
+async fn run_chunk(lua: &Lua, source: &[u8], name: &str, args: MultiValue) -> Option<i32> {
+    let outcome = async {
+        let function = lua.load(source).set_name(name).into_function()?;
+        let runner: Function = lua.load(RUNNER).set_name("=dockerlua").call(function)?;
+        runner
+            .call_async::<(bool, Value, Option<String>)>(args)
+            .await
+    };
+    let result = tokio::select! {
+        r = outcome => r,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("dockerlua: interrupted");
+            return Some(130);
+        }
+    };
+    match result {
+        Ok((true, _, _)) => None,
+        Ok((false, err, traceback)) => {
+            eprintln!("dockerlua: {}", describe(&err));
+            if let Some(tb) = traceback {
+                eprintln!("{}", clean_traceback(&tb));
+            }
+            Some(1)
+        }
+        // A syntax error, or an error outside the script's own code.
+        Err(e) => {
+            eprintln!("dockerlua: {}", error::one_line(&e));
+            Some(1)
+        }
+    }
+}
+
+/// One line for any error value a script raised.
+pub fn describe(err: &Value) -> String {
+    match err {
+        Value::Error(e) => error::one_line(e),
+        Value::String(s) => s.to_string_lossy(),
+        Value::Nil => "nil".to_owned(),
+        other => match other.to_string() {
+            Ok(text) => text,
+            Err(_) => format!("(error object is a {} value)", other.type_name()),
+        },
+    }
+}
+
+/// The traceback without the frames of our own machinery (mlua's async
+/// polling and the runner's `xpcall`).
+fn clean_traceback(traceback: &str) -> String {
+    traceback
+        .lines()
+        .take_while(|line| !line.contains("in function 'xpcall'"))
+        .filter(|line| !line.contains("__mlua_async_poll") && !line.contains("in local 'poll'"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

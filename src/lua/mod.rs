@@ -1,1 +1,122 @@
-//! The `docker` Lua module.
+//! The `docker` Lua module. It turns Lua arguments into engine calls and
+//! engine answers into Lua values; it knows nothing of HTTP.
+//!
+//! - [`client`]: client tables (`docker`, `docker.connect`, `docker.from_env`);
+//! - [`containers`] and [`images`]: the collections and their live objects;
+//! - [`tasks`]: `parallel`, `spawn`, `sleep`;
+//! - [`iter`]: streamed answers as `for` iterators;
+//! - [`convert`]: JSON to Lua and back; [`args`]: checking arguments;
+//! - [`error`]: the error objects scripts see; [`stdlib`]: embedded modules.
+
+pub mod args;
+pub mod client;
+pub mod containers;
+pub mod convert;
+pub mod error;
+pub mod images;
+pub mod iter;
+pub mod stdlib;
+pub mod tasks;
+
+use std::path::PathBuf;
+
+use mlua::{Lua, LuaOptions, StdLib, Table, Value};
+
+use crate::engine::config::HostChoice;
+
+/// How to set up a Lua state.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `-H`/`--context` from the command line.
+    pub host: HostChoice,
+    /// Folders of users' Lua libraries (`--path`), searched before
+    /// `DOCKERLUA_PATH` and Lua's own `package.path`.
+    pub paths: Vec<PathBuf>,
+}
+
+/// A Lua 5.4 state with the standard libraries, the `docker` global (also
+/// `require("docker")`), the embedded standard library and users' paths.
+pub fn new_state(opts: &Options) -> mlua::Result<Lua> {
+    // SAFETY: the `debug` library can break mlua's invariants only through
+    // misuse of its low-level functions; scripts expect it as `lua` gives it
+    // (`debug.traceback`), and we need `debug.getmetatable` for errors.
+    let lua =
+        unsafe { Lua::unsafe_new_with(StdLib::ALL_SAFE | StdLib::DEBUG, LuaOptions::default()) };
+    error::install(&lua)?;
+    let handle = client::Handle::from_env(opts.host.clone());
+    let docker = client::client_table(&lua, handle)?;
+    lua.globals().raw_set("docker", &docker)?;
+    let package: Table = lua.globals().get("package")?;
+    let loaded: Table = package.get("loaded")?;
+    loaded.raw_set("docker", &docker)?;
+    set_user_paths(&lua, &package, &opts.paths)?;
+    stdlib::install(&lua, &package)?;
+    lua.load(PRELUDE)
+        .set_name("=dockerlua.prelude")
+        .call::<()>(Value::LightUserData(Lua::poll_pending()))?;
+    Ok(lua)
+}
+
+/// The engine address the default client will use, without connecting.
+pub fn describe_engine(opts: &Options) -> String {
+    client::Handle::from_env(opts.host.clone()).describe()
+}
+
+/// `--path` folders, then `DOCKERLUA_PATH` (`;`-separated folders or
+/// templates), then Lua's own path.
+fn set_user_paths(lua: &Lua, package: &Table, paths: &[PathBuf]) -> mlua::Result<()> {
+    let mut templates = Vec::new();
+    let mut add_folder = |folder: &str| {
+        if folder.contains('?') {
+            templates.push(folder.to_owned());
+        } else if !folder.is_empty() {
+            let folder = folder.trim_end_matches('/');
+            templates.push(format!("{folder}/?.lua"));
+            templates.push(format!("{folder}/?/init.lua"));
+        }
+    };
+    for p in paths {
+        add_folder(&p.to_string_lossy());
+    }
+    if let Ok(env) = std::env::var("DOCKERLUA_PATH") {
+        env.split(';').for_each(&mut add_folder);
+    }
+    let _ = lua;
+    if !templates.is_empty() {
+        let old: String = package.get("path")?;
+        templates.push(old);
+        package.set("path", templates.join(";"))?;
+    }
+    Ok(())
+}
+
+/// Lua-side set-up. `coroutine.resume`/`wrap` pass a docker call's pending
+/// state through to our scheduler, so docker calls work inside users' own
+/// coroutines instead of leaking mlua's internal "pending" value.
+const PRELUDE: &str = r#"
+local PENDING = ...
+local co_resume, co_yield, co_status = coroutine.resume, coroutine.yield, coroutine.status
+local pack, unpack = table.pack, table.unpack
+
+local function settle(co, r)
+  while r[1] and r.n == 2 and r[2] == PENDING and co_status(co) == "suspended" do
+    co_yield(PENDING)
+    r = pack(co_resume(co))
+  end
+  return r
+end
+
+function coroutine.resume(co, ...)
+  local r = settle(co, pack(co_resume(co, ...)))
+  return unpack(r, 1, r.n)
+end
+
+function coroutine.wrap(f)
+  local co = coroutine.create(f)
+  return function(...)
+    local r = settle(co, pack(co_resume(co, ...)))
+    if not r[1] then error(r[2], 0) end
+    return unpack(r, 2, r.n)
+  end
+end
+"#;

@@ -1,0 +1,284 @@
+//! `/containers/...`, `/commit` and `/exec/...`.
+
+use bytes::Bytes;
+use serde_json::Value;
+
+use super::{segment, Engine, OutputStream, Query, Req, Result};
+
+/// Options of `GET /containers/json`.
+#[derive(Debug, Default, Clone)]
+pub struct ListOptions {
+    pub all: bool,
+    pub limit: Option<i64>,
+    pub size: bool,
+    /// A JSON object of filter name to array of values.
+    pub filters: Option<Value>,
+}
+
+/// Options of `GET /containers/{id}/logs`.
+#[derive(Debug, Clone)]
+pub struct LogsOptions {
+    pub stdout: bool,
+    pub stderr: bool,
+    pub follow: bool,
+    pub timestamps: bool,
+    pub tail: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+}
+
+impl Default for LogsOptions {
+    fn default() -> Self {
+        LogsOptions {
+            stdout: true,
+            stderr: true,
+            follow: false,
+            timestamps: false,
+            tail: None,
+            since: None,
+            until: None,
+        }
+    }
+}
+
+/// Options of `POST /commit`.
+#[derive(Debug, Default, Clone)]
+pub struct CommitOptions {
+    pub repository: Option<String>,
+    pub tag: Option<String>,
+    pub message: Option<String>,
+    pub author: Option<String>,
+    pub changes: Vec<String>,
+    pub pause: Option<bool>,
+}
+
+/// A wait the engine has registered; [`PendingWait::finish`] reads its end.
+pub struct PendingWait(hyper::Response<hyper::body::Incoming>);
+
+impl PendingWait {
+    pub async fn finish(self) -> Result<Value> {
+        let bytes = super::read_body(self.0).await?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            super::Error::new(
+                super::ErrorKind::Api,
+                format!("wait answered invalid json: {e}"),
+            )
+        })
+    }
+}
+
+fn path(id: &str, action: &str) -> String {
+    format!("/containers/{}/{action}", segment(id))
+}
+
+impl Engine {
+    pub async fn containers_list(&self, opts: &ListOptions) -> Result<Value> {
+        let mut q = Query::new();
+        q.flag("all", opts.all).flag("size", opts.size);
+        q.add_opt("limit", opts.limit.map(|l| l.to_string()));
+        q.add_opt("filters", opts.filters.as_ref().map(Value::to_string));
+        self.json(Req::get("/containers/json").query(q)).await
+    }
+
+    /// Creates a container from a `ContainerConfig` body (with `HostConfig`
+    /// and `NetworkingConfig` inside); answers `{Id, Warnings}`.
+    pub async fn container_create(
+        &self,
+        name: Option<&str>,
+        platform: Option<&str>,
+        config: &Value,
+    ) -> Result<Value> {
+        let mut q = Query::new();
+        q.add_opt("name", name).add_opt("platform", platform);
+        self.json(Req::post("/containers/create").query(q).json_body(config))
+            .await
+    }
+
+    pub async fn container_inspect(&self, id: &str) -> Result<Value> {
+        self.json(Req::get(path(id, "json"))).await
+    }
+
+    /// Starts a container; starting a running one is not an error (304).
+    pub async fn container_start(&self, id: &str) -> Result<()> {
+        self.empty(Req::post(path(id, "start"))).await
+    }
+
+    /// Stops a container; the engine waits up to `timeout` seconds before it
+    /// kills. Stopping a stopped one is not an error (304).
+    pub async fn container_stop(&self, id: &str, timeout: Option<i64>) -> Result<()> {
+        let mut q = Query::new();
+        q.add_opt("t", timeout.map(|t| t.to_string()));
+        self.empty(Req::post(path(id, "stop")).query(q)).await
+    }
+
+    pub async fn container_restart(&self, id: &str, timeout: Option<i64>) -> Result<()> {
+        let mut q = Query::new();
+        q.add_opt("t", timeout.map(|t| t.to_string()));
+        self.empty(Req::post(path(id, "restart")).query(q)).await
+    }
+
+    pub async fn container_kill(&self, id: &str, signal: Option<&str>) -> Result<()> {
+        let mut q = Query::new();
+        q.add_opt("signal", signal);
+        self.empty(Req::post(path(id, "kill")).query(q)).await
+    }
+
+    pub async fn container_pause(&self, id: &str) -> Result<()> {
+        self.empty(Req::post(path(id, "pause"))).await
+    }
+
+    pub async fn container_unpause(&self, id: &str) -> Result<()> {
+        self.empty(Req::post(path(id, "unpause"))).await
+    }
+
+    pub async fn container_rename(&self, id: &str, name: &str) -> Result<()> {
+        let mut q = Query::new();
+        q.add("name", name);
+        self.empty(Req::post(path(id, "rename")).query(q)).await
+    }
+
+    pub async fn container_remove(&self, id: &str, force: bool, volumes: bool) -> Result<()> {
+        let mut q = Query::new();
+        q.flag("force", force).flag("v", volumes);
+        self.empty(Req::delete(format!("/containers/{}", segment(id))).query(q))
+            .await
+    }
+
+    /// Blocks until the condition (`not-running`, `next-exit`, `removed`);
+    /// answers `{StatusCode, Error}`.
+    pub async fn container_wait(&self, id: &str, condition: Option<&str>) -> Result<Value> {
+        self.container_wait_begin(id, condition)
+            .await?
+            .finish()
+            .await
+    }
+
+    /// Registers a wait and returns once the engine has (it sends the answer
+    /// head at once), so that a container started afterwards cannot exit
+    /// unseen.
+    pub async fn container_wait_begin(
+        &self,
+        id: &str,
+        condition: Option<&str>,
+    ) -> Result<PendingWait> {
+        let mut q = Query::new();
+        q.add_opt("condition", condition);
+        let response = self.request(Req::post(path(id, "wait")).query(q)).await?;
+        Ok(PendingWait(response))
+    }
+
+    /// The container's output. `tty` says how it is framed; the answer's
+    /// content type decides where the engine states it.
+    pub async fn container_logs(
+        &self,
+        id: &str,
+        opts: &LogsOptions,
+        tty: bool,
+    ) -> Result<OutputStream> {
+        let mut q = Query::new();
+        q.flag("stdout", opts.stdout)
+            .flag("stderr", opts.stderr)
+            .flag("follow", opts.follow)
+            .flag("timestamps", opts.timestamps);
+        q.add_opt("tail", opts.tail.as_deref())
+            .add_opt("since", opts.since.as_deref())
+            .add_opt("until", opts.until.as_deref());
+        let response = self.request(Req::get(path(id, "logs")).query(q)).await?;
+        let tty = framing(&response).unwrap_or(tty);
+        Ok(OutputStream::new(response, tty))
+    }
+
+    pub async fn container_commit(&self, id: &str, opts: &CommitOptions) -> Result<Value> {
+        let mut q = Query::new();
+        q.add("container", id)
+            .add_opt("repo", opts.repository.as_deref())
+            .add_opt("tag", opts.tag.as_deref())
+            .add_opt("comment", opts.message.as_deref())
+            .add_opt("author", opts.author.as_deref())
+            .add_opt("pause", opts.pause.map(|p| if p { "1" } else { "0" }));
+        for change in &opts.changes {
+            q.add("changes", change);
+        }
+        self.json(Req::post("/commit").query(q)).await
+    }
+
+    pub async fn container_top(&self, id: &str, ps_args: Option<&str>) -> Result<Value> {
+        let mut q = Query::new();
+        q.add_opt("ps_args", ps_args);
+        self.json(Req::get(path(id, "top")).query(q)).await
+    }
+
+    /// One stats sample (`stream=false`).
+    pub async fn container_stats(&self, id: &str) -> Result<Value> {
+        let mut q = Query::new();
+        q.add("stream", "0");
+        self.json(Req::get(path(id, "stats")).query(q)).await
+    }
+
+    /// Extracts a tar archive into `dir` in the container.
+    pub async fn container_put_archive(&self, id: &str, dir: &str, tar: Bytes) -> Result<()> {
+        let mut q = Query::new();
+        q.add("path", dir);
+        let req = Req::new(hyper::Method::PUT, path(id, "archive"))
+            .query(q)
+            .raw_body(tar, "application/x-tar");
+        self.empty(req).await
+    }
+
+    /// A tar archive of `path` in the container, and its stat header.
+    pub async fn container_get_archive(&self, id: &str, file: &str) -> Result<(Bytes, Value)> {
+        let mut q = Query::new();
+        q.add("path", file);
+        let response = self.request(Req::get(path(id, "archive")).query(q)).await?;
+        let stat = response
+            .headers()
+            .get("x-docker-container-path-stat")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD.decode(v).ok()
+            })
+            .and_then(|json| serde_json::from_slice(&json).ok())
+            .unwrap_or(Value::Null);
+        Ok((super::read_body(response).await?, stat))
+    }
+
+    /// Creates an exec instance; answers its id.
+    pub async fn exec_create(&self, id: &str, config: &Value) -> Result<String> {
+        let answer = self
+            .json(Req::post(path(id, "exec")).json_body(config))
+            .await?;
+        Ok(answer
+            .get("Id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    /// Starts an exec instance attached, and streams its output.
+    pub async fn exec_start(&self, exec_id: &str, tty: bool) -> Result<OutputStream> {
+        let body = serde_json::json!({ "Detach": false, "Tty": tty });
+        let req = Req::post(format!("/exec/{}/start", segment(exec_id))).json_body(&body);
+        let response = self.request(req).await?;
+        let tty = framing(&response).unwrap_or(tty);
+        Ok(OutputStream::new(response, tty))
+    }
+
+    pub async fn exec_inspect(&self, exec_id: &str) -> Result<Value> {
+        self.json(Req::get(format!("/exec/{}/json", segment(exec_id))))
+            .await
+    }
+}
+
+/// Whether an output answer is raw (TTY) or multiplexed, when the engine
+/// says so in its content type (API 1.42 and later).
+fn framing(response: &hyper::Response<hyper::body::Incoming>) -> Option<bool> {
+    let content_type = response.headers().get("content-type")?.to_str().ok()?;
+    if content_type.contains("multiplexed-stream") {
+        Some(false)
+    } else if content_type.contains("raw-stream") {
+        Some(true)
+    } else {
+        None
+    }
+}

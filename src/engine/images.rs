@@ -1,0 +1,109 @@
+//! `/images/...`.
+
+use serde_json::Value;
+
+use super::{segment, Engine, JsonStream, Query, Req, Result};
+
+/// Where credentials for a registry request come from.
+#[derive(Debug, Clone, Default)]
+pub enum Auth {
+    /// `config.json` (`credHelpers`, `credsStore`, `auths`).
+    #[default]
+    FromConfig,
+    /// Given by the caller: `{username, password}` or `{identitytoken}`.
+    Given(Value),
+}
+
+impl Engine {
+    pub async fn images_list(&self, all: bool, filters: Option<&Value>) -> Result<Value> {
+        let mut q = Query::new();
+        q.flag("all", all);
+        q.add_opt("filters", filters.map(Value::to_string));
+        self.json(Req::get("/images/json").query(q)).await
+    }
+
+    pub async fn image_inspect(&self, name: &str) -> Result<Value> {
+        let req = Req::get(format!("/images/{}/json", segment(name))).about_image();
+        self.json(req).await
+    }
+
+    pub async fn image_history(&self, name: &str) -> Result<Value> {
+        let req = Req::get(format!("/images/{}/history", segment(name))).about_image();
+        self.json(req).await
+    }
+
+    /// Pulls `image:tag` (or `image@digest` with `tag` empty); the progress
+    /// arrives as JSON values on the stream.
+    pub async fn image_pull(
+        &self,
+        image: &str,
+        tag: &str,
+        platform: Option<&str>,
+        auth: &Auth,
+    ) -> Result<JsonStream> {
+        let mut q = Query::new();
+        q.add("fromImage", image);
+        if !tag.is_empty() {
+            q.add("tag", tag);
+        }
+        q.add_opt("platform", platform);
+        let header = auth_header(image, auth).await?;
+        let req = Req::post("/images/create")
+            .query(q)
+            .header("x-registry-auth", header)
+            .about_image();
+        Ok(JsonStream::new(self.request(req).await?, true))
+    }
+
+    pub async fn image_push(
+        &self,
+        image: &str,
+        tag: Option<&str>,
+        auth: &Auth,
+    ) -> Result<JsonStream> {
+        let mut q = Query::new();
+        q.add_opt("tag", tag);
+        let header = auth_header(image, auth).await?;
+        let req = Req::post(format!("/images/{}/push", segment(image)))
+            .query(q)
+            .header("x-registry-auth", header)
+            .about_image();
+        Ok(JsonStream::new(self.request(req).await?, true))
+    }
+
+    pub async fn image_tag(&self, image: &str, repository: &str, tag: Option<&str>) -> Result<()> {
+        let mut q = Query::new();
+        q.add("repo", repository).add_opt("tag", tag);
+        let req = Req::post(format!("/images/{}/tag", segment(image)))
+            .query(q)
+            .about_image();
+        self.empty(req).await
+    }
+
+    pub async fn image_remove(&self, image: &str, force: bool, noprune: bool) -> Result<Value> {
+        let mut q = Query::new();
+        q.flag("force", force).flag("noprune", noprune);
+        let req = Req::delete(format!("/images/{}", segment(image)))
+            .query(q)
+            .about_image();
+        self.json(req).await
+    }
+
+    pub async fn images_prune(&self, filters: Option<&Value>) -> Result<Value> {
+        let mut q = Query::new();
+        q.add_opt("filters", filters.map(Value::to_string));
+        self.json(Req::post("/images/prune").query(q)).await
+    }
+}
+
+/// The `X-Registry-Auth` value for a request about `image`. Without
+/// credentials an empty object is sent, as the docker CLI does.
+async fn auth_header(image: &str, auth: &Auth) -> Result<String> {
+    let credentials = match auth {
+        Auth::Given(value) => Some(value.clone()),
+        Auth::FromConfig => super::config::credentials(&super::config::registry_of(image)).await?,
+    };
+    Ok(super::config::encode_auth(
+        &credentials.unwrap_or_else(|| serde_json::json!({})),
+    ))
+}

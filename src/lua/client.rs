@@ -1,0 +1,285 @@
+//! Clients: the default `docker` table and those of `docker.connect` and
+//! `docker.from_env`. A client is a plain table of functions bound to one
+//! engine handle; the engine is resolved on first use.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use mlua::{Lua, MultiValue, Table, Value};
+
+use super::args::{self, Opts};
+use super::error::{self, invalid};
+use super::{containers, convert, images, iter, tasks};
+use crate::engine::config::{self, HostChoice};
+use crate::engine::{Engine, JsonStream};
+
+/// Where a client's engine is, and the engine once made.
+#[derive(Clone)]
+pub struct Handle(Rc<HandleInner>);
+
+struct HandleInner {
+    source: Source,
+    engine: RefCell<Option<Engine>>,
+}
+
+enum Source {
+    Env(HostChoice),
+    Url {
+        url: String,
+        version: Option<String>,
+    },
+}
+
+impl Handle {
+    pub fn from_env(choice: HostChoice) -> Self {
+        Handle(Rc::new(HandleInner {
+            source: Source::Env(choice),
+            engine: RefCell::new(None),
+        }))
+    }
+
+    pub fn from_url(url: String, version: Option<String>) -> Self {
+        Handle(Rc::new(HandleInner {
+            source: Source::Url { url, version },
+            engine: RefCell::new(None),
+        }))
+    }
+
+    /// The engine, made on first use (so that a bad `DOCKER_HOST` is reported
+    /// by the first call, not at start-up).
+    pub fn engine(&self) -> mlua::Result<Engine> {
+        if let Some(engine) = self.0.engine.borrow().as_ref() {
+            return Ok(engine.clone());
+        }
+        let engine = match &self.0.source {
+            Source::Env(choice) => {
+                let url = config::resolve_host(choice).map_err(error::engine)?;
+                Engine::connect(&url, None)
+            }
+            Source::Url { url, version } => Engine::connect(url, version.clone()),
+        }
+        .map_err(error::engine)?;
+        *self.0.engine.borrow_mut() = Some(engine.clone());
+        Ok(engine)
+    }
+
+    /// The engine address without connecting (for banners and `tostring`).
+    pub fn describe(&self) -> String {
+        match &self.0.source {
+            Source::Env(choice) => config::resolve_host(choice).unwrap_or_else(|e| e.message),
+            Source::Url { url, .. } => url.clone(),
+        }
+    }
+}
+
+/// Drops a leading `self` so that both `docker.ping()` and `docker:ping()`
+/// work: a first argument that is a table of the given kind.
+pub fn strip_self(mut args: MultiValue, kind: &str) -> MultiValue {
+    if let Some(Value::Table(t)) = args.front() {
+        let is_self = t
+            .metatable()
+            .and_then(|mt| mt.raw_get::<String>("__name").ok())
+            .is_some_and(|name| name == kind);
+        if is_self {
+            args.pop_front();
+        }
+    }
+    args
+}
+
+/// A table with a named metatable (so `strip_self` and `tostring` know it).
+pub fn named_table(lua: &Lua, name: &str, description: String) -> mlua::Result<Table> {
+    let table = lua.create_table()?;
+    let mt = lua.create_table()?;
+    mt.raw_set("__name", name)?;
+    let text = format!("<{name} {description}>");
+    mt.raw_set(
+        "__tostring",
+        lua.create_function(move |_, _: Value| Ok(text.clone()))?,
+    )?;
+    table.set_metatable(Some(mt))?;
+    Ok(table)
+}
+
+/// Builds a client table for `handle`.
+pub fn client_table(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
+    let client = named_table(lua, "DockerClient", handle.describe())?;
+    client.raw_set("containers", containers::collection(lua, handle.clone())?)?;
+    client.raw_set("images", images::collection(lua, handle.clone())?)?;
+
+    let h = handle.clone();
+    client.raw_set(
+        "ping",
+        lua.create_async_function(move |_, _: MultiValue| {
+            let h = h.clone();
+            async move {
+                h.engine()?.ping().await.map_err(error::engine)?;
+                Ok(true)
+            }
+        })?,
+    )?;
+    for (name, which) in [("version", 0), ("info", 1)] {
+        let h = handle.clone();
+        client.raw_set(
+            name,
+            lua.create_async_function(move |lua, _: MultiValue| {
+                let h = h.clone();
+                async move {
+                    let engine = h.engine()?;
+                    let answer = if which == 0 {
+                        engine.version().await
+                    } else {
+                        engine.info().await
+                    };
+                    convert::to_lua(&lua, &answer.map_err(error::engine)?)
+                }
+            })?,
+        )?;
+    }
+    let h = handle.clone();
+    client.raw_set(
+        "events",
+        lua.create_async_function(move |lua, args: MultiValue| {
+            let h = h.clone();
+            async move {
+                let args = strip_self(args, "DockerClient");
+                let opts = Opts::new(
+                    "events",
+                    args.into_iter().next().unwrap_or(Value::Nil),
+                    &["filters", "since", "until", "decode"],
+                )?;
+                let filters = filters_json(&opts, "filters")?;
+                let since = opts.text("since")?;
+                let until = opts.text("until")?;
+                let stream = h
+                    .engine()?
+                    .events(since.as_deref(), until.as_deref(), filters.as_ref())
+                    .await
+                    .map_err(error::engine)?;
+                iter::for_values(&lua, JsonSource(stream))
+            }
+        })?,
+    )?;
+
+    install_helpers(lua, &client)?;
+    Ok(client)
+}
+
+/// JSON values of a stream, one per loop step.
+pub struct JsonSource(pub JsonStream);
+
+impl iter::Source for JsonSource {
+    fn next<'a>(
+        &'a mut self,
+        lua: &'a Lua,
+    ) -> futures_util::future::LocalBoxFuture<'a, mlua::Result<Option<MultiValue>>> {
+        Box::pin(async move {
+            match self.0.next().await.map_err(error::engine)? {
+                Some(value) => Ok(Some(MultiValue::from_iter([convert::to_lua(lua, &value)?]))),
+                None => Ok(None),
+            }
+        })
+    }
+}
+
+/// `connect`, `from_env`, the task functions and `json`, on every client.
+fn install_helpers(lua: &Lua, client: &Table) -> mlua::Result<()> {
+    client.raw_set(
+        "connect",
+        lua.create_function(|lua, args: MultiValue| {
+            let mut args = strip_self(args, "DockerClient").into_iter();
+            let url = args::string("connect", "url", &args.next().unwrap_or(Value::Nil))?;
+            let opts = Opts::new(
+                "connect",
+                args.next().unwrap_or(Value::Nil),
+                &["version", "tls"],
+            )?;
+            if opts.table("tls")?.is_some() {
+                return Err(invalid("connect", "tls is not supported yet"));
+            }
+            let version = opts.string("version")?;
+            crate::engine::Address::parse(&url).map_err(error::engine)?;
+            client_table(lua, Handle::from_url(url, version))
+        })?,
+    )?;
+    client.raw_set(
+        "from_env",
+        lua.create_function(|lua, _: MultiValue| {
+            client_table(lua, Handle::from_env(HostChoice::default()))
+        })?,
+    )?;
+    tasks::install(lua, client)?;
+
+    let json = lua.create_table()?;
+    json.raw_set(
+        "encode",
+        lua.create_function(|_, value: Value| {
+            convert::from_lua(&value)
+                .map(|v| v.to_string())
+                .map_err(|e| invalid("json.encode", e.0))
+        })?,
+    )?;
+    json.raw_set(
+        "decode",
+        lua.create_function(|lua, text: Value| {
+            let text = match &text {
+                Value::String(s) => s.as_bytes().to_vec(),
+                other => {
+                    return Err(invalid(
+                        "json.decode",
+                        format!(
+                            "bad argument 'text' (string expected, got {})",
+                            other.type_name()
+                        ),
+                    ))
+                }
+            };
+            let value: serde_json::Value = serde_json::from_slice(&text)
+                .map_err(|e| invalid("json.decode", format!("invalid json: {e}")))?;
+            convert::to_lua(lua, &value)
+        })?,
+    )?;
+    json.raw_set(
+        "array",
+        lua.create_function(|lua, t: Option<Table>| {
+            let t = match t {
+                Some(t) => t,
+                None => lua.create_table()?,
+            };
+            t.set_metatable(Some(convert::array_metatable(lua)?))?;
+            Ok(t)
+        })?,
+    )?;
+    client.raw_set("json", json)?;
+    Ok(())
+}
+
+/// A `filters` option as the engine's JSON: `{name = value or {values}}` to
+/// `{"name": ["value", ...]}`.
+pub fn filters_json(opts: &Opts, name: &str) -> mlua::Result<Option<serde_json::Value>> {
+    let Some(table) = opts.table(name)? else {
+        return Ok(None);
+    };
+    let mut map = serde_json::Map::new();
+    for pair in table.pairs::<Value, Value>() {
+        let (k, v) = pair?;
+        let key = args::string(opts.function(), "filters key", &k)?;
+        let values = match &v {
+            Value::Table(t) => args::string_list(opts.function(), &format!("filters.{key}"), t)?,
+            Value::Boolean(b) => vec![b.to_string()],
+            Value::Integer(i) => vec![i.to_string()],
+            Value::String(s) => vec![s.to_string_lossy()],
+            other => {
+                return Err(invalid(
+                    opts.function(),
+                    format!(
+                        "bad filter '{key}' (string or array expected, got {})",
+                        other.type_name()
+                    ),
+                ))
+            }
+        };
+        map.insert(key, serde_json::Value::from(values));
+    }
+    Ok(Some(serde_json::Value::Object(map)))
+}

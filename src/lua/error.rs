@@ -1,0 +1,176 @@
+//! Error values scripts see. Every failure of a `docker` call is raised as an
+//! error object: `err.kind`, `err.status`, `err.message` (plus
+//! `exit_status`, `stderr`, `command`, `image` for a `ContainerError` and
+//! `errors` for `docker.parallel`), and `tostring(err)` is one line.
+//!
+//! mlua raises a Rust callback's error as its own userdata; we give that
+//! userdata's metatable an `__index` and a `__tostring` of ours at start-up,
+//! so the fields are readable from `pcall` whatever the call depth.
+
+use std::fmt;
+
+use mlua::{Lua, Value};
+
+use crate::engine;
+
+#[derive(Debug, Clone)]
+pub struct DockerError {
+    pub kind: &'static str,
+    pub status: Option<u16>,
+    pub message: String,
+    pub container: Option<ContainerFailure>,
+    /// For `docker.parallel`: the failures by item index.
+    pub errors: Vec<(usize, mlua::Error)>,
+}
+
+/// What a `ContainerError` adds: the command did not exit with 0.
+#[derive(Debug, Clone)]
+pub struct ContainerFailure {
+    pub exit_status: i64,
+    pub stderr: String,
+    pub command: String,
+    pub image: String,
+}
+
+impl DockerError {
+    pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
+        DockerError {
+            kind,
+            status: None,
+            message: message.into(),
+            container: None,
+            errors: Vec::new(),
+        }
+    }
+}
+
+impl fmt::Display for DockerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(c) = &self.container {
+            let stderr = c.stderr.trim_end();
+            write!(
+                f,
+                "ContainerError: command '{}' in image '{}' returned non-zero exit status {}",
+                c.command, c.image, c.exit_status
+            )?;
+            return if stderr.is_empty() {
+                Ok(())
+            } else {
+                write!(f, ": {}", stderr.replace('\n', "\\n"))
+            };
+        }
+        match self.status {
+            Some(status) => write!(f, "{} ({}): {}", self.kind, status, self.message),
+            None => write!(f, "{}: {}", self.kind, self.message),
+        }
+    }
+}
+
+impl std::error::Error for DockerError {}
+
+impl From<DockerError> for mlua::Error {
+    fn from(e: DockerError) -> Self {
+        mlua::Error::external(e)
+    }
+}
+
+/// An engine failure as the error a script sees.
+pub fn engine(e: engine::Error) -> mlua::Error {
+    DockerError {
+        kind: e.kind.name(),
+        status: e.status,
+        message: e.message,
+        container: None,
+        errors: Vec::new(),
+    }
+    .into()
+}
+
+/// A bad argument from a script: names the function and the argument.
+pub fn invalid(function: &str, message: impl fmt::Display) -> mlua::Error {
+    DockerError::new("InvalidArgument", format!("{function}: {message}")).into()
+}
+
+/// Our error inside an mlua error, through callback and context layers.
+pub fn find(err: &mlua::Error) -> Option<&DockerError> {
+    err.downcast_ref::<DockerError>()
+}
+
+/// The one readable line for any error: ours as they print, others as their
+/// innermost cause without mlua's traceback.
+pub fn one_line(err: &mlua::Error) -> String {
+    if let Some(ours) = find(err) {
+        return ours.to_string();
+    }
+    let mut cause = err;
+    while let Some(parent) = cause.parent() {
+        cause = parent;
+    }
+    match cause {
+        mlua::Error::BadArgument {
+            to,
+            pos,
+            name,
+            cause,
+        } => {
+            let to = to.as_deref().unwrap_or("?");
+            let name = name
+                .as_deref()
+                .map(|n| format!(" '{n}'"))
+                .unwrap_or_default();
+            format!("bad argument #{pos}{name} to '{to}': {}", one_line(cause))
+        }
+        other => other.to_string().trim_end().to_owned(),
+    }
+}
+
+/// Installs `__index` and `__tostring` on mlua's error userdata.
+pub fn install(lua: &Lua) -> mlua::Result<()> {
+    let index =
+        lua.create_function(|lua, (err, key): (mlua::Error, String)| field(lua, &err, &key))?;
+    let tostring = lua.create_function(|_, err: mlua::Error| Ok(one_line(&err)))?;
+    lua.load(
+        r#"
+        local index, tostring_ = ...
+        local ok, sample = pcall(index) -- a Rust callback error, to reach its metatable
+        local mt = debug.getmetatable(sample)
+        mt.__index = index
+        mt.__tostring = tostring_
+        "#,
+    )
+    .set_name("=dockerlua.errors")
+    .call::<()>((index, tostring))
+}
+
+fn field(lua: &Lua, err: &mlua::Error, key: &str) -> mlua::Result<Value> {
+    let Some(ours) = find(err) else {
+        return Ok(match key {
+            "kind" => Value::String(lua.create_string("LuaError")?),
+            "message" => Value::String(lua.create_string(one_line(err))?),
+            _ => Value::Nil,
+        });
+    };
+    let string = |s: &str| lua.create_string(s).map(Value::String);
+    let failure = ours.container.as_ref();
+    Ok(match key {
+        "kind" => string(if failure.is_some() {
+            "ContainerError"
+        } else {
+            ours.kind
+        })?,
+        "status" => ours.status.map_or(Value::Nil, |s| Value::Integer(s.into())),
+        "message" => string(&ours.message)?,
+        "exit_status" => failure.map_or(Value::Nil, |c| Value::Integer(c.exit_status)),
+        "stderr" => failure.map_or(Ok(Value::Nil), |c| string(&c.stderr))?,
+        "command" => failure.map_or(Ok(Value::Nil), |c| string(&c.command))?,
+        "image" => failure.map_or(Ok(Value::Nil), |c| string(&c.image))?,
+        "errors" if !ours.errors.is_empty() => {
+            let table = lua.create_table()?;
+            for (index, e) in &ours.errors {
+                table.raw_set(*index, Value::Error(Box::new(e.clone())))?;
+            }
+            Value::Table(table)
+        }
+        _ => Value::Nil,
+    })
+}

@@ -1,0 +1,207 @@
+//! Concurrency for scripts: `docker.sleep`, `docker.spawn` and
+//! `docker.parallel`. One Lua state, many Lua threads: each task runs in its
+//! own coroutine, and Rust drives their futures together, so engine calls of
+//! different tasks overlap while Lua code itself runs one piece at a time.
+//! `spawn` needs the caller to run inside a tokio `LocalSet`.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use futures_util::stream::{self, StreamExt};
+use mlua::{Function, Lua, MultiValue, Table, UserData, UserDataMethods, Value};
+use tokio::task::JoinHandle;
+
+use super::args::Opts;
+use super::client::strip_self;
+use super::error::{invalid, DockerError};
+
+pub const DEFAULT_LIMIT: usize = 16;
+
+pub fn install(lua: &Lua, client: &Table) -> mlua::Result<()> {
+    client.raw_set(
+        "sleep",
+        lua.create_async_function(|_, args: MultiValue| async move {
+            let args = strip_self(args, "DockerClient");
+            let seconds = match args.front() {
+                Some(Value::Integer(i)) if *i >= 0 => *i as f64,
+                Some(Value::Number(n)) if n.is_finite() && *n >= 0.0 => *n,
+                other => {
+                    return Err(invalid(
+                        "sleep",
+                        format!(
+                            "bad argument 'seconds' (non-negative number expected, got {})",
+                            other.map_or("nil", |v| v.type_name())
+                        ),
+                    ))
+                }
+            };
+            tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
+            Ok(())
+        })?,
+    )?;
+    client.raw_set(
+        "spawn",
+        lua.create_function(|lua, args: MultiValue| {
+            let mut args = strip_self(args, "DockerClient");
+            let function = match args.pop_front() {
+                Some(Value::Function(f)) => f,
+                other => {
+                    return Err(invalid(
+                        "spawn",
+                        format!(
+                            "bad argument 'fn' (function expected, got {})",
+                            other.map_or("nil", |v| v.type_name())
+                        ),
+                    ))
+                }
+            };
+            let thread = lua
+                .create_thread(function)?
+                .into_async::<MultiValue>(args)?;
+            let handle = tokio::task::spawn_local(thread);
+            Ok(Task {
+                state: RefCell::new(TaskState::Running(handle)),
+            })
+        })?,
+    )?;
+    client.raw_set(
+        "parallel",
+        lua.create_async_function(|lua, args: MultiValue| async move {
+            let mut args = strip_self(args, "DockerClient").into_iter();
+            let items = match args.next() {
+                Some(Value::Table(t)) => t,
+                other => {
+                    return Err(invalid(
+                        "parallel",
+                        format!(
+                            "bad argument 'items' (table expected, got {})",
+                            other.as_ref().map_or("nil", |v| v.type_name())
+                        ),
+                    ))
+                }
+            };
+            let function = match args.next() {
+                Some(Value::Function(f)) => f,
+                other => {
+                    return Err(invalid(
+                        "parallel",
+                        format!(
+                            "bad argument 'fn' (function expected, got {})",
+                            other.as_ref().map_or("nil", |v| v.type_name())
+                        ),
+                    ))
+                }
+            };
+            let opts = Opts::new("parallel", args.next().unwrap_or(Value::Nil), &["limit"])?;
+            let limit = match opts.integer("limit")? {
+                None => DEFAULT_LIMIT,
+                Some(n) if n >= 1 => n as usize,
+                Some(n) => {
+                    return Err(invalid(
+                        "parallel",
+                        format!("bad option 'limit' (at least 1, got {n})"),
+                    ))
+                }
+            };
+            parallel(&lua, items, function, limit).await
+        })?,
+    )?;
+    Ok(())
+}
+
+/// Calls `function(item)` for every item, `limit` at a time; the results in
+/// item order, or after all have finished one error listing each failure.
+async fn parallel(
+    lua: &Lua,
+    items: Table,
+    function: Function,
+    limit: usize,
+) -> mlua::Result<Table> {
+    let items: Vec<Value> = items
+        .sequence_values::<Value>()
+        .collect::<mlua::Result<_>>()?;
+    let mut calls = Vec::with_capacity(items.len());
+    for item in items {
+        calls.push(
+            lua.create_thread(function.clone())?
+                .into_async::<Value>(item)?,
+        );
+    }
+    // `buffered` keeps the order and runs at most `limit` at once.
+    let results: Vec<mlua::Result<Value>> = stream::iter(calls).buffered(limit).collect().await;
+    let out = lua.create_table_with_capacity(results.len(), 0)?;
+    let mut errors = Vec::new();
+    for (i, result) in results.into_iter().enumerate() {
+        match result {
+            Ok(value) => out.raw_set(i + 1, value)?,
+            Err(e) => errors.push((i + 1, e)),
+        }
+    }
+    if errors.is_empty() {
+        return Ok(out);
+    }
+    let summary: Vec<String> = errors
+        .iter()
+        .map(|(i, e)| format!("#{i}: {}", super::error::one_line(e)))
+        .collect();
+    Err(DockerError {
+        errors,
+        ..DockerError::new(
+            "ParallelError",
+            format!(
+                "{} of {} calls failed: {}",
+                summary.len(),
+                out.raw_len() + summary.len(),
+                summary.join("; ")
+            ),
+        )
+    }
+    .into())
+}
+
+enum TaskState {
+    Running(JoinHandle<mlua::Result<MultiValue>>),
+    Done(mlua::Result<MultiValue>),
+    /// Being joined by another caller.
+    Joining,
+}
+
+/// A spawned function; `task:join()` waits for its results.
+struct Task {
+    state: RefCell<TaskState>,
+}
+
+impl UserData for Task {
+    fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
+        methods.add_meta_method("__tostring", |_, this, ()| {
+            Ok(match &*this.state.borrow() {
+                TaskState::Running(h) if h.is_finished() => "<Task finished>",
+                TaskState::Running(_) | TaskState::Joining => "<Task running>",
+                TaskState::Done(Ok(_)) => "<Task finished>",
+                TaskState::Done(Err(_)) => "<Task failed>",
+            })
+        });
+        methods.add_async_method("join", |_, this, ()| async move {
+            let state = std::mem::replace(&mut *this.state.borrow_mut(), TaskState::Joining);
+            let result = match state {
+                TaskState::Running(handle) => match handle.await {
+                    Ok(result) => result,
+                    Err(e) => Err(DockerError::new(
+                        "TaskError",
+                        format!("task ended abnormally: {e}"),
+                    )
+                    .into()),
+                },
+                TaskState::Done(result) => result,
+                TaskState::Joining => {
+                    return Err(invalid(
+                        "Task:join",
+                        "the task is being joined by another caller",
+                    ))
+                }
+            };
+            *this.state.borrow_mut() = TaskState::Done(result.clone());
+            result
+        });
+    }
+}
