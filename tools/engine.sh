@@ -1,0 +1,399 @@
+#!/usr/bin/env bash
+# A private Docker Engine (and a local registry) for dockerlua's tests.
+#
+#   tools/engine.sh start  DIR   start (or reuse) the engine whose state lives in DIR
+#   tools/engine.sh stop   DIR   stop it, its containers, its registry
+#   tools/engine.sh env    DIR   print the export lines (also in DIR/env)
+#   tools/engine.sh status DIR   exit 0 if the engine answers
+#
+# `start` installs what is missing (Debian 12, as root), starts dockerd on
+# DIR/docker.sock with its own bridge, no iptables and no ip_forward changes,
+# so that it never touches /var/run/docker.sock, a system engine or the host's
+# firewall; starts `docker-registry` on 127.0.0.1:PORT; imports busybox-based
+# test images (alpine:latest, busybox:latest); pushes
+# localhost:PORT/dockerlua/pulltest:latest (with a marker layer of its own, so
+# a pull really downloads) and removes the local copy. Then it writes DIR/env:
+#
+#   export DOCKER_HOST=unix://DIR/docker.sock
+#   export DOCKERLUA_TEST_REGISTRY=localhost:PORT
+#   export DOCKERLUA_TEST_PULL_IMAGE=localhost:PORT/dockerlua/pulltest:latest
+#
+# An engine that already answers is reused; one that is not running starts
+# from a fresh state (containers, images and registry content are wiped).
+set -euo pipefail
+trap 'echo "engine: error: command failed at $0 line $LINENO: $BASH_COMMAND" >&2' ERR
+
+PACKAGES=(docker.io busybox-static docker-registry curl iproute2 tar)
+READY_TIMEOUT=${DOCKERLUA_ENGINE_TIMEOUT:-60}   # seconds, for each readiness poll
+DOCKER_CLI=${DOCKER_CLI:-docker}
+
+say() { echo "engine: $*" >&2; }
+die() { echo "engine: error: $*" >&2; exit 1; }
+
+usage() {
+    sed -n '2,7s/^# \{0,1\}//p' "$0" >&2
+    exit 2
+}
+
+# --- paths ------------------------------------------------------------------
+
+setup_paths() {
+    [ -n "${1:-}" ] || usage
+    if [ "$CMD" = start ]; then mkdir -p "$1"; elif ! [ -d "$1" ]; then
+        say "no engine in $1"
+        [ "$CMD" = stop ] && exit 0 || exit 1
+    fi
+    DIR=$(cd "$1" && pwd -P)
+    HASH=$(printf '%s' "$DIR" | cksum | cut -d' ' -f1)
+    HEX=$(printf '%08x' "$HASH")
+    # Unix socket paths are limited to 108 bytes; the deepest one dockerd makes
+    # is EXEC/containerd/containerd.sock.ttrpc. A long DIR gets a short twin.
+    if [ ${#DIR} -le 60 ]; then RUN=$DIR; else RUN=/tmp/dockerlua-$HEX; fi
+    SOCK=$RUN/docker.sock
+    EXEC=$RUN/exec
+    DATA=$DIR/root
+    PIDFILE=$DIR/docker.pid
+    LOG=$DIR/dockerd.log
+    REG_PIDFILE=$DIR/registry.pid
+    REG_LOG=$DIR/registry.log
+    REG_PORTFILE=$DIR/registry.port
+    REG_DATA=$DIR/registry
+    BRIDGE=dl$HEX                     # at most 15 characters
+    NAMESPACE=dockerlua-$HEX          # containerd namespace
+    CGROUP=dockerlua-$HEX             # parent cgroup of the containers
+    export DOCKER_HOST=unix://$SOCK
+    unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
+}
+
+# --- processes --------------------------------------------------------------
+
+# running PID: the process exists and is not a zombie.
+running() {
+    local state
+    [ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
+    state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) || return 1
+    [ -n "$state" ] && [ "$state" != Z ]
+}
+
+# alive PID COMM: running, and named COMM (not a recycled pid).
+alive() { running "$1" && [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]; }
+
+now_ms() { date +%s%3N; }
+since() { local d=$(($(now_ms) - $1)); printf '%d.%01d' $((d / 1000)) $((d % 1000 / 100)); }
+
+pid_of() { [ -f "$1" ] && tr -dc 0-9 <"$1" || true; }
+
+# stop_pid PID COMM WHAT: TERM, wait up to 20 s, then KILL.
+stop_pid() {
+    local pid=$1 comm=$2 what=$3 i
+    alive "$pid" "$comm" || return 0
+    say "stopping $what (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 200); do
+        alive "$pid" "$comm" || return 0
+        sleep 0.1
+    done
+    say "$what did not exit after 20 s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+    for i in $(seq 50); do
+        alive "$pid" "$comm" || return 0
+        sleep 0.1
+    done
+    die "$what (pid $pid) does not die"
+}
+
+ping_engine() { curl -sf --max-time 2 --unix-socket "$SOCK" http://engine/_ping 2>/dev/null | grep -qx OK; }
+ping_registry() { curl -sf --max-time 2 "http://127.0.0.1:$1/v2/" >/dev/null 2>&1; }
+
+dockercli() { "$DOCKER_CLI" "$@"; }
+
+# --- packages ---------------------------------------------------------------
+
+ensure_packages() {
+    local missing=() p
+    for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    [ "$(id -u)" = 0 ] || die "missing packages (${missing[*]}); install them as root: apt-get install ${missing[*]}"
+    say "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 || die "apt-get update failed"
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
+}
+
+# --- dockerd ----------------------------------------------------------------
+
+# The bridge for the default network: named after DIR, a /24 nobody else uses.
+ensure_bridge() {
+    ip link show "$BRIDGE" >/dev/null 2>&1 && return 0
+    local n=$((HASH % 250)) i used
+    used=$(ip -4 -o addr show; ip -4 route show)
+    for i in $(seq 250); do
+        grep -q "10\.213\.$n\." <<<"$used" || break
+        n=$(((n + 1) % 250))
+    done
+    ip link add "$BRIDGE" type bridge || die "cannot create bridge $BRIDGE (are you root?)"
+    ip addr add "10.213.$n.1/24" dev "$BRIDGE"
+    ip link set "$BRIDGE" up
+}
+
+# Unmount whatever a dead engine left mounted under a folder (deepest first).
+unmount_under() {
+    local root=$1 m
+    awk -v r="$root/" 'index($5 "/", r) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
+        while read -r m; do umount -l "$m" 2>/dev/null || true; done
+}
+
+fail_dockerd() {
+    echo "engine: error: $1; the end of $LOG:" >&2
+    tail -n 30 "$LOG" >&2 || true
+    exit 1
+}
+
+ensure_dockerd() {
+    local pid i t0
+    pid=$(pid_of "$PIDFILE")
+    if alive "$pid" dockerd; then
+        for i in $(seq $((READY_TIMEOUT * 10))); do
+            ping_engine && { say "reusing the running engine (pid $pid) on $SOCK"; return 0; }
+            sleep 0.1
+        done
+        fail_dockerd "dockerd (pid $pid) is running but does not answer on $SOCK; try: $0 stop $DIR"
+    fi
+    ping_engine && die "something else answers on $SOCK; not starting a second engine"
+
+    # A fresh start: wipe what a previous engine left.
+    cleanup_leftovers
+    rm -rf "$DATA" "$EXEC" "$REG_DATA" "$DIR/images" "$SOCK" "$PIDFILE"
+    mkdir -p "$DATA" "$EXEC"
+    echo '{}' >"$DIR/daemon.json"     # so that /etc/docker/daemon.json does not apply
+    ensure_bridge
+
+    say "starting dockerd on $SOCK"
+    t0=$(now_ms)
+    : >"$LOG"
+    setsid dockerd \
+        --config-file "$DIR/daemon.json" \
+        --host "unix://$SOCK" \
+        --data-root "$DATA" \
+        --exec-root "$EXEC" \
+        --pidfile "$PIDFILE" \
+        --bridge "$BRIDGE" \
+        --iptables=false --ip-forward=false --ip-masq=false --ip6tables=false \
+        --containerd-namespace "$NAMESPACE" \
+        --containerd-plugins-namespace "$NAMESPACE-plugins" \
+        --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "$CGROUP" \
+        --shutdown-timeout 3 \
+        </dev/null >>"$LOG" 2>&1 &
+    pid=$!
+    for i in $(seq $((READY_TIMEOUT * 20))); do
+        if ping_engine; then
+            say "dockerd ready in $(since "$t0") s"
+            return 0
+        fi
+        running "$pid" || fail_dockerd "dockerd exited while starting"
+        sleep 0.05
+    done
+    fail_dockerd "dockerd did not answer on $SOCK within $READY_TIMEOUT s"
+}
+
+# --- registry ---------------------------------------------------------------
+
+free_port() {
+    local p=$((5100 + HASH % 800)) i
+    for i in $(seq 100); do
+        ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+        p=$((p + 1))
+    done
+    die "no free port for the registry"
+}
+
+ensure_registry() {
+    local pid port i
+    pid=$(pid_of "$REG_PIDFILE")
+    port=$(pid_of "$REG_PORTFILE")
+    if alive "$pid" docker-registry && [ -n "$port" ] && ping_registry "$port"; then
+        PORT=$port
+        return 0
+    fi
+    stop_pid "$pid" docker-registry registry
+    PORT=$(free_port)
+    mkdir -p "$REG_DATA"
+    cat >"$DIR/registry.yml" <<EOF
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $REG_DATA
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$PORT
+EOF
+    : >"$REG_LOG"
+    # The registry reads REGISTRY_* variables as overrides of its configuration.
+    env $(env | sed -n 's/^\(REGISTRY_[A-Za-z0-9_]*\)=.*/-u \1/p') \
+        setsid docker-registry serve "$DIR/registry.yml" </dev/null >>"$REG_LOG" 2>&1 &
+    pid=$!
+    echo "$pid" >"$REG_PIDFILE"
+    echo "$PORT" >"$REG_PORTFILE"
+    for i in $(seq $((READY_TIMEOUT * 20))); do
+        ping_registry "$PORT" && { say "registry ready on 127.0.0.1:$PORT"; return 0; }
+        if ! running "$pid"; then
+            echo "engine: error: docker-registry exited while starting; the end of $REG_LOG:" >&2
+            tail -n 20 "$REG_LOG" >&2
+            exit 1
+        fi
+        sleep 0.05
+    done
+    die "the registry did not answer on 127.0.0.1:$PORT within $READY_TIMEOUT s (see $REG_LOG)"
+}
+
+# --- images -----------------------------------------------------------------
+
+# make_rootfs DIR: a tiny alpine-like root file system made of busybox-static.
+make_rootfs() {
+    local root=$1 bb a
+    bb=$(command -v busybox) || die "busybox not found"
+    rm -rf "$root"
+    mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,var/tmp,home,proc,sys,dev}
+    cp "$bb" "$root/bin/busybox"
+    for a in $("$root/bin/busybox" --list-full); do
+        [ -e "$root/$a" ] || ln -s /bin/busybox "$root/$a"
+    done
+    chmod 1777 "$root/tmp" "$root/var/tmp"
+    chmod 700 "$root/root"
+    printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' >"$root/etc/passwd"
+    printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' >"$root/etc/group"
+    echo 'dockerlua test image (busybox-static)' >"$root/etc/dockerlua-test-image"
+}
+
+import_rootfs() {
+    local root=$1 ref=$2
+    tar -C "$root" --numeric-owner --owner=0 --group=0 -c . |
+        dockercli import \
+            --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+            --change 'CMD ["/bin/sh"]' \
+            - "$ref" >/dev/null || die "docker import $ref failed"
+}
+
+ensure_images() {
+    local work=$DIR/images have_base=1
+    PULL_IMAGE=localhost:$PORT/dockerlua/pulltest:latest
+    dockercli image inspect alpine:latest >/dev/null 2>&1 || have_base=0
+    if [ $have_base = 0 ]; then
+        make_rootfs "$work/base"
+        import_rootfs "$work/base" alpine:latest
+        say "imported alpine:latest"
+    fi
+    dockercli image inspect busybox:latest >/dev/null 2>&1 || dockercli tag alpine:latest busybox:latest
+
+    # The pull-test image: its own layer (base + /marker), only in the registry.
+    if ! curl -sf -o /dev/null -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+        "http://127.0.0.1:$PORT/v2/dockerlua/pulltest/manifests/latest"; then
+        [ -d "$work/base" ] || make_rootfs "$work/base"
+        rm -rf "$work/pull" && cp -a "$work/base" "$work/pull"
+        echo "dockerlua pull test $(date +%s.%N) $$" >"$work/pull/marker"
+        import_rootfs "$work/pull" "$PULL_IMAGE"
+        dockercli push "$PULL_IMAGE" >"$DIR/push.log" 2>&1 || {
+            echo "engine: error: docker push $PULL_IMAGE failed:" >&2
+            tail -n 20 "$DIR/push.log" >&2
+            exit 1
+        }
+        dockercli rmi "$PULL_IMAGE" >/dev/null
+        say "pushed $PULL_IMAGE"
+    fi
+    rm -rf "$work"
+}
+
+write_env() {
+    cat >"$DIR/env.tmp" <<EOF
+export DOCKER_HOST=unix://$SOCK
+export DOCKERLUA_TEST_REGISTRY=localhost:$PORT
+export DOCKERLUA_TEST_PULL_IMAGE=$PULL_IMAGE
+EOF
+    mv "$DIR/env.tmp" "$DIR/env"
+}
+
+# --- stop -------------------------------------------------------------------
+
+# Processes left by a dead engine: its containerd; the containers' processes,
+# found by their cgroup; shims and port proxies, found by the namespace,
+# socket or bridge address on their command line (never by name alone).
+cleanup_leftovers() {
+    local pid cmd f net
+    stop_pid "$(pid_of "$EXEC/containerd/containerd.pid")" containerd containerd
+    for f in $(find /sys/fs/cgroup -path "*/$CGROUP/*" -name cgroup.procs 2>/dev/null); do
+        for pid in $(cat "$f" 2>/dev/null); do
+            say "killing leftover container process $pid"
+            kill -KILL "$pid" 2>/dev/null || true
+        done
+    done
+    net=$(ip -4 -o addr show dev "$BRIDGE" 2>/dev/null | awk '{ sub(/\.[0-9]+\/.*/, ".", $4); print $4 }' || true)
+    for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+        cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || continue
+        case "$cmd" in
+        *containerd-shim*" -namespace $NAMESPACE "* | containerd-shim*" -address $EXEC/containerd/containerd.sock"*)
+            say "killing leftover shim $pid"
+            kill -KILL "$pid" 2>/dev/null || true
+            ;;
+        *docker-proxy*" -container-ip $net"*)
+            [ -z "$net" ] || { say "killing leftover docker-proxy $pid"; kill -KILL "$pid" 2>/dev/null || true; }
+            ;;
+        esac
+    done
+    # Empty cgroups, deepest first (a cgroup is removed with rmdir).
+    find /sys/fs/cgroup -depth -type d -path "*/$CGROUP*" 2>/dev/null |
+        while read -r f; do rmdir "$f" 2>/dev/null || true; done
+    unmount_under "$DATA"
+    unmount_under "$EXEC"
+}
+
+cmd_stop() {
+    local pid ids
+    pid=$(pid_of "$PIDFILE")
+    if alive "$pid" dockerd; then
+        # Containers first: `sleep` as PID 1 ignores SIGTERM and would make
+        # dockerd wait for each of them.
+        if ping_engine; then
+            ids=$(timeout 20 "$DOCKER_CLI" ps -aq 2>/dev/null || true)
+            [ -z "$ids" ] || timeout 60 "$DOCKER_CLI" rm -f $ids >/dev/null 2>&1 || true
+        fi
+        stop_pid "$pid" dockerd dockerd
+    fi
+    stop_pid "$(pid_of "$REG_PIDFILE")" docker-registry registry
+    cleanup_leftovers
+    ip link del "$BRIDGE" 2>/dev/null || true
+    rm -f "$PIDFILE" "$REG_PIDFILE" "$SOCK" "$DIR/env"
+    [ "$RUN" = "$DIR" ] || rm -rf "$RUN"
+    say "stopped"
+}
+
+cmd_start() {
+    local t0
+    t0=$(now_ms)
+    ensure_packages
+    ensure_dockerd
+    ensure_registry
+    ensure_images
+    write_env
+    say "ready in $(since "$t0") s; to use it: . $DIR/env"
+}
+
+CMD=${1:-}
+case "$CMD" in
+start) setup_paths "${2:-}"; cmd_start ;;
+stop) setup_paths "${2:-}"; cmd_stop ;;
+env)
+    setup_paths "${2:-}"
+    [ -f "$DIR/env" ] && ping_engine || die "no engine running in $DIR; run: $0 start $DIR"
+    cat "$DIR/env"
+    ;;
+status)
+    setup_paths "${2:-}"
+    if ping_engine; then echo "engine: running on $SOCK" >&2; else echo "engine: not running" >&2; exit 1; fi
+    ;;
+*) usage ;;
+esac
