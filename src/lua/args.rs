@@ -12,8 +12,13 @@ pub struct Opts {
     table: Option<Table>,
 }
 
-fn type_name(v: &Value) -> &'static str {
-    v.type_name()
+/// A value's type as Lua's `type()` names it ("number" for integers too).
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Integer(_) => "number",
+        Value::UserData(_) | Value::LightUserData(_) => "userdata",
+        other => other.type_name(),
+    }
 }
 
 impl Opts {

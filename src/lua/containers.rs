@@ -283,12 +283,14 @@ impl Spec {
             None | Some("missing") => Pull::Missing,
             Some("always") => Pull::Always,
             Some("never") => Pull::Never,
-            Some(other) => return Err(invalid(
-                function,
-                format!(
+            Some(other) => {
+                return Err(invalid(
+                    function,
+                    format!(
                     "bad option 'pull' ('missing', 'always' or 'never' expected, got '{other}')"
                 ),
-            )),
+                ))
+            }
         };
         Ok(Spec {
             image,
@@ -324,7 +326,7 @@ fn words(function: &str, name: &str, value: &Value) -> mlua::Result<Option<Vec<S
             function,
             format!(
                 "bad argument '{name}' (string or array expected, got {})",
-                other.type_name()
+                args::type_name(&other)
             ),
         )),
     }
@@ -349,7 +351,7 @@ fn key_values(function: &str, name: &str, table: &Table) -> mlua::Result<Vec<Str
                     function,
                     format!(
                         "bad '{name}' value for '{key}' (string expected, got {})",
-                        other.type_name()
+                        args::type_name(&other)
                     ),
                 ))
             }
@@ -394,7 +396,7 @@ fn ports_json(function: &str, table: &Table) -> mlua::Result<(Json, Json)> {
             other => {
                 return Err(invalid(
                     function,
-                    format!("bad 'ports' key (got {})", other.type_name()),
+                    format!("bad 'ports' key (got {})", args::type_name(&other)),
                 ))
             }
         };
@@ -422,7 +424,10 @@ fn ports_json(function: &str, table: &Table) -> mlua::Result<(Json, Json)> {
             other => {
                 return Err(invalid(
                     function,
-                    format!("bad 'ports' value for '{port}' (got {})", other.type_name()),
+                    format!(
+                        "bad 'ports' value for '{port}' (got {})",
+                        args::type_name(&other)
+                    ),
                 ))
             }
         };
@@ -795,7 +800,7 @@ impl UserData for Container {
                         "Container:kill",
                         format!(
                             "bad argument 'signal' (string or integer expected, got {})",
-                            other.type_name()
+                            args::type_name(&other)
                         ),
                     ))
                 }

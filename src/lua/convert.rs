@@ -85,7 +85,12 @@ fn from_lua_depth(value: &LuaValue, depth: usize) -> Result<Value, NotJson> {
         ),
         LuaValue::Table(t) => table_to_json(t, depth)?,
         LuaValue::LightUserData(ud) if ud.0.is_null() => Value::Null,
-        other => return Err(NotJson(format!("a {} has no json form", other.type_name()))),
+        other => {
+            return Err(NotJson(format!(
+                "a {} has no json form",
+                crate::lua::args::type_name(&other)
+            )))
+        }
     })
 }
 
@@ -126,7 +131,7 @@ fn table_to_json(table: &Table, depth: usize) -> Result<Value, NotJson> {
             other => {
                 return Err(NotJson(format!(
                     "a table key of type {} has no json form",
-                    other.type_name()
+                    crate::lua::args::type_name(&other)
                 )))
             }
         };

@@ -11,7 +11,7 @@ use futures_util::stream::{self, StreamExt};
 use mlua::{Function, Lua, MultiValue, Table, UserData, UserDataMethods, Value};
 use tokio::task::JoinHandle;
 
-use super::args::Opts;
+use super::args::{self, Opts};
 use super::client::strip_self;
 use super::error::{invalid, DockerError};
 
@@ -30,7 +30,7 @@ pub fn install(lua: &Lua, client: &Table) -> mlua::Result<()> {
                         "sleep",
                         format!(
                             "bad argument 'seconds' (non-negative number expected, got {})",
-                            other.map_or("nil", |v| v.type_name())
+                            other.map_or("nil", args::type_name)
                         ),
                     ))
                 }
@@ -50,7 +50,7 @@ pub fn install(lua: &Lua, client: &Table) -> mlua::Result<()> {
                         "spawn",
                         format!(
                             "bad argument 'fn' (function expected, got {})",
-                            other.map_or("nil", |v| v.type_name())
+                            other.as_ref().map_or("nil", args::type_name)
                         ),
                     ))
                 }
@@ -75,7 +75,7 @@ pub fn install(lua: &Lua, client: &Table) -> mlua::Result<()> {
                         "parallel",
                         format!(
                             "bad argument 'items' (table expected, got {})",
-                            other.as_ref().map_or("nil", |v| v.type_name())
+                            other.as_ref().map_or("nil", args::type_name)
                         ),
                     ))
                 }
@@ -87,7 +87,7 @@ pub fn install(lua: &Lua, client: &Table) -> mlua::Result<()> {
                         "parallel",
                         format!(
                             "bad argument 'fn' (function expected, got {})",
-                            other.as_ref().map_or("nil", |v| v.type_name())
+                            other.as_ref().map_or("nil", args::type_name)
                         ),
                     ))
                 }
