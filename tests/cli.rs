@@ -1,0 +1,267 @@
+//! The command line behaves like `lua` plus the docker CLI's engine choice.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{
+    assert_exit, assert_success, dockerlua, dockerlua_cmd, dockerlua_with_stdin, stderr_of,
+};
+
+#[test]
+fn e_and_l_run_in_order_before_the_script_with_arg() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("greet.lua"), "return { word = 'hi' }").unwrap();
+    let script = dir.path().join("s.lua");
+    std::fs::write(
+        &script,
+        "#!/usr/bin/env dockerlua\nprint(arg[0]:match('s.lua$'), arg[1], arg[2], #arg, ...)\nprint(x, greet.word)\n",
+    )
+    .unwrap();
+    let path = dir.path().to_str().unwrap();
+    let out = dockerlua(&[
+        "--path",
+        path,
+        "-e",
+        "x = 1",
+        "-l",
+        "greet",
+        "-e",
+        "x = x + greet.word:len()",
+        script.to_str().unwrap(),
+        "a",
+        "-b",
+    ]);
+    assert_eq!(assert_success(&out), "s.lua\ta\t-b\t2\ta\t-b\n3\thi\n");
+}
+
+#[test]
+fn a_script_from_stdin_with_dash_or_a_pipe() {
+    let out = dockerlua_with_stdin(&["-", "x"], "print('dash', arg[1], docker.ping())");
+    assert_eq!(assert_success(&out), "dash\tx\ttrue\n");
+    let out = dockerlua_with_stdin(&[], "print('piped')");
+    assert_eq!(assert_success(&out), "piped\n");
+}
+
+#[test]
+fn exit_statuses() {
+    assert_exit(&dockerlua(&["-e", "os.exit(7)"]), 7);
+    let out = dockerlua(&["-e", "error('boom')"]);
+    assert_exit(&out, 1);
+    assert!(stderr_of(&out).starts_with("dockerlua: (command line):1: boom\nstack traceback:"));
+    let out = dockerlua(&["-e", "x = = 1"]);
+    assert_exit(&out, 1);
+    assert!(
+        stderr_of(&out).contains("syntax error"),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = dockerlua(&["/no/such/script.lua"]);
+    assert_exit(&out, 1);
+    assert!(stderr_of(&out).starts_with("dockerlua: cannot open '/no/such/script.lua'"));
+}
+
+#[test]
+fn ctrl_c_ends_a_running_call_with_130() {
+    let mut child = dockerlua_cmd()
+        .args([
+            "-e",
+            "io.write('ready\\n') io.stdout:flush() docker.sleep(30)",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 6];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let started = Instant::now();
+    unsafe_kill(child.id(), 2);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+fn unsafe_kill(pid: u32, signal: i32) {
+    std::process::Command::new("kill")
+        .args([format!("-{signal}"), pid.to_string()])
+        .status()
+        .unwrap();
+}
+
+/// A TCP front for the engine's unix socket that counts requests.
+fn counting_proxy() -> (String, Arc<AtomicUsize>) {
+    let socket = common::host().trim_start_matches("unix://").to_owned();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let counter = count.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let engine = UnixStream::connect(&socket).unwrap();
+            let counter = counter.clone();
+            let (mut c_read, mut e_write) =
+                (client.try_clone().unwrap(), engine.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                while let Ok(n) = c_read.read(&mut buf) {
+                    if n == 0 || e_write.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                    let text = String::from_utf8_lossy(&buf[..n]);
+                    // A request line starts each request on the connection.
+                    let requests = text
+                        .split("\r\n")
+                        .filter(|l| {
+                            l.starts_with("GET /")
+                                || l.starts_with("POST /")
+                                || l.starts_with("DELETE /")
+                        })
+                        .count();
+                    counter.fetch_add(requests, Ordering::SeqCst);
+                }
+            });
+            let (mut e_read, mut c_write): (UnixStream, TcpStream) = (engine, client);
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut e_read, &mut c_write);
+            });
+        }
+    });
+    (format!("tcp://{addr}"), count)
+}
+
+#[test]
+fn listing_containers_is_one_request_after_negotiation() {
+    let t = common::Cleanup::new("onereq");
+    for n in 0..5 {
+        let name = t.container(&format!("c{n}"));
+        common::docker(&[
+            "create",
+            "--name",
+            &name,
+            "--label",
+            &t.label(),
+            "alpine",
+            "true",
+        ]);
+    }
+    let (url, count) = counting_proxy();
+    let code = format!(
+        "local n = 0 for _, c in ipairs(docker.containers.list{{all = true, filters = {{label = '{}'}}}}) do \
+         n = n + 1 assert(c.name and c.status and c.image == 'alpine') end print(n)",
+        t.label()
+    );
+    let out = common::run(dockerlua_cmd().args(["-H", &url, "-e", &code]));
+    assert_eq!(assert_success(&out), "5\n");
+    // `/_ping` for the version, then `/containers/json`: no inspect per container.
+    assert_eq!(count.load(Ordering::SeqCst), 2);
+
+    let before = count.load(Ordering::SeqCst);
+    let out = common::run(
+        dockerlua_cmd()
+            .env("DOCKER_API_VERSION", "1.41")
+            .args(["-H", &url, "-e", &code]),
+    );
+    assert_eq!(assert_success(&out), "5\n");
+    assert_eq!(
+        count.load(Ordering::SeqCst) - before,
+        1,
+        "a pinned version needs no ping"
+    );
+}
+
+#[test]
+fn the_engine_comes_from_host_flag_env_or_context() {
+    let host = common::host();
+    let config = tempfile::tempdir().unwrap();
+    // A context named "test" pointing at the test engine, as `docker context create` stores it.
+    let digest = {
+        let out = std::process::Command::new("sha256sum")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                c.stdin.take().unwrap().write_all(b"test")?;
+                c.wait_with_output()
+            })
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let meta = config.path().join("contexts/meta").join(&digest);
+    std::fs::create_dir_all(&meta).unwrap();
+    std::fs::write(
+        meta.join("meta.json"),
+        format!(r#"{{"Name":"test","Metadata":{{}},"Endpoints":{{"docker":{{"Host":"{host}","SkipTLSVerify":false}}}}}}"#),
+    )
+    .unwrap();
+    let cfg = config.path().to_str().unwrap();
+    let ping = "print(docker.ping())";
+    let run = |cmd: &mut std::process::Command| {
+        common::run(cmd.env_remove("DOCKER_HOST").env("DOCKER_CONFIG", cfg))
+    };
+
+    assert_eq!(
+        assert_success(&run(dockerlua_cmd().args(["-H", &host, "-e", ping]))),
+        "true\n"
+    );
+    assert_eq!(
+        assert_success(&run(dockerlua_cmd().args([
+            "--context",
+            "test",
+            "-e",
+            ping
+        ]))),
+        "true\n"
+    );
+    assert_eq!(
+        assert_success(&run(dockerlua_cmd()
+            .env("DOCKER_CONTEXT", "test")
+            .args(["-e", ping]))),
+        "true\n"
+    );
+    std::fs::write(
+        config.path().join("config.json"),
+        r#"{"currentContext":"test"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        assert_success(&run(dockerlua_cmd().args(["-e", ping]))),
+        "true\n"
+    );
+    // The host flag wins over the context.
+    let out = run(dockerlua_cmd().args(["-H", "unix:///nonexistent.sock", "-e", ping]));
+    assert!(stderr_of(&out).contains("unix:///nonexistent.sock"));
+    let out = run(dockerlua_cmd().args(["--context", "nope", "-e", ping]));
+    assert_exit(&out, 1);
+    assert!(
+        stderr_of(&out).starts_with("dockerlua: InvalidArgument: context 'nope' not found"),
+        "{}",
+        stderr_of(&out)
+    );
+    // from_env and connect give clients with the same members.
+    let code = format!(
+        "local c = docker.connect('{host}') print(c:ping(), c.containers.get ~= nil, docker.from_env():ping())"
+    );
+    assert_eq!(
+        assert_success(&run(dockerlua_cmd().args(["-H", &host, "-e", &code]))),
+        "true\ttrue\ttrue\n"
+    );
+}
+
+#[test]
+fn require_docker_is_the_global() {
+    let out = dockerlua(&[
+        "-e",
+        "print(require('docker') == docker, docker:ping(), docker.version().ApiVersion ~= nil)",
+    ]);
+    assert_eq!(assert_success(&out), "true\ttrue\ttrue\n");
+}
