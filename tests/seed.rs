@@ -87,7 +87,7 @@ fn list_shows_running_containers_with_all_filters_and_limit() {
     assert_eq!(out.lines().count(), 1, "{out}");
 
     let out = script("scripts/list.lua", &["--bogus"]);
-    assert!(common::stderr_of(&assert_exit_code(&out, 2)).contains("usage:"));
+    assert!(common::stderr_of(assert_exit_code(&out, 2)).contains("usage:"));
 }
 
 fn assert_exit_code(out: &std::process::Output, code: i32) -> &std::process::Output {

@@ -229,7 +229,7 @@ fn install_helpers(lua: &Lua, client: &Table) -> mlua::Result<()> {
                         "json.decode",
                         format!(
                             "bad argument 'text' (string expected, got {})",
-                            args::type_name(&other)
+                            args::type_name(other)
                         ),
                     ))
                 }
@@ -274,7 +274,7 @@ pub fn filters_json(opts: &Opts, name: &str) -> mlua::Result<Option<serde_json::
                     opts.function(),
                     format!(
                         "bad filter '{key}' (string or array expected, got {})",
-                        args::type_name(&other)
+                        args::type_name(other)
                     ),
                 ))
             }

@@ -326,7 +326,7 @@ fn words(function: &str, name: &str, value: &Value) -> mlua::Result<Option<Vec<S
             function,
             format!(
                 "bad argument '{name}' (string or array expected, got {})",
-                args::type_name(&other)
+                args::type_name(other)
             ),
         )),
     }

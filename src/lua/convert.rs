@@ -88,7 +88,7 @@ fn from_lua_depth(value: &LuaValue, depth: usize) -> Result<Value, NotJson> {
         other => {
             return Err(NotJson(format!(
                 "a {} has no json form",
-                crate::lua::args::type_name(&other)
+                crate::lua::args::type_name(other)
             )))
         }
     })
@@ -131,7 +131,7 @@ fn table_to_json(table: &Table, depth: usize) -> Result<Value, NotJson> {
             other => {
                 return Err(NotJson(format!(
                     "a table key of type {} has no json form",
-                    crate::lua::args::type_name(&other)
+                    crate::lua::args::type_name(other)
                 )))
             }
         };
