@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::{segment, Engine, OutputStream, Query, Req, Result};
+use super::{segment, Engine, JsonStream, OutputStream, Query, Req, Result};
 
 /// Options of `GET /containers/json`.
 #[derive(Debug, Default, Clone)]
@@ -184,7 +184,7 @@ impl Engine {
             .add_opt("since", opts.since.as_deref())
             .add_opt("until", opts.until.as_deref());
         let response = self.request(Req::get(path(id, "logs")).query(q)).await?;
-        let tty = framing(&response).unwrap_or(tty);
+        let tty = framing(&response, self.api_version().await?).unwrap_or(tty);
         Ok(OutputStream::new(response, tty))
     }
 
@@ -213,6 +213,14 @@ impl Engine {
         let mut q = Query::new();
         q.add("stream", "0");
         self.json(Req::get(path(id, "stats")).query(q)).await
+    }
+
+    /// A stats sample about every second, until the container stops.
+    pub async fn container_stats_stream(&self, id: &str) -> Result<JsonStream> {
+        let mut q = Query::new();
+        q.add("stream", "1");
+        let response = self.request(Req::get(path(id, "stats")).query(q)).await?;
+        Ok(JsonStream::new(response, false))
     }
 
     /// Extracts a tar archive into `dir` in the container.
@@ -255,13 +263,45 @@ impl Engine {
             .to_owned())
     }
 
-    /// Starts an exec instance attached, and streams its output.
-    pub async fn exec_start(&self, exec_id: &str, tty: bool) -> Result<OutputStream> {
+    /// Starts an exec instance attached, and streams its output. With
+    /// `stdin`, the connection is hijacked (`Upgrade: tcp`) so that the data
+    /// can be written to the process, followed by end-of-file.
+    pub async fn exec_start(
+        &self,
+        exec_id: &str,
+        tty: bool,
+        stdin: Option<Bytes>,
+    ) -> Result<OutputStream> {
         let body = serde_json::json!({ "Detach": false, "Tty": tty });
-        let req = Req::post(format!("/exec/{}/start", segment(exec_id))).json_body(&body);
+        let mut req = Req::post(format!("/exec/{}/start", segment(exec_id))).json_body(&body);
+        if stdin.is_some() {
+            req = req
+                .header("connection", "Upgrade".into())
+                .header("upgrade", "tcp".into());
+        }
         let response = self.request(req).await?;
-        let tty = framing(&response).unwrap_or(tty);
-        Ok(OutputStream::new(response, tty))
+        let tty = framing(&response, self.api_version().await?).unwrap_or(tty);
+        match stdin {
+            None => Ok(OutputStream::new(response, tty)),
+            Some(data) => {
+                if response.status() != hyper::StatusCode::SWITCHING_PROTOCOLS {
+                    return Err(super::Error::new(
+                        super::ErrorKind::Api,
+                        format!(
+                            "the engine did not hijack the exec connection for stdin (answered {})",
+                            response.status()
+                        ),
+                    ));
+                }
+                let io = hyper::upgrade::on(response).await.map_err(|e| {
+                    super::Error::new(
+                        super::ErrorKind::Connection,
+                        format!("hijacking the exec connection: {e}"),
+                    )
+                })?;
+                Ok(OutputStream::hijacked(io, tty, data))
+            }
+        }
     }
 
     pub async fn exec_inspect(&self, exec_id: &str) -> Result<Value> {
@@ -270,13 +310,16 @@ impl Engine {
     }
 }
 
-/// Whether an output answer is raw (TTY) or multiplexed, when the engine
-/// says so in its content type (API 1.42 and later).
-fn framing(response: &hyper::Response<hyper::body::Incoming>) -> Option<bool> {
+/// Whether an output answer is raw (TTY) or multiplexed, where the engine's
+/// content type can be trusted. Engines before API 1.42 call every output
+/// `raw-stream` (20.10 does so for a non-TTY exec; 23+ for any non-TTY stream
+/// asked for with an older version) and some send `application/json`, so
+/// `raw-stream` counts only from 1.42 on; otherwise the caller's `tty` decides.
+fn framing(response: &hyper::Response<hyper::body::Incoming>, api_version: &str) -> Option<bool> {
     let content_type = response.headers().get("content-type")?.to_str().ok()?;
     if content_type.contains("multiplexed-stream") {
         Some(false)
-    } else if content_type.contains("raw-stream") {
+    } else if content_type.contains("raw-stream") && !super::version_lt(api_version, "1.42") {
         Some(true)
     } else {
         None

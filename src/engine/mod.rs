@@ -20,11 +20,14 @@ mod transport;
 
 use std::sync::Arc;
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
+use hyper::upgrade::Upgraded;
 use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
 use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::sync::OnceCell;
 
 pub use error::{Error, ErrorKind, Result};
@@ -280,7 +283,11 @@ impl<'a> Req<'a> {
 /// Turns an error status into an [`Error`] carrying the engine's message.
 async fn check(response: Response<Incoming>, image: bool) -> Result<Response<Incoming>> {
     let status = response.status();
-    if status.is_success() || status == StatusCode::NOT_MODIFIED {
+    // 101: a hijacked exec/attach connection.
+    if status.is_success()
+        || status == StatusCode::NOT_MODIFIED
+        || status == StatusCode::SWITCHING_PROTOCOLS
+    {
         return Ok(response);
     }
     let bytes = read_body(response).await.unwrap_or_default();
@@ -397,15 +404,94 @@ impl JsonStream {
 
 /// A container's output (logs, attach, exec), piece by piece.
 pub struct OutputStream {
-    reader: BodyReader,
+    input: Input,
     decoder: stream::OutputDecoder,
     done: bool,
 }
 
+enum Input {
+    Body(BodyReader),
+    Hijacked(Hijacked),
+}
+
+/// A hijacked connection: raw output to read, and stdin data to write.
+struct Hijacked {
+    read: ReadHalf<TokioIo<Upgraded>>,
+    /// Gone once the data is written and the write side shut down.
+    write: Option<WriteHalf<TokioIo<Upgraded>>>,
+    stdin: Bytes,
+    /// Shut the write side down after the data. Not with a TTY: the engine
+    /// then closes the output too (as `docker exec -t` with a closed stdin);
+    /// a TTY's end-of-file is a Ctrl-D ("\x04") in the data.
+    close_stdin: bool,
+    buffer: bytes::BytesMut,
+}
+
+impl Hijacked {
+    /// The next chunk of output. Writing stdin goes on only while output is
+    /// awaited: writing it all first could deadlock against a process that
+    /// fills its output pipe before it reads on.
+    async fn chunk(&mut self) -> Result<Option<Bytes>> {
+        const CHUNK: usize = 64 * 1024;
+        self.buffer.reserve(CHUNK);
+        let read = loop {
+            let Some(write) = self.write.as_mut() else {
+                break self.read.read_buf(&mut self.buffer).await;
+            };
+            if self.stdin.is_empty() {
+                // End of file for the process's stdin; output goes on.
+                if self.close_stdin {
+                    let _ = write.shutdown().await;
+                }
+                self.write = None;
+                continue;
+            }
+            tokio::select! {
+                read = self.read.read_buf(&mut self.buffer) => break read,
+                wrote = write.write(&self.stdin) => match wrote {
+                    Ok(n) if n > 0 => self.stdin.advance(n),
+                    // The process closed its stdin: the rest is not wanted.
+                    _ => {
+                        let _ = write.shutdown().await;
+                        self.write = None;
+                    }
+                },
+            }
+        };
+        match read {
+            Ok(0) => Ok(None),
+            Ok(_) => Ok(Some(self.buffer.split().freeze())),
+            Err(e) => Err(Error::new(
+                ErrorKind::Connection,
+                format!("reading the answer: {e}"),
+            )),
+        }
+    }
+}
+
 impl OutputStream {
     pub fn new(response: Response<Incoming>, tty: bool) -> Self {
+        Self::with_input(Input::Body(BodyReader::new(response)), tty)
+    }
+
+    /// Output of a hijacked connection, writing `stdin` to it as it goes.
+    pub fn hijacked(io: Upgraded, tty: bool, stdin: Bytes) -> Self {
+        let (read, write) = tokio::io::split(TokioIo::new(io));
+        Self::with_input(
+            Input::Hijacked(Hijacked {
+                read,
+                write: Some(write),
+                stdin,
+                close_stdin: !tty,
+                buffer: bytes::BytesMut::new(),
+            }),
+            tty,
+        )
+    }
+
+    fn with_input(input: Input, tty: bool) -> Self {
         OutputStream {
-            reader: BodyReader::new(response),
+            input,
             decoder: if tty {
                 stream::OutputDecoder::raw()
             } else {
@@ -426,7 +512,11 @@ impl OutputStream {
                 self.decoder.finish().map_err(stream_error)?;
                 return Ok(None);
             }
-            match self.reader.chunk().await? {
+            let chunk = match &mut self.input {
+                Input::Body(reader) => reader.chunk().await?,
+                Input::Hijacked(hijacked) => hijacked.chunk().await?,
+            };
+            match chunk {
                 Some(chunk) => self.decoder.push(chunk),
                 None => self.done = true,
             }

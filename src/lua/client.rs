@@ -156,7 +156,7 @@ pub fn client_table(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
                     .events(since.as_deref(), until.as_deref(), filters.as_ref())
                     .await
                     .map_err(error::engine)?;
-                iter::for_values(&lua, JsonSource(stream))
+                iter::for_values(&lua, "EventStream", JsonSource(stream))
             }
         })?,
     )?;

@@ -1,6 +1,7 @@
 //! `docker.containers` and the `Container` object.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -9,7 +10,7 @@ use mlua::{Lua, MultiValue, Table, UserData, UserDataFields, UserDataMethods, Va
 use serde_json::{json, Map, Value as Json};
 
 use super::args::{self, Opts};
-use super::client::{filters_json, named_table, strip_self, Handle};
+use super::client::{filters_json, named_table, strip_self, Handle, JsonSource};
 use super::error::{self, invalid, ContainerFailure, DockerError};
 use super::{convert, images, iter};
 use crate::engine::containers::{CommitOptions, ListOptions, LogsOptions};
@@ -918,20 +919,22 @@ impl UserData for Container {
             convert::to_lua(&lua, &answer)
         });
         methods.add_async_method("stats", |lua, this, opts: Value| async move {
+            // `decode` is accepted for the Python SDK's sake: samples are
+            // always tables here.
             let opts = Opts::new("Container:stats", opts, &["stream", "decode"])?;
+            let engine = this.handle.engine()?;
             if opts.flag("stream")? {
-                return Err(invalid(
-                    "Container:stats",
-                    "stream = true is not supported yet",
-                ));
+                let stream = engine
+                    .container_stats_stream(&this.id)
+                    .await
+                    .map_err(error::engine)?;
+                return iter::for_values(&lua, "StatsStream", JsonSource(stream));
             }
-            let answer = this
-                .handle
-                .engine()?
+            let answer = engine
                 .container_stats(&this.id)
                 .await
                 .map_err(error::engine)?;
-            convert::to_lua(&lua, &answer)
+            Ok(MultiValue::from_iter([convert::to_lua(&lua, &answer)?]))
         });
         methods.add_async_method(
             "put_archive",
@@ -1054,7 +1057,7 @@ async fn logs(lua: Lua, this: &Container, opts: Value) -> mlua::Result<MultiValu
         .await
         .map_err(error::engine)?;
     if streamed {
-        return iter::for_values(&lua, Lines::new(stream));
+        return iter::for_values(&lua, "LogStream", Lines::new(stream));
     }
     let mut output = Vec::new();
     let mut stream = stream;
@@ -1113,7 +1116,7 @@ impl iter::Source for Lines {
     }
 }
 
-async fn exec(lua: Lua, this: &Container, command: Value, opts: Value) -> mlua::Result<Value> {
+async fn exec(lua: Lua, this: &Container, command: Value, opts: Value) -> mlua::Result<MultiValue> {
     const F: &str = "Container:exec";
     let Some(cmd) = words(F, "command", &command)? else {
         return Err(invalid(
@@ -1132,13 +1135,30 @@ async fn exec(lua: Lua, this: &Container, command: Value, opts: Value) -> mlua::
             "stderr",
             "tty",
             "privileged",
+            "stream",
+            "stdin",
         ],
     )?;
     let tty = opts.flag("tty")?;
     let want_out = opts.bool("stdout")?.unwrap_or(true);
     let want_err = opts.bool("stderr")?.unwrap_or(true);
+    let streamed = opts.flag("stream")?;
+    let stdin = match opts.raw("stdin")? {
+        Value::Nil => None,
+        Value::String(s) => Some(Bytes::copy_from_slice(&s.as_bytes())),
+        other => {
+            return Err(invalid(
+                F,
+                format!(
+                    "bad option 'stdin' (string expected, got {})",
+                    args::type_name(&other)
+                ),
+            ))
+        }
+    };
     let mut config = json!({
         "Cmd": cmd,
+        "AttachStdin": stdin.is_some(),
         "AttachStdout": want_out,
         "AttachStderr": want_err,
         "Tty": tty,
@@ -1159,18 +1179,66 @@ async fn exec(lua: Lua, this: &Container, command: Value, opts: Value) -> mlua::
         .await
         .map_err(error::engine)?;
     let mut stream = engine
-        .exec_start(&exec_id, tty)
+        .exec_start(&exec_id, tty, stdin)
         .await
         .map_err(error::engine)?;
+    if streamed {
+        let exit_code = Rc::new(Cell::new(None));
+        let source = ExecLines {
+            lines: Lines::new(stream),
+            engine,
+            exec_id,
+            exit_code: exit_code.clone(),
+        };
+        return iter::for_values_with_exit(&lua, "ExecStream", source, exit_code);
+    }
     let mut output = Vec::new();
     while let Some((kind, piece)) = stream.next().await.map_err(error::engine)? {
         if (kind == StreamKind::Stderr && want_err) || (kind != StreamKind::Stderr && want_out) {
             output.extend_from_slice(&piece);
         }
     }
-    let inspect = engine.exec_inspect(&exec_id).await.map_err(error::engine)?;
     let out = lua.create_table()?;
-    out.set("exit_code", inspect.get("ExitCode").and_then(Json::as_i64))?;
+    out.set("exit_code", exec_exit_code(&engine, &exec_id).await?)?;
     out.set("output", lua.create_string(&output)?)?;
-    Ok(Value::Table(out))
+    Ok(MultiValue::from_iter([Value::Table(out)]))
+}
+
+/// The exit code of an exec whose output has ended. The engine may close the
+/// output a moment before it records the exit, so ask again briefly.
+async fn exec_exit_code(engine: &Engine, exec_id: &str) -> mlua::Result<Option<i64>> {
+    for _ in 0..50 {
+        let inspect = engine.exec_inspect(exec_id).await.map_err(error::engine)?;
+        let running = inspect.get("Running").and_then(Json::as_bool);
+        let code = inspect.get("ExitCode").and_then(Json::as_i64);
+        if running != Some(true) && code.is_some() {
+            return Ok(code);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(None)
+}
+
+/// A streamed exec: its output lines, then its exit code on the stream.
+struct ExecLines {
+    lines: Lines,
+    engine: Engine,
+    exec_id: String,
+    exit_code: Rc<Cell<Option<i64>>>,
+}
+
+impl iter::Source for ExecLines {
+    fn next<'a>(
+        &'a mut self,
+        lua: &'a Lua,
+    ) -> LocalBoxFuture<'a, mlua::Result<Option<MultiValue>>> {
+        Box::pin(async move {
+            let step = iter::Source::next(&mut self.lines, lua).await?;
+            if step.is_none() {
+                self.exit_code
+                    .set(exec_exit_code(&self.engine, &self.exec_id).await?);
+            }
+            Ok(step)
+        })
+    }
 }

@@ -1,13 +1,19 @@
-//! Iterators over streamed answers (followed logs, events, stats) for a
-//! generic `for`. Each returns Lua 5.4's four `for` values; the fourth is a
-//! to-be-closed value, so a `break` out of the loop drops the stream and its
-//! connection at once instead of at the next garbage collection.
+//! Iterators over streamed answers (followed logs, streamed exec, events,
+//! stats) for a generic `for`.
+//!
+//! Each is a `Stream` userdata, returned as Lua 5.4's four `for` values
+//! `stream, nil, nil, stream`: the stream is called for each step, and as the
+//! fourth (to-be-closed) value it is closed when the loop ends, so a `break`
+//! drops the answer and its connection at once instead of at the next garbage
+//! collection. Kept in a variable, it also works as
+//! `local s <close> = c:logs{follow = true}; for line in s do ... end`, and
+//! `s:close()` ends it by hand.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use futures_util::future::LocalBoxFuture;
-use mlua::{Lua, MultiValue, UserData, UserDataMethods, Value};
+use mlua::{Lua, MultiValue, UserData, UserDataFields, UserDataMethods, Value};
 
 /// Something that yields one loop step at a time.
 pub trait Source: 'static {
@@ -16,47 +22,74 @@ pub trait Source: 'static {
         -> LocalBoxFuture<'a, mlua::Result<Option<MultiValue>>>;
 }
 
-type Slot = Rc<RefCell<Option<Box<dyn Source>>>>;
+/// What scripts see; `name` is shown by `tostring`.
+pub struct Stream {
+    name: &'static str,
+    source: Rc<RefCell<Option<Box<dyn Source>>>>,
+    /// Set by a streamed exec once its process has ended.
+    exit_code: Rc<Cell<Option<i64>>>,
+}
 
-/// Closes the stream when the loop ends early.
-struct Closer(Slot);
+impl UserData for Stream {
+    fn add_fields<F: UserDataFields<Self>>(fields: &mut F) {
+        fields.add_field_method_get("exit_code", |_, this| Ok(this.exit_code.get()));
+    }
 
-impl UserData for Closer {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
-        methods.add_meta_method("__close", |_, this, ()| {
-            this.0.borrow_mut().take();
+        methods.add_async_meta_method("__call", |lua, this, _: MultiValue| async move {
+            // Taken out while awaited: another task calling meanwhile sees an
+            // ended stream rather than a borrow panic.
+            let Some(mut source) = this.source.borrow_mut().take() else {
+                return Ok(MultiValue::new());
+            };
+            match source.next(&lua).await? {
+                Some(values) => {
+                    *this.source.borrow_mut() = Some(source);
+                    Ok(values)
+                }
+                None => Ok(MultiValue::new()),
+            }
+        });
+        methods.add_meta_method("__close", |_, this, _: MultiValue| {
+            this.source.borrow_mut().take();
             Ok(())
+        });
+        methods.add_method("close", |_, this, ()| {
+            this.source.borrow_mut().take();
+            Ok(())
+        });
+        methods.add_meta_method("__tostring", |_, this, ()| {
+            let state = if this.source.borrow().is_some() {
+                "open"
+            } else {
+                "closed"
+            };
+            Ok(format!("<{} {state}>", this.name))
         });
     }
 }
 
-/// The `for` values `iterator, nil, nil, closer` over `source`.
-pub fn for_values(lua: &Lua, source: impl Source) -> mlua::Result<MultiValue> {
-    let slot: Slot = Rc::new(RefCell::new(Some(Box::new(source))));
-    let closer = lua.create_userdata(Closer(slot.clone()))?;
-    let next = lua.create_async_function(move |lua, _: MultiValue| {
-        let slot = slot.clone();
-        async move {
-            // Taken out while awaited: a second caller (another task) sees an
-            // ended stream rather than a borrow panic.
-            let Some(mut source) = slot.borrow_mut().take() else {
-                return Ok(MultiValue::new());
-            };
-            let step = source.next(&lua).await;
-            match step {
-                Ok(Some(values)) => {
-                    *slot.borrow_mut() = Some(source);
-                    Ok(values)
-                }
-                Ok(None) => Ok(MultiValue::new()),
-                Err(e) => Err(e),
-            }
-        }
+/// The `for` values `stream, nil, nil, stream` over `source`.
+pub fn for_values(lua: &Lua, name: &'static str, source: impl Source) -> mlua::Result<MultiValue> {
+    for_values_with_exit(lua, name, source, Rc::default())
+}
+
+/// As [`for_values`], with `exit_code` shown as the stream's field.
+pub fn for_values_with_exit(
+    lua: &Lua,
+    name: &'static str,
+    source: impl Source,
+    exit_code: Rc<Cell<Option<i64>>>,
+) -> mlua::Result<MultiValue> {
+    let stream = lua.create_userdata(Stream {
+        name,
+        source: Rc::new(RefCell::new(Some(Box::new(source)))),
+        exit_code,
     })?;
     Ok(MultiValue::from_iter([
-        Value::Function(next),
+        Value::UserData(stream.clone()),
         Value::Nil,
         Value::Nil,
-        Value::UserData(closer),
+        Value::UserData(stream),
     ]))
 }
