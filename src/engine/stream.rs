@@ -467,6 +467,11 @@ impl LineSplitter {
         self.ready.pop_front()
     }
 
+    /// Whether some stream has an unfinished line (one without its '\n').
+    pub fn has_partial(&self) -> bool {
+        self.partial.iter().any(|p| !p.is_empty())
+    }
+
     /// End of input: the pending partial lines (a last line without newline
     /// is still a line), after any complete ones not yet taken. Call
     /// repeatedly until None.

@@ -1057,7 +1057,23 @@ async fn logs(lua: Lua, this: &Container, opts: Value) -> mlua::Result<MultiValu
         .await
         .map_err(error::engine)?;
     if streamed {
-        return iter::for_values(&lua, "LogStream", Lines::new(stream));
+        let mut lines = Lines::new(stream);
+        // With `until`, the stream ends at that time, not with the container.
+        if follow && options.until.is_none() {
+            lines.recheck = Some(Recheck {
+                engine,
+                id: this.id.clone(),
+                options: LogsOptions {
+                    follow: false,
+                    tail: Some("1".into()),
+                    since: None,
+                    until: None,
+                    ..options
+                },
+                tty,
+            });
+        }
+        return iter::for_values(&lua, "LogStream", lines);
     }
     let mut output = Vec::new();
     let mut stream = stream;
@@ -1074,6 +1090,36 @@ pub struct Lines {
     stream: OutputStream,
     splitter: LineSplitter,
     ended: bool,
+    recheck: Option<Recheck>,
+}
+
+/// Followed logs can end without a last line that has no newline: the engine
+/// (20.10, json-file; `docker logs -f` too) ends the stream when the container
+/// stops, before it has logged the unfinished line. After the end, the last
+/// log entry is fetched once more and yielded if it is such a line.
+struct Recheck {
+    engine: Engine,
+    id: String,
+    /// `tail = 1`, not followed.
+    options: LogsOptions,
+    tty: bool,
+}
+
+impl Recheck {
+    /// The pieces of the last log entry when it does not end a line.
+    async fn unfinished_line(self) -> mlua::Result<Vec<(StreamKind, Bytes)>> {
+        let mut stream = self
+            .engine
+            .container_logs(&self.id, &self.options, self.tty)
+            .await
+            .map_err(error::engine)?;
+        let mut pieces = Vec::new();
+        while let Some(piece) = stream.next().await.map_err(error::engine)? {
+            pieces.push(piece);
+        }
+        let unfinished = pieces.last().is_some_and(|(_, b)| !b.ends_with(b"\n"));
+        Ok(if unfinished { pieces } else { Vec::new() })
+    }
 }
 
 impl Lines {
@@ -1082,6 +1128,7 @@ impl Lines {
             stream,
             splitter: LineSplitter::new(),
             ended: false,
+            recheck: None,
         }
     }
 }
@@ -1109,7 +1156,18 @@ impl iter::Source for Lines {
                 }
                 match self.stream.next().await.map_err(error::engine)? {
                     Some((kind, piece)) => self.splitter.push(kind, piece),
-                    None => self.ended = true,
+                    None => {
+                        self.ended = true;
+                        if let Some(recheck) = self.recheck.take() {
+                            // Had the stream brought the unfinished line, it
+                            // would be pending now.
+                            if !self.splitter.has_partial() {
+                                for (kind, piece) in recheck.unfinished_line().await? {
+                                    self.splitter.push(kind, piece);
+                                }
+                            }
+                        }
+                    }
                 }
             }
         })
