@@ -18,6 +18,8 @@ use super::error::{invalid, DockerError};
 pub const DEFAULT_LIMIT: usize = 16;
 
 pub fn install(lua: &Lua, client: &Table) -> mlua::Result<()> {
+    let pcall: Function = lua.globals().get("pcall")?;
+    lua.set_named_registry_value(PCALL_KEY, pcall)?;
     client.raw_set(
         "sleep",
         lua.create_async_function(|_, args: MultiValue| async move {
@@ -55,9 +57,9 @@ pub fn install(lua: &Lua, client: &Table) -> mlua::Result<()> {
                     ))
                 }
             };
-            let thread = lua
-                .create_thread(function)?
-                .into_async::<MultiValue>(args)?;
+            let mut call = MultiValue::from_iter([Value::Function(function)]);
+            call.extend(args);
+            let thread = protected_thread(lua, call)?;
             let handle = tokio::task::spawn_local(thread);
             Ok(Task {
                 state: RefCell::new(TaskState::Running(handle)),
@@ -122,18 +124,18 @@ async fn parallel(
         .collect::<mlua::Result<_>>()?;
     let mut calls = Vec::with_capacity(items.len());
     for item in items {
-        calls.push(
-            lua.create_thread(function.clone())?
-                .into_async::<Value>(item)?,
-        );
+        let call = MultiValue::from_iter([Value::Function(function.clone()), item]);
+        calls.push(protected_thread(lua, call)?);
     }
     // `buffered` keeps the order and runs at most `limit` at once.
-    let results: Vec<mlua::Result<Value>> = stream::iter(calls).buffered(limit).collect().await;
-    let out = lua.create_table_with_capacity(results.len(), 0)?;
+    let results: Vec<mlua::Result<MultiValue>> =
+        stream::iter(calls).buffered(limit).collect().await;
+    let total = results.len();
+    let out = lua.create_table_with_capacity(total, 0)?;
     let mut errors = Vec::new();
     for (i, result) in results.into_iter().enumerate() {
         match result {
-            Ok(value) => out.raw_set(i + 1, value)?,
+            Ok(values) => out.raw_set(i + 1, values.into_iter().next().unwrap_or(Value::Nil))?,
             Err(e) => errors.push((i + 1, e)),
         }
     }
@@ -151,13 +153,56 @@ async fn parallel(
             format!(
                 "{} of {} calls failed: {}",
                 summary.len(),
-                out.raw_len() + summary.len(),
+                total,
                 summary.join("; ")
             ),
         )
     }
     .into())
 }
+
+/// Runs `f(args...)` (the first value of `call`, then the rest) in a new Lua
+/// thread under `pcall`, so that an error comes back as the value the
+/// function raised: a docker error object stays itself, a string stays that
+/// string (mlua would otherwise add "runtime error:" and a traceback).
+fn protected_thread(
+    lua: &Lua,
+    call: MultiValue,
+) -> mlua::Result<impl std::future::Future<Output = mlua::Result<MultiValue>>> {
+    let pcall: Function = lua.named_registry_value(PCALL_KEY)?;
+    let future = lua.create_thread(pcall)?.into_async::<MultiValue>(call)?;
+    let lua = lua.clone();
+    Ok(async move {
+        let mut values = future.await?;
+        match values.pop_front() {
+            Some(Value::Boolean(true)) => Ok(values),
+            _ => Err(match values.pop_front().unwrap_or(Value::Nil) {
+                Value::Error(e) => *e,
+                other => {
+                    // `tostring` honours an error object's `__tostring`.
+                    let tostring: Function = lua.globals().get("tostring")?;
+                    let text: String = tostring.call(other).unwrap_or_default();
+                    mlua::Error::external(Raised(text))
+                }
+            }),
+        }
+    })
+}
+
+/// A Lua error value other than a docker error, as its `tostring`.
+#[derive(Debug)]
+struct Raised(String);
+
+impl std::fmt::Display for Raised {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Raised {}
+
+/// Where the original `pcall` is kept (scripts may replace the global).
+const PCALL_KEY: &str = "dockerlua.pcall";
 
 enum TaskState {
     Running(JoinHandle<mlua::Result<MultiValue>>),
