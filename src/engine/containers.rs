@@ -215,7 +215,8 @@ impl Engine {
         self.json(Req::get(path(id, "stats")).query(q)).await
     }
 
-    /// A stats sample about every second, until the container stops.
+    /// A stats sample about every second. It does not end when the container
+    /// stops (the engine then sends nothing, or empty samples).
     pub async fn container_stats_stream(&self, id: &str) -> Result<JsonStream> {
         let mut q = Query::new();
         q.add("stream", "1");

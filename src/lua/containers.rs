@@ -860,15 +860,28 @@ impl UserData for Container {
             }
             let engine = this.handle.engine()?;
             let wait = engine.container_wait(&this.id, condition.as_deref());
-            let answer = match opts.number("timeout")? {
+            let timeout = match opts.number("timeout")? {
+                None => None,
+                Some(secs) if secs >= 0.0 => Duration::try_from_secs_f64(secs).ok(),
+                Some(secs) => {
+                    return Err(invalid(
+                        "Container:wait",
+                        format!("bad option 'timeout' (non-negative seconds expected, got {secs})"),
+                    ))
+                }
+            };
+            let answer = match timeout {
                 None => wait.await,
-                Some(secs) => match tokio::time::timeout(Duration::from_secs_f64(secs), wait).await
-                {
+                Some(limit) => match tokio::time::timeout(limit, wait).await {
                     Ok(answer) => answer,
                     Err(_) => {
                         return Err(DockerError::new(
                             "Timeout",
-                            format!("container {} still running after {secs} s", this.short_id()),
+                            format!(
+                                "Container:wait: container {} not done after {} s",
+                                this.short_id(),
+                                limit.as_secs_f64()
+                            ),
                         )
                         .into())
                     }
@@ -910,7 +923,11 @@ impl UserData for Container {
                 exec(lua, &this, command, opts).await
             },
         );
-        methods.add_async_method("top", |lua, this, ps_args: Option<String>| async move {
+        methods.add_async_method("top", |lua, this, ps_args: Value| async move {
+            let ps_args = match ps_args {
+                Value::Nil => None,
+                v => Some(args::string("Container:top", "ps_args", &v)?),
+            };
             let engine = this.handle.engine()?;
             let answer = engine
                 .container_top(&this.id, ps_args.as_deref())

@@ -26,7 +26,7 @@ pub fn install(lua: &Lua, client: &Table) -> mlua::Result<()> {
             let args = strip_self(args, "DockerClient");
             let seconds = match args.front() {
                 Some(Value::Integer(i)) if *i >= 0 => *i as f64,
-                Some(Value::Number(n)) if n.is_finite() && *n >= 0.0 => *n,
+                Some(Value::Number(n)) if *n >= 0.0 => *n,
                 other => {
                     return Err(invalid(
                         "sleep",
@@ -37,7 +37,11 @@ pub fn install(lua: &Lua, client: &Table) -> mlua::Result<()> {
                     ))
                 }
             };
-            tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
+            // Longer than a Duration holds (or infinite): forever.
+            match Duration::try_from_secs_f64(seconds) {
+                Ok(d) => tokio::time::sleep(d).await,
+                Err(_) => std::future::pending().await,
+            }
             Ok(())
         })?,
     )?;
