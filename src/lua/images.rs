@@ -237,6 +237,8 @@ struct Display {
     /// Per layer: (current, total, done).
     layers: BTreeMap<String, (u64, u64, bool)>,
     status: String,
+    /// `Digest: ...` and `Status: ...`, printed on lines of their own at the end.
+    footer: Vec<String>,
 }
 
 impl Display {
@@ -270,6 +272,10 @@ impl Display {
                     entry.2 = true;
                 }
             }
+            _ if status.starts_with("Digest:") || status.starts_with("Status:") => {
+                self.footer.push(status.to_owned());
+                return;
+            }
             _ => self.status = status.to_owned(),
         }
         let done = self.layers.values().filter(|l| l.2).count();
@@ -292,6 +298,9 @@ impl Display {
 
     fn finish(&self) {
         eprintln!();
+        for line in &self.footer {
+            eprintln!("{line}");
+        }
     }
 }
 
