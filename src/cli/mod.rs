@@ -40,6 +40,10 @@ struct Args {
     #[arg(long = "path", value_name = "DIR", action = ArgAction::Append)]
     paths: Vec<PathBuf>,
 
+    /// Print the LuaLS definitions of the docker module and stdlib, and exit
+    #[arg(long = "print-types")]
+    print_types: bool,
+
     /// The script to run ('-' reads it from stdin), then its arguments
     #[arg(
         value_name = "SCRIPT",
@@ -86,6 +90,10 @@ pub fn main() -> i32 {
 }
 
 async fn run(args: Args, steps: Vec<Step>) -> i32 {
+    if args.print_types {
+        print!("{}", lua::stdlib::TYPES);
+        return 0;
+    }
     let opts = lua::Options {
         host: HostChoice {
             host: args.host.clone(),

@@ -9,7 +9,7 @@ use mlua::{Lua, MultiValue, Table, Value};
 
 use super::args::{self, Opts};
 use super::error::{self, invalid};
-use super::{containers, convert, images, iter, tasks};
+use super::{containers, convert, host, images, iter, tasks};
 use crate::engine::config::{self, HostChoice};
 use crate::engine::{Engine, JsonStream};
 
@@ -209,6 +209,7 @@ fn install_helpers(lua: &Lua, client: &Table) -> mlua::Result<()> {
         })?,
     )?;
     tasks::install(lua, client)?;
+    host::install(lua, client)?;
 
     let json = lua.create_table()?;
     json.raw_set(
