@@ -16,9 +16,14 @@ docker.sleep, so other tasks (docker.spawn, docker.parallel) run meanwhile.
   wait.port(target, port [, opts]) -> host, port
         until a TCP connection to the port succeeds. target: a host name or
         address ("127.0.0.1"), or a Container: then `port` is the container's
-        port (80 or "80/udp"...) and the published host port is probed (on
-        127.0.0.1 when published on all addresses). Default timeout 30 s,
-        interval 0.25 s; opts.probe_timeout: seconds per attempt (default 1).
+        own port (80 or "80/tcp"), probed on the container's address (its
+        first network's; 127.0.0.1 with network "host"). The engine's port
+        proxy accepts connections on a published port before the server in
+        the container listens, so the host side proves nothing; where
+        container addresses are not reachable (Docker Desktop), pass
+        opts.published = true to probe the published host port anyway.
+        Default timeout 30 s, interval 0.25 s; opts.probe_timeout: seconds
+        per attempt (default 1).
 
   Every function takes opts.timeout and opts.interval, and opts.client (a
   client from docker.connect) where it looks a container up by name.
@@ -146,11 +151,16 @@ function M.log(container, pattern, opts)
   end)
 end
 
-local function published(fn, c, port)
+local function port_key(port)
   local key = tostring(port)
   if not key:find("/", 1, true) then
     key = key .. "/tcp"
   end
+  return key
+end
+
+local function published(fn, c, port)
+  local key = port_key(port)
   c:reload()
   local ports = c.attrs.NetworkSettings and c.attrs.NetworkSettings.Ports or {}
   local bindings = ports[key]
@@ -167,9 +177,34 @@ local function published(fn, c, port)
   return host, math.tointeger(tonumber(b.HostPort))
 end
 
+local function own_address(fn, c, port)
+  local number = math.tointeger(tonumber((port_key(port):match("^(%d+)/tcp$"))))
+  if not number then
+    errors.invalid(fn, ("bad argument 'port' (a TCP port expected, got '%s')"):format(tostring(port)))
+  end
+  c:reload()
+  local settings = c.attrs.NetworkSettings or {}
+  local ip = settings.IPAddress
+  if not ip or ip == "" then
+    for _, net in pairs(settings.Networks or {}) do
+      if net.IPAddress and net.IPAddress ~= "" then
+        ip = net.IPAddress
+        break
+      end
+    end
+  end
+  if not ip or ip == "" then
+    if (c.attrs.HostConfig or {}).NetworkMode ~= "host" then
+      give_up(fn, ("container %s has no network address (is it running?)"):format(c.name))
+    end
+    ip = "127.0.0.1"
+  end
+  return ip, number
+end
+
 function M.port(target, port, opts)
   local fn = "wait.port"
-  opts = errors.options(fn, opts, { "timeout", "interval", "probe_timeout" })
+  opts = errors.options(fn, opts, { "timeout", "interval", "probe_timeout", "published" })
   local timeout, interval = timing(fn, opts, 30, 0.25)
   errors.check(fn, "opts.probe_timeout", opts.probe_timeout, "number", true)
   local host
@@ -177,7 +212,11 @@ function M.port(target, port, opts)
     if type(port) ~= "number" and type(port) ~= "string" then
       errors.invalid(fn, ("bad argument 'port' (number or string expected, got %s)"):format(type(port)))
     end
-    host, port = published(fn, target, port)
+    if opts.published then
+      host, port = published(fn, target, port)
+    else
+      host, port = own_address(fn, target, port)
+    end
   else
     host = errors.check(fn, "target", target, "string")
     if math.type(port) ~= "integer" or port < 1 or port > 65535 then
