@@ -169,7 +169,8 @@ local function container_row(a, opts, now)
       words[#words + 1] = w
     end
     command = table.concat(words, " ")
-    created = human.time(a.Created or "") or 0
+    -- Whole seconds, as a list entry has them.
+    created = math.floor(human.time(a.Created or "") or 0)
     state = a.State and a.State.Status or ""
     status = a.State and status_of_state(a.State, now) or ""
     names = (a.Name or ""):gsub("^/", "")
