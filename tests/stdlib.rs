@@ -21,7 +21,9 @@ fn modules_load_with_chunk_names_under_stdlib() {
           local _, f = next(m)
           print(name, debug.getinfo(f, "S").source)
         end"#);
-    for name in ["args", "cleanup", "errors", "format", "human", "retry", "wait"] {
+    for name in [
+        "args", "cleanup", "errors", "format", "human", "retry", "wait",
+    ] {
         assert!(
             out.contains(&format!("{name}\t@stdlib/{name}.lua")),
             "{out}"
@@ -60,8 +62,18 @@ fn format_containers_matches_the_docker_cli_table() {
     let t = Cleanup::new("fmt");
     let name = t.container("web");
     docker(&[
-        "run", "-d", "--init", "--name", &name, "--label", &t.label(), "-p", "127.0.0.1::8080",
-        "alpine", "sleep", "300",
+        "run",
+        "-d",
+        "--init",
+        "--name",
+        &name,
+        "--label",
+        &t.label(),
+        "-p",
+        "127.0.0.1::8080",
+        "alpine",
+        "sleep",
+        "300",
     ]);
     let filter = format!("label={}", t.label());
     let cli = docker(&["ps", "--filter", &filter, "--format", "{{.ID}}|{{.Ports}}"]);
@@ -80,7 +92,12 @@ fn format_containers_matches_the_docker_cli_table() {
     assert!(lines[0].starts_with(header), "{out}");
     assert!(lines[0].ends_with("NAMES"), "{out}");
     for row in &lines[1..3] {
-        assert!(row.starts_with(&format!("{id}   alpine    \"sleep 300\"   5 minutes ago   Up ")), "{out}");
+        assert!(
+            row.starts_with(&format!(
+                "{id}   alpine    \"sleep 300\"   5 minutes ago   Up "
+            )),
+            "{out}"
+        );
         assert!(row.contains(ports) && row.ends_with(&name), "{out}");
     }
     assert_eq!(lines[3], id);
@@ -102,14 +119,25 @@ fn format_images_and_json() {
         local ok, err = pcall(f.containers, imgs)
         print(err.kind, err.message)"#);
     let lines: Vec<&str> = out.lines().collect();
-    assert!(lines[0].starts_with("REPOSITORY   TAG       IMAGE ID       CREATED"), "{out}");
-    assert!(lines[1].starts_with(&format!("alpine       latest    {id}   ")), "{out}");
+    assert!(
+        lines[0].starts_with("REPOSITORY   TAG       IMAGE ID       CREATED"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("alpine       latest    {id}   ")),
+        "{out}"
+    );
     assert!(lines[1].ends_with(&format!("   {size}")), "{out}");
     let json: serde_json::Value = serde_json::from_str(lines[2]).unwrap();
     assert_eq!(json[0]["Repository"], "alpine");
     assert_eq!(json[0]["ID"], id);
     assert_eq!(lines[3], "[]");
-    assert!(lines[4].contains("InvalidArgument\tformat.containers: bad list item #1 (container expected, got image)"), "{out}");
+    assert!(
+        lines[4].contains(
+            "InvalidArgument\tformat.containers: bad list item #1 (container expected, got image)"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
@@ -117,10 +145,23 @@ fn cleanup_stop_and_remove_by_filter_with_dry_run() {
     let t = Cleanup::new("clean");
     for n in 0..2 {
         let name = t.container(&format!("up{n}"));
-        docker(&["run", "-d", "--init", "--name", &name, "--label", &t.label(), "alpine", "sleep", "300"]);
+        docker(&[
+            "run",
+            "-d",
+            "--init",
+            "--name",
+            &name,
+            "--label",
+            &t.label(),
+            "alpine",
+            "sleep",
+            "300",
+        ]);
     }
     let other = t.container("other");
-    docker(&["run", "-d", "--init", "--name", &other, "alpine", "sleep", "300"]);
+    docker(&[
+        "run", "-d", "--init", "--name", &other, "alpine", "sleep", "300",
+    ]);
     let filter = format!("label={}", t.label());
     let running = || docker(&["ps", "-q", "--filter", &filter]).lines().count();
     let code = |call: &str| {
@@ -134,13 +175,27 @@ fn cleanup_stop_and_remove_by_filter_with_dry_run() {
         "stop({{label = \"{}\"}}, {{dry_run = true, log = print}})",
         t.label()
     )));
-    assert_eq!(out.lines().filter(|l| l.starts_with("would stop ")).count(), 2, "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("would stop ")).count(),
+        2,
+        "{out}"
+    );
     assert_eq!(running(), 2, "a dry run stopped something");
 
-    let out = ok(&code(&format!("stop({{label = \"{}\"}}, {{timeout = 0}})", t.label())));
-    assert_eq!(out.lines().filter(|l| l.ends_with("\ttrue\tnil")).count(), 2, "{out}");
+    let out = ok(&code(&format!(
+        "stop({{label = \"{}\"}}, {{timeout = 0}})",
+        t.label()
+    )));
+    assert_eq!(
+        out.lines().filter(|l| l.ends_with("\ttrue\tnil")).count(),
+        2,
+        "{out}"
+    );
     assert_eq!(running(), 0);
-    assert_eq!(docker(&["inspect", "-f", "{{.State.Status}}", &other]), "running");
+    assert_eq!(
+        docker(&["inspect", "-f", "{{.State.Status}}", &other]),
+        "running"
+    );
 
     let out = ok(&code(&format!("remove({{label = \"{}\"}})", t.label())));
     assert_eq!(out.lines().count(), 2, "{out}");
@@ -149,7 +204,10 @@ fn cleanup_stop_and_remove_by_filter_with_dry_run() {
 
     let out = lua(r#"require("docker.cleanup").remove({})"#);
     let err = common::assert_exit(&out, 1);
-    assert!(err.contains("InvalidArgument: cleanup.remove: empty filters"), "{err}");
+    assert!(
+        err.contains("InvalidArgument: cleanup.remove: empty filters"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -157,8 +215,27 @@ fn cleanup_exited_and_dangling_images() {
     let t = Cleanup::new("prune");
     let done = t.container("done");
     let up = t.container("up");
-    docker(&["run", "--name", &done, "--label", &t.label(), "alpine", "true"]);
-    docker(&["run", "-d", "--init", "--name", &up, "--label", &t.label(), "alpine", "sleep", "300"]);
+    docker(&[
+        "run",
+        "--name",
+        &done,
+        "--label",
+        &t.label(),
+        "alpine",
+        "true",
+    ]);
+    docker(&[
+        "run",
+        "-d",
+        "--init",
+        "--name",
+        &up,
+        "--label",
+        &t.label(),
+        "alpine",
+        "sleep",
+        "300",
+    ]);
     // Committing twice to one tag leaves the first image dangling; it keeps
     // the container's label, so the filter finds only ours.
     let repo = t.image("img");
@@ -173,7 +250,10 @@ fn cleanup_exited_and_dangling_images() {
            print(r.reclaimed > 0)"#,
         t.label()
     ));
-    assert_eq!(out, format!("c\t{done}\ttrue\ni\t{first}\ttrue\ttrue\ntrue\n"));
+    assert_eq!(
+        out,
+        format!("c\t{done}\ttrue\ni\t{first}\ttrue\ttrue\ntrue\n")
+    );
     assert!(!common::container_exists(&done));
     assert!(common::container_exists(&up));
     assert!(!common::image_exists(&first));
@@ -216,11 +296,17 @@ fn wait_for_log_line_port_and_health() {
     ];
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(&lines[..5], &expected, "{out}");
-    assert!(lines[5].starts_with("timeout\tTimeout\twait.log: "), "{out}");
+    assert!(
+        lines[5].starts_with("timeout\tTimeout\twait.log: "),
+        "{out}"
+    );
     assert!(lines[5].ends_with("not so after 0.5 s"), "{out}");
     assert_eq!(lines[6], "gone\tWaitError");
     assert_eq!(lines[7], "nohealth\tWaitError\ttrue");
-    assert!(lines[8].starts_with("bad\tInvalidArgument\twait.log: bad argument 'container'"), "{out}");
+    assert!(
+        lines[8].starts_with("bad\tInvalidArgument\twait.log: bad argument 'container'"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -247,7 +333,10 @@ fn retry_backs_off_and_keeps_the_last_error() {
     assert_eq!(lines[0], "42\t3\t0.05\t0.15");
     assert_eq!(lines[1], "1 2 3 3");
     assert_eq!(lines[2], "1\tNotFound\t404");
-    assert!(lines[3].starts_with("3\t") && lines[3].ends_with("always"), "{out}");
+    assert!(
+        lines[3].starts_with("3\t") && lines[3].ends_with("always"),
+        "{out}"
+    );
     assert_eq!(lines[4], "InvalidArgument");
 }
 
@@ -255,13 +344,19 @@ fn retry_backs_off_and_keeps_the_last_error() {
 fn users_modules_shadow_the_stdlib_through_path_and_env() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("docker")).unwrap();
-    std::fs::write(dir.path().join("docker/human.lua"), "return { mine = true }").unwrap();
+    std::fs::write(
+        dir.path().join("docker/human.lua"),
+        "return { mine = true }",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("teamlib.lua"), "return { team = 'ops' }").unwrap();
     let path = dir.path().to_str().unwrap();
     let code = "print(require('teamlib').team, require('docker.human').mine, require('docker.wait') ~= nil)";
     let out = assert_success(&run(dockerlua_cmd().args(["--path", path, "-e", code])));
     assert_eq!(out, "ops\ttrue\ttrue\n");
-    let out = assert_success(&run(dockerlua_cmd().env("DOCKERLUA_PATH", path).args(["-e", code])));
+    let out = assert_success(&run(dockerlua_cmd()
+        .env("DOCKERLUA_PATH", path)
+        .args(["-e", code])));
     assert_eq!(out, "ops\ttrue\ttrue\n");
     // Without the folder the embedded module is back.
     let out = ok("print(require('docker.human').mine, type(require('docker.human').size))");
@@ -306,10 +401,18 @@ fn type_definitions_cover_the_live_module() {
         labels = t.lua_labels()
     ));
     let live: BTreeSet<String> = out.lines().map(str::to_owned).collect();
-    assert!(live.contains("DockerClient.containers") && live.contains("Container.logs"), "{out}");
-    let defined = defined_members(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/types/docker.lua")).unwrap());
+    assert!(
+        live.contains("DockerClient.containers") && live.contains("Container.logs"),
+        "{out}"
+    );
+    let defined = defined_members(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/types/docker.lua")).unwrap(),
+    );
     let missing: Vec<&String> = live.iter().filter(|m| !defined.contains(*m)).collect();
-    assert!(missing.is_empty(), "missing from types/docker.lua: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "missing from types/docker.lua: {missing:?}"
+    );
 
     // The binary prints the same file.
     let printed = assert_success(&common::dockerlua(&["--print-types"]));
