@@ -149,7 +149,8 @@ fn an_error_prints_one_line_and_the_session_goes_on() {
     assert_eq!(r.eval("1 +* 2"), "stdin:1: unexpected symbol near '*'\n");
     // A Rust callback's error shows its cause, without mlua's traceback.
     let out = r.eval("docker.sleep('soon')");
-    assert!(out.starts_with("bad argument #1"), "{out}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("argument"), "{out}");
     assert!(!out.contains("traceback"), "{out}");
     assert_eq!(r.eval("6 * 7"), "42\n");
 }

@@ -26,7 +26,7 @@ pub fn main() -> i32 {
         return 1;
     }
     let opts = ReplOptions {
-        banner: repl::banner("unix:///var/run/docker.sock"),
+        banner: format!("dockerlua {} (stand-in cli)", env!("CARGO_PKG_VERSION")),
         history_path: None,
     };
     let local = tokio::task::LocalSet::new();

@@ -21,6 +21,7 @@ mod locals;
 mod printer;
 
 use std::borrow::Cow;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use mlua::{Function, Lua, MultiValue, Value};
@@ -47,15 +48,9 @@ pub struct ReplOptions {
     pub history_path: Option<PathBuf>,
 }
 
-/// The usual banner: the version, the engine the `docker` global will talk
-/// to (named only: nothing is contacted before the first call) and the keys.
-pub fn banner(engine: &str) -> String {
-    format!(
-        "dockerlua {} (Lua 5.4) - engine {engine}\n\
-         Tab completes; `local` names stay defined; Ctrl-C cancels a call; Ctrl-D exits.",
-        env!("CARGO_PKG_VERSION"),
-    )
-}
+/// Printed under the banner: the keys, and what becomes of `local`.
+const HINT: &str =
+    "Tab completes; `local` names stay defined; Ctrl-C cancels a call; Ctrl-D exits.";
 
 /// Runs the prompt on `lua` until Ctrl-D and returns the exit status: 0, or
 /// 1 if the terminal fails. `os.exit(n)` in a line ends the process at once.
@@ -72,9 +67,11 @@ pub async fn run(lua: &Lua, opts: ReplOptions) -> i32 {
             return 1;
         }
     };
+    // Lines piped in (`-i` without a terminal) are not worth remembering.
     let history = opts
         .history_path
         .or_else(default_history_path)
+        .filter(|_| std::io::stdin().is_terminal())
         .filter(|p| history::prepare(p));
     if let Some(path) = history.as_deref().filter(|p| p.exists()) {
         if let Err(e) = editor.load_history(path) {
@@ -94,6 +91,7 @@ pub async fn run(lua: &Lua, opts: ReplOptions) -> i32 {
     if !opts.banner.is_empty() {
         println!("{}", opts.banner);
     }
+    println!("{HINT}");
 
     let status = loop {
         let chunk = match read_chunk(&mut editor, lua) {
