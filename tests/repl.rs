@@ -251,3 +251,55 @@ fn ctrl_d_exits_with_status_0_and_os_exit_with_its_own() {
     r.send("os.exit(3)\r");
     assert_eq!(r.exit_status(), 3);
 }
+
+#[test]
+fn completes_docker_collections_and_container_methods() {
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    r.send("docker.containers.\t\t");
+    let listed = r.until("run");
+    assert!(
+        listed.contains("create") && listed.contains("get") && listed.contains("list"),
+        "{listed:?}"
+    );
+    r.send("\x03");
+    r.until(PROMPT);
+    let name = format!("repl-{}", std::process::id());
+    r.line(&format!(
+        "c = docker.containers.create('alpine', 'true', {{name = '{name}', labels = {{['dockerlua.test'] = '{name}'}}}})"
+    ));
+    // A live container prints as one line, and its methods complete after `:`.
+    let shown = r.eval("c");
+    assert!(
+        shown.starts_with("<Container ") && shown.contains(&name) && shown.contains("created>"),
+        "{shown:?}"
+    );
+    r.send("c:unp\t");
+    r.until("c:unpause");
+    r.send("\x03");
+    r.until(PROMPT);
+    r.send("c:rem\t");
+    r.until("c:remove");
+    assert_eq!(r.eval("()"), "");
+    assert_eq!(
+        r.eval("pcall(docker.containers.get, c.id)"),
+        "false\tNotFound (404): No such container: ".to_owned()
+            + &r.eval("c.id").trim().trim_matches('"')
+            + "\n"
+    );
+}
+
+#[test]
+fn ctrl_c_cancels_a_long_container_run() {
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    r.send("print('running') docker.containers.run('alpine', 'sleep 30', {init = true, remove = true})\r");
+    r.until("running");
+    std::thread::sleep(Duration::from_millis(300));
+    let pressed = Instant::now();
+    r.send("\x03");
+    r.until("interrupted");
+    assert!(pressed.elapsed() < Duration::from_secs(3));
+    r.until(PROMPT);
+    assert_eq!(r.eval("docker.ping()"), "true\n");
+}

@@ -250,11 +250,15 @@ async fn run_chunk(lua: &Lua, source: &[u8], name: &str, args: MultiValue) -> Op
             .await
     };
     let result = tokio::select! {
-        r = outcome => r,
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!("dockerlua: interrupted");
-            return Some(130);
-        }
+        r = outcome => Some(r),
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    let Some(result) = result else {
+        eprintln!("dockerlua: interrupted");
+        // The cancelled call's future is gone; let its clean-up run.
+        lua.gc_collect().ok();
+        lua::containers::finish_cleanups().await;
+        return Some(130);
     };
     match result {
         Ok((true, _, _)) => None,
