@@ -281,11 +281,11 @@ fn completes_docker_collections_and_container_methods() {
     r.send("c:rem\t");
     r.until("c:remove");
     assert_eq!(r.eval("()"), "");
+    let id = r.eval("c.id").trim().trim_matches('"').to_owned();
+    let gone = r.eval("pcall(docker.containers.get, c.id)");
     assert_eq!(
-        r.eval("pcall(docker.containers.get, c.id)"),
-        "false\tNotFound (404): No such container: ".to_owned()
-            + &r.eval("c.id").trim().trim_matches('"')
-            + "\n"
+        gone,
+        format!("false\tNotFound (404): No such container: {id}\n")
     );
 }
 
