@@ -87,23 +87,23 @@ pub fn strip_self(mut args: MultiValue, kind: &str) -> MultiValue {
     args
 }
 
-/// A table with a named metatable (so `strip_self` and `tostring` know it).
-pub fn named_table(lua: &Lua, name: &str, description: String) -> mlua::Result<Table> {
+/// A table with a named metatable (so `strip_self` and `tostring` know it);
+/// `tostring` names the engine, resolved only when asked.
+pub fn named_table(lua: &Lua, name: &'static str, handle: &Handle) -> mlua::Result<Table> {
     let table = lua.create_table()?;
     let mt = lua.create_table()?;
     mt.raw_set("__name", name)?;
-    let text = format!("<{name} {description}>");
-    mt.raw_set(
-        "__tostring",
-        lua.create_function(move |_, _: Value| Ok(text.clone()))?,
-    )?;
+    let handle = handle.clone();
+    let tostring =
+        lua.create_function(move |_, _: Value| Ok(format!("<{name} {}>", handle.describe())))?;
+    mt.raw_set("__tostring", tostring)?;
     table.set_metatable(Some(mt))?;
     Ok(table)
 }
 
 /// Builds a client table for `handle`.
 pub fn client_table(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
-    let client = named_table(lua, "DockerClient", handle.describe())?;
+    let client = named_table(lua, "DockerClient", &handle)?;
     client.raw_set("containers", containers::collection(lua, handle.clone())?)?;
     client.raw_set("images", images::collection(lua, handle.clone())?)?;
 

@@ -52,7 +52,7 @@ const CREATE_OPTS: &[&str] = &[
 const RUN_OPTS: &[&str] = &["detach", "remove", "stdout", "stderr"];
 
 pub fn collection(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
-    let t = named_table(lua, COLLECTION, handle.describe())?;
+    let t = named_table(lua, COLLECTION, &handle)?;
     let h = handle.clone();
     t.raw_set(
         "run",
