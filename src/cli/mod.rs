@@ -28,7 +28,7 @@ struct Args {
     #[arg(short = 'i')]
     interactive: bool,
 
-    /// The engine to use (unix:///path, tcp://host:port)
+    /// The engine to use (unix:///path, tcp://host:port, https://host:port)
     #[arg(short = 'H', long = "host", value_name = "URL")]
     host: Option<String>,
 
