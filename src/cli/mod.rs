@@ -28,7 +28,7 @@ struct Args {
     #[arg(short = 'i')]
     interactive: bool,
 
-    /// The engine to use (unix:///path, tcp://host:port)
+    /// The engine to use (unix:///path, tcp://host:port, https://host:port)
     #[arg(short = 'H', long = "host", value_name = "URL")]
     host: Option<String>,
 
@@ -258,11 +258,15 @@ async fn run_chunk(lua: &Lua, source: &[u8], name: &str, args: MultiValue) -> Op
             .await
     };
     let result = tokio::select! {
-        r = outcome => r,
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!("dockerlua: interrupted");
-            return Some(130);
-        }
+        r = outcome => Some(r),
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    let Some(result) = result else {
+        eprintln!("dockerlua: interrupted");
+        // The cancelled call's future is gone; let its clean-up run.
+        lua.gc_collect().ok();
+        lua::containers::finish_cleanups().await;
+        return Some(130);
     };
     match result {
         Ok((true, _, _)) => None,
