@@ -78,9 +78,9 @@ function DockerClient.info() end
 ---@return fun(): table?
 function DockerClient.events(opts) end
 
----A client for another engine (`unix://`, `tcp://`, `http://`).
+---A client for another engine (`unix://`, `tcp://`, `http://`, `https://`).
 ---@param url string
----@param opts {version: string?, tls: table?}?
+---@param opts {version: string?, tls: {ca: string?, cert: string?, key: string?}?}?
 ---@return DockerClient
 function DockerClient.connect(url, opts) end
 
