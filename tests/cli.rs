@@ -265,3 +265,39 @@ fn require_docker_is_the_global() {
     ]);
     assert_eq!(assert_success(&out), "true\ttrue\ttrue\n");
 }
+
+#[test]
+fn ctrl_c_during_run_leaves_no_running_container() {
+    let t = common::Cleanup::new("cancel");
+    for remove in [true, false] {
+        let name = t.container(if remove { "rm" } else { "keep" });
+        let code = format!(
+            "io.write('ready\\n') io.stdout:flush() \
+             docker.containers.run('alpine', 'sleep 60', {{name = '{name}', remove = {remove}, labels = {}}})",
+            t.lua_labels()
+        );
+        let mut child = dockerlua_cmd()
+            .args(["-e", &code])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 6];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        common::eventually("the container runs", Duration::from_secs(10), || {
+            common::docker_output(&["inspect", "-f", "{{.State.Running}}", &name])
+                .status
+                .success()
+        });
+        unsafe_kill(child.id(), 2);
+        assert_eq!(child.wait().unwrap().code(), Some(130));
+        if remove {
+            assert!(!common::container_exists(&name), "{name} was left behind");
+        } else {
+            assert_eq!(
+                common::docker(&["inspect", "-f", "{{.State.Running}}", &name]),
+                "false"
+            );
+        }
+    }
+}

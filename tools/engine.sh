@@ -12,18 +12,24 @@
 # firewall; starts `docker-registry` on 127.0.0.1:PORT; imports busybox-based
 # test images (alpine:latest, busybox:latest); pushes
 # localhost:PORT/dockerlua/pulltest:latest (with a marker layer of its own, so
-# a pull really downloads) and removes the local copy. Then it writes DIR/env:
+# a pull really downloads) and removes the local copy. The engine also listens
+# on 127.0.0.1:TLSPORT with TLS and client certificates (--tlsverify), made
+# with openssl in DIR/tls: ca.pem, cert.pem, key.pem (a client's, as the
+# docker CLI names them in DOCKER_CERT_PATH) and server-*.pem. Then it writes
+# DIR/env:
 #
 #   export DOCKER_HOST=unix://DIR/docker.sock
 #   export DOCKERLUA_TEST_REGISTRY=localhost:PORT
 #   export DOCKERLUA_TEST_PULL_IMAGE=localhost:PORT/dockerlua/pulltest:latest
+#   export DOCKERLUA_TEST_TLS_HOST=tcp://127.0.0.1:TLSPORT
+#   export DOCKERLUA_TEST_TLS_CERTS=DIR/tls
 #
 # An engine that already answers is reused; one that is not running starts
 # from a fresh state (containers, images and registry content are wiped).
 set -euo pipefail
 trap 'echo "engine: error: command failed at $0 line $LINENO: $BASH_COMMAND" >&2' ERR
 
-PACKAGES=(docker.io busybox-static docker-registry curl iproute2 tar)
+PACKAGES=(docker.io busybox-static docker-registry curl iproute2 tar openssl)
 READY_TIMEOUT=${DOCKERLUA_ENGINE_TIMEOUT:-60}   # seconds, for each readiness poll
 DOCKER_CLI=${DOCKER_CLI:-docker}
 
@@ -58,6 +64,8 @@ setup_paths() {
     REG_LOG=$DIR/registry.log
     REG_PORTFILE=$DIR/registry.port
     REG_DATA=$DIR/registry
+    TLS=$DIR/tls
+    TLS_PORTFILE=$DIR/tls.port
     BRIDGE=dl$HEX                     # at most 15 characters
     NAMESPACE=dockerlua-$HEX          # containerd namespace
     CGROUP=dockerlua-$HEX             # parent cgroup of the containers
@@ -151,12 +159,54 @@ fail_dockerd() {
     exit 1
 }
 
+# --- tls ----------------------------------------------------------------------
+
+# A CA, a server certificate for 127.0.0.1 and a client certificate, in $TLS.
+make_tls_certs() {
+    rm -rf "$TLS" && mkdir -p "$TLS"
+    (
+        cd "$TLS"
+        key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+        key ca-key.pem
+        openssl req -x509 -new -key ca-key.pem -out ca.pem -days 3650 -subj /CN=dockerlua-test-ca \
+            -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+        # sign NAME CN EXTENSIONS: NAME-key.pem and NAME.pem, signed by the CA.
+        sign() {
+            key "$1-key.pem"
+            printf '%s\n' "$3" >ext.cnf
+            openssl req -new -key "$1-key.pem" -subj "/CN=$2" |
+                openssl x509 -req -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 \
+                    -extfile ext.cnf -out "$1.pem" 2>/dev/null
+        }
+        sign server 127.0.0.1 'subjectAltName=IP:127.0.0.1
+extendedKeyUsage=serverAuth'
+        sign cert dockerlua-test-client 'extendedKeyUsage=clientAuth'
+        mv cert-key.pem key.pem
+        rm -f ext.cnf ca.srl
+    ) || die "cannot make the TLS certificates in $TLS"
+}
+
+tls_port() {
+    local p=$((6100 + HASH % 800)) i
+    for i in $(seq 100); do
+        ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+        p=$((p + 1))
+    done
+    die "no free port for the TLS listener"
+}
+
+# --- dockerd (continued) ------------------------------------------------------
+
 ensure_dockerd() {
     local pid i t0
     pid=$(pid_of "$PIDFILE")
     if alive "$pid" dockerd; then
         for i in $(seq $((READY_TIMEOUT * 10))); do
-            ping_engine && { say "reusing the running engine (pid $pid) on $SOCK"; return 0; }
+            if ping_engine; then
+                say "reusing the running engine (pid $pid) on $SOCK"
+                TLS_PORT=$(pid_of "$TLS_PORTFILE")
+                return 0
+            fi
             sleep 0.1
         done
         fail_dockerd "dockerd (pid $pid) is running but does not answer on $SOCK; try: $0 stop $DIR"
@@ -169,6 +219,9 @@ ensure_dockerd() {
     mkdir -p "$DATA" "$EXEC"
     echo '{}' >"$DIR/daemon.json"     # so that /etc/docker/daemon.json does not apply
     ensure_bridge
+    make_tls_certs
+    TLS_PORT=$(tls_port)
+    echo "$TLS_PORT" >"$TLS_PORTFILE"
 
     say "starting dockerd on $SOCK"
     t0=$(now_ms)
@@ -176,6 +229,8 @@ ensure_dockerd() {
     setsid dockerd \
         --config-file "$DIR/daemon.json" \
         --host "unix://$SOCK" \
+        --host "tcp://127.0.0.1:$TLS_PORT" \
+        --tlsverify --tlscacert "$TLS/ca.pem" --tlscert "$TLS/server.pem" --tlskey "$TLS/server-key.pem" \
         --data-root "$DATA" \
         --exec-root "$EXEC" \
         --pidfile "$PIDFILE" \
@@ -314,6 +369,11 @@ export DOCKER_HOST=unix://$SOCK
 export DOCKERLUA_TEST_REGISTRY=localhost:$PORT
 export DOCKERLUA_TEST_PULL_IMAGE=$PULL_IMAGE
 EOF
+    # An engine started by an older engine.sh has no TLS listener.
+    [ -z "${TLS_PORT:-}" ] || cat >>"$DIR/env.tmp" <<EOF
+export DOCKERLUA_TEST_TLS_HOST=tcp://127.0.0.1:$TLS_PORT
+export DOCKERLUA_TEST_TLS_CERTS=$TLS
+EOF
     mv "$DIR/env.tmp" "$DIR/env"
 }
 
@@ -366,7 +426,7 @@ cmd_stop() {
     stop_pid "$(pid_of "$REG_PIDFILE")" docker-registry registry
     cleanup_leftovers
     ip link del "$BRIDGE" 2>/dev/null || true
-    rm -f "$PIDFILE" "$REG_PIDFILE" "$SOCK" "$DIR/env"
+    rm -f "$PIDFILE" "$REG_PIDFILE" "$SOCK" "$DIR/env" "$TLS_PORTFILE"
     [ "$RUN" = "$DIR" ] || rm -rf "$RUN"
     say "stopped"
 }

@@ -28,7 +28,7 @@ struct Args {
     #[arg(short = 'i')]
     interactive: bool,
 
-    /// The engine to use (unix:///path, tcp://host:port)
+    /// The engine to use (unix:///path, tcp://host:port, https://host:port)
     #[arg(short = 'H', long = "host", value_name = "URL")]
     host: Option<String>,
 
@@ -39,6 +39,10 @@ struct Args {
     /// A folder of Lua libraries for require (repeatable; before DOCKERLUA_PATH)
     #[arg(long = "path", value_name = "DIR", action = ArgAction::Append)]
     paths: Vec<PathBuf>,
+
+    /// Print the LuaLS definitions of the docker module and stdlib, and exit
+    #[arg(long = "print-types")]
+    print_types: bool,
 
     /// The script to run ('-' reads it from stdin), then its arguments
     #[arg(
@@ -86,6 +90,10 @@ pub fn main() -> i32 {
 }
 
 async fn run(args: Args, steps: Vec<Step>) -> i32 {
+    if args.print_types {
+        print!("{}", lua::stdlib::TYPES);
+        return 0;
+    }
     let opts = lua::Options {
         host: HostChoice {
             host: args.host.clone(),
@@ -250,11 +258,15 @@ async fn run_chunk(lua: &Lua, source: &[u8], name: &str, args: MultiValue) -> Op
             .await
     };
     let result = tokio::select! {
-        r = outcome => r,
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!("dockerlua: interrupted");
-            return Some(130);
-        }
+        r = outcome => Some(r),
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    let Some(result) = result else {
+        eprintln!("dockerlua: interrupted");
+        // The cancelled call's future is gone; let its clean-up run.
+        lua.gc_collect().ok();
+        lua::containers::finish_cleanups().await;
+        return Some(130);
     };
     match result {
         Ok((true, _, _)) => None,

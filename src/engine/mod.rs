@@ -32,7 +32,7 @@ use tokio::sync::OnceCell;
 
 pub use error::{Error, ErrorKind, Result};
 pub use stream::StreamKind;
-pub use transport::Address;
+pub use transport::{Address, TlsFiles};
 
 /// The newest API version we speak; an older engine's own version is used.
 pub const MAX_API_VERSION: &str = "1.47";
@@ -114,13 +114,23 @@ impl Engine {
     /// A client for the engine at `url` (`unix://`, `tcp://`, `http://`).
     /// Nothing is sent until the first call.
     pub fn connect(url: &str, api_version: Option<String>) -> Result<Self> {
+        Self::connect_tls(url, api_version, None)
+    }
+
+    /// [`Engine::connect`], over TLS with `tls`'s files (`tcp://` or
+    /// `https://`). Bad files are reported here, before anything is sent.
+    pub fn connect_tls(
+        url: &str,
+        api_version: Option<String>,
+        tls: Option<&TlsFiles>,
+    ) -> Result<Self> {
         let pinned_version = api_version
             .or_else(|| std::env::var("DOCKER_API_VERSION").ok())
             .filter(|v| !v.is_empty())
             .map(|v| v.trim_start_matches('v').to_owned());
         Ok(Engine {
             inner: Arc::new(Inner {
-                transport: transport::Transport::new(url)?,
+                transport: transport::Transport::new(url, tls)?,
                 pinned_version,
                 version: OnceCell::new(),
             }),

@@ -9,9 +9,9 @@ use mlua::{Lua, MultiValue, Table, Value};
 
 use super::args::{self, Opts};
 use super::error::{self, invalid};
-use super::{containers, convert, images, iter, tasks};
+use super::{containers, convert, host, images, iter, tasks};
 use crate::engine::config::{self, HostChoice};
-use crate::engine::{Engine, JsonStream};
+use crate::engine::{Engine, JsonStream, TlsFiles};
 
 /// Where a client's engine is, and the engine once made.
 #[derive(Clone)]
@@ -27,6 +27,7 @@ enum Source {
     Url {
         url: String,
         version: Option<String>,
+        tls: Option<TlsFiles>,
     },
 }
 
@@ -38,9 +39,9 @@ impl Handle {
         }))
     }
 
-    pub fn from_url(url: String, version: Option<String>) -> Self {
+    pub fn from_url(url: String, version: Option<String>, tls: Option<TlsFiles>) -> Self {
         Handle(Rc::new(HandleInner {
-            source: Source::Url { url, version },
+            source: Source::Url { url, version, tls },
             engine: RefCell::new(None),
         }))
     }
@@ -53,10 +54,12 @@ impl Handle {
         }
         let engine = match &self.0.source {
             Source::Env(choice) => {
-                let url = config::resolve_host(choice).map_err(error::engine)?;
-                Engine::connect(&url, None)
+                let (url, tls) = config::resolve_engine(choice).map_err(error::engine)?;
+                Engine::connect_tls(&url, None, tls.as_ref())
             }
-            Source::Url { url, version } => Engine::connect(url, version.clone()),
+            Source::Url { url, version, tls } => {
+                Engine::connect_tls(url, version.clone(), tls.as_ref())
+            }
         }
         .map_err(error::engine)?;
         *self.0.engine.borrow_mut() = Some(engine.clone());
@@ -87,23 +90,23 @@ pub fn strip_self(mut args: MultiValue, kind: &str) -> MultiValue {
     args
 }
 
-/// A table with a named metatable (so `strip_self` and `tostring` know it).
-pub fn named_table(lua: &Lua, name: &str, description: String) -> mlua::Result<Table> {
+/// A table with a named metatable (so `strip_self` and `tostring` know it);
+/// `tostring` names the engine, resolved only when asked.
+pub fn named_table(lua: &Lua, name: &'static str, handle: &Handle) -> mlua::Result<Table> {
     let table = lua.create_table()?;
     let mt = lua.create_table()?;
     mt.raw_set("__name", name)?;
-    let text = format!("<{name} {description}>");
-    mt.raw_set(
-        "__tostring",
-        lua.create_function(move |_, _: Value| Ok(text.clone()))?,
-    )?;
+    let handle = handle.clone();
+    let tostring =
+        lua.create_function(move |_, _: Value| Ok(format!("<{name} {}>", handle.describe())))?;
+    mt.raw_set("__tostring", tostring)?;
     table.set_metatable(Some(mt))?;
     Ok(table)
 }
 
 /// Builds a client table for `handle`.
 pub fn client_table(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
-    let client = named_table(lua, "DockerClient", handle.describe())?;
+    let client = named_table(lua, "DockerClient", &handle)?;
     client.raw_set("containers", containers::collection(lua, handle.clone())?)?;
     client.raw_set("images", images::collection(lua, handle.clone())?)?;
 
@@ -194,12 +197,24 @@ fn install_helpers(lua: &Lua, client: &Table) -> mlua::Result<()> {
                 args.next().unwrap_or(Value::Nil),
                 &["version", "tls"],
             )?;
-            if opts.table("tls")?.is_some() {
-                return Err(invalid("connect", "tls is not supported yet"));
-            }
+            let tls = match opts.table("tls")? {
+                Some(t) => {
+                    let tls = Opts::new("connect", Value::Table(t), &["ca", "cert", "key"])?;
+                    let path = |name| Ok::<_, mlua::Error>(tls.string(name)?.map(Into::into));
+                    Some(TlsFiles {
+                        ca: path("ca")?,
+                        cert: path("cert")?,
+                        key: path("key")?,
+                    })
+                }
+                None => None,
+            };
             let version = opts.string("version")?;
-            crate::engine::Address::parse(&url).map_err(error::engine)?;
-            client_table(lua, Handle::from_url(url, version))
+            let handle = Handle::from_url(url, version, tls);
+            // Made now, so that a bad address or certificate file is reported
+            // by `connect` itself (nothing is sent yet).
+            handle.engine()?;
+            client_table(lua, handle)
         })?,
     )?;
     client.raw_set(
@@ -209,6 +224,7 @@ fn install_helpers(lua: &Lua, client: &Table) -> mlua::Result<()> {
         })?,
     )?;
     tasks::install(lua, client)?;
+    host::install(lua, client)?;
 
     let json = lua.create_table()?;
     json.raw_set(

@@ -53,7 +53,7 @@ const CREATE_OPTS: &[&str] = &[
 const RUN_OPTS: &[&str] = &["detach", "remove", "stdout", "stderr"];
 
 pub fn collection(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
-    let t = named_table(lua, COLLECTION, handle.describe())?;
+    let t = named_table(lua, COLLECTION, &handle)?;
     let h = handle.clone();
     t.raw_set(
         "run",
@@ -540,7 +540,15 @@ async fn run(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Result<Value> 
         let attrs = engine.container_inspect(&id).await.map_err(error::engine)?;
         return Container::new(handle, attrs).into_lua(&lua);
     }
+    // Cancelled mid-run (Ctrl-C), the container is killed, and removed if
+    // asked, rather than left running unseen.
+    let mut guard = CancelGuard {
+        engine: Some(engine.clone()),
+        id: id.clone(),
+        remove: spec.remove,
+    };
     let result = run_attached(&engine, &id, &spec).await;
+    guard.engine = None;
     if spec.remove {
         // Removed whatever happened, so that a failed run leaves nothing.
         let _ = engine.container_remove(&id, true, false).await;
@@ -572,6 +580,43 @@ async fn run(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Result<Value> 
         output.extend_from_slice(&stderr);
     }
     Ok(Value::String(lua.create_string(&output)?))
+}
+
+thread_local! {
+    /// Clean-ups started by cancelled calls, for [`finish_cleanups`].
+    static CLEANUPS: std::cell::RefCell<Vec<tokio::task::JoinHandle<()>>> = Default::default();
+}
+
+struct CancelGuard {
+    /// `None` once the run is over.
+    engine: Option<Engine>,
+    id: String,
+    remove: bool,
+}
+
+impl Drop for CancelGuard {
+    fn drop(&mut self) {
+        let Some(engine) = self.engine.take() else {
+            return;
+        };
+        let (id, remove) = (std::mem::take(&mut self.id), self.remove);
+        let task = tokio::task::spawn_local(async move {
+            let _ = if remove {
+                engine.container_remove(&id, true, false).await
+            } else {
+                engine.container_kill(&id, None).await
+            };
+        });
+        CLEANUPS.with(|c| c.borrow_mut().push(task));
+    }
+}
+
+/// Waits (a bounded time) for the clean-ups of cancelled runs, so that a
+/// program ending on Ctrl-C does not leave their containers behind.
+pub async fn finish_cleanups() {
+    let tasks = CLEANUPS.with(|c| std::mem::take(&mut *c.borrow_mut()));
+    let all = futures_util::future::join_all(tasks);
+    let _ = tokio::time::timeout(Duration::from_secs(5), all).await;
 }
 
 /// Starts a created container, waits for its exit, and reads its output.

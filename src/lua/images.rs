@@ -37,7 +37,7 @@ pub fn with_tag(reference: &str) -> String {
 }
 
 pub fn collection(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
-    let t = named_table(lua, COLLECTION, handle.describe())?;
+    let t = named_table(lua, COLLECTION, &handle)?;
     let h = handle.clone();
     t.raw_set(
         "list",

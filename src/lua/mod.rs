@@ -4,7 +4,7 @@
 //! - [`client`]: client tables (`docker`, `docker.connect`, `docker.from_env`);
 //! - [`containers`] and [`images`]: the collections and their live objects;
 //! - [`tasks`]: `parallel`, `spawn`, `sleep`;
-//! - [`iter`]: streamed answers as `for` iterators;
+//! - [`iter`]: streamed answers as `for` iterators; [`host`]: `net.probe`, `clock`;
 //! - [`convert`]: JSON to Lua and back; [`args`]: checking arguments;
 //! - [`error`]: the error objects scripts see; [`stdlib`]: embedded modules.
 
@@ -13,6 +13,7 @@ pub mod client;
 pub mod containers;
 pub mod convert;
 pub mod error;
+pub mod host;
 pub mod images;
 pub mod iter;
 pub mod stdlib;

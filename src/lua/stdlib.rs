@@ -5,7 +5,18 @@
 use mlua::{Lua, Table, Value};
 
 /// `(module name, source)` of every embedded module.
-pub const MODULES: &[(&str, &str)] = &[];
+pub const MODULES: &[(&str, &str)] = &[
+    ("docker.args", include_str!("../../stdlib/args.lua")),
+    ("docker.cleanup", include_str!("../../stdlib/cleanup.lua")),
+    ("docker.errors", include_str!("../../stdlib/errors.lua")),
+    ("docker.format", include_str!("../../stdlib/format.lua")),
+    ("docker.human", include_str!("../../stdlib/human.lua")),
+    ("docker.retry", include_str!("../../stdlib/retry.lua")),
+    ("docker.wait", include_str!("../../stdlib/wait.lua")),
+];
+
+/// The LuaLS definitions (`types/docker.lua`), for `dockerlua --print-types`.
+pub const TYPES: &str = include_str!("../../types/docker.lua");
 
 pub fn install(lua: &Lua, package: &Table) -> mlua::Result<()> {
     let searchers: Table = package.get("searchers")?;
@@ -17,7 +28,7 @@ pub fn install(lua: &Lua, package: &Table) -> mlua::Result<()> {
         };
         let chunk = lua
             .load(*source)
-            .set_name(format!("@stdlib/{}.lua", name.replace('.', "/")))
+            .set_name(format!("@stdlib/{}.lua", file_name(&name)))
             .into_function()?;
         Ok(Value::Function(chunk))
     })?;
@@ -26,4 +37,13 @@ pub fn install(lua: &Lua, package: &Table) -> mlua::Result<()> {
     let position = searchers.raw_len().min(2) + 1;
     searchers.raw_insert(position as i64, searcher)?;
     Ok(())
+}
+
+/// `docker.cleanup` lives in `stdlib/cleanup.lua`: the `docker.` namespace
+/// keeps our names apart from users' modules, the folder does not repeat it.
+fn file_name(module: &str) -> String {
+    module
+        .strip_prefix("docker.")
+        .unwrap_or(module)
+        .replace('.', "/")
 }

@@ -1,0 +1,356 @@
+--[[ docker.format: containers and images as the docker CLI shows them, as a
+table or as JSON. Works on what you already have (Container and Image objects,
+or their raw `attrs` tables, from a list or a get): it never calls the engine.
+
+  format.containers(list [, opts]) -> string   `docker ps`'s table:
+        CONTAINER ID  IMAGE  COMMAND  CREATED  STATUS  PORTS  NAMES
+        ids cut to 12, commands to 20 characters, "5 minutes ago"
+  format.images(list [, opts]) -> string       `docker images`'s table:
+        REPOSITORY  TAG  IMAGE ID  CREATED  SIZE   (one row per tag)
+        opts (both): no_trunc = true keeps ids and commands whole;
+        quiet = true gives ids only, one a line; header = false drops the
+        header line; now = Unix seconds to count "ago" from (os.time())
+  format.rows(list [, opts]) -> array   the rows those tables show, as tables
+        keyed by column (ID, Image, Command, Created, RunningFor, Status,
+        State, Ports, Names, Labels for containers; ID, Repository, Tag,
+        Created, CreatedSince, Size, Labels for images). Same opts.
+  format.json(list [, opts]) -> string  the rows as a JSON array;
+        opts.lines = true: one JSON object a line, as `--format json` prints;
+        opts.raw = true: the engine's attrs instead of the rows
+  format.tabulate(rows [, opts]) -> string   any table of strings in aligned
+        columns, as the CLI aligns them (3 spaces apart, 10 wide at least);
+        rows is an array of arrays, the first the header
+  format.kind(value) -> "container" | "image" | nil
+]]
+
+local errors = require("docker.errors")
+local human = require("docker.human")
+local json = require("docker").json
+
+local M = {}
+
+local function attrs_of(fn, item)
+  local name = errors.object_name(item)
+  if name == "Container" or name == "Image" then
+    return item.attrs
+  end
+  if type(item) ~= "table" then
+    errors.invalid(fn, ("bad list item (Container, Image or attrs table expected, got %s)"):format(name or type(item)))
+  end
+  return item
+end
+
+function M.kind(value)
+  local name = errors.object_name(value)
+  if name == "Container" then
+    return "container"
+  elseif name == "Image" then
+    return "image"
+  elseif type(value) == "table" then
+    if value.Names or value.Name or type(value.State) ~= "nil" then
+      return "container"
+    elseif value.RepoTags or value.RepoDigests or value.Size then
+      return "image"
+    end
+  end
+  return nil
+end
+
+-- Display width: the ellipsis is one character but three bytes.
+local function width(s)
+  return utf8.len(s) or #s
+end
+
+-- Cut to n characters with "…" last, as the CLI's Ellipsis does.
+local function ellipsis(s, n)
+  if width(s) <= n then
+    return s
+  end
+  return s:sub(1, utf8.offset(s, n) - 1) .. "…"
+end
+
+local function short_id(id, no_trunc)
+  id = id or ""
+  if no_trunc then
+    return id
+  end
+  return (id:gsub("^sha256:", "")):sub(1, 12)
+end
+
+local function quote(s)
+  return '"' .. s:gsub('[\\"]', "\\%0") .. '"'
+end
+
+local function label_list(labels)
+  local out = {}
+  for k, v in pairs(labels or {}) do
+    out[#out + 1] = k .. "=" .. tostring(v)
+  end
+  table.sort(out)
+  return table.concat(out, ",")
+end
+
+-- Ports of a list entry ([{IP, PrivatePort, PublicPort, Type}]) or of an
+-- inspect answer (NetworkSettings.Ports = {["80/tcp"] = {{HostIp, HostPort}}}).
+local function ports(a)
+  local seen, out = {}, {}
+  local function add(text)
+    if not seen[text] then
+      seen[text], out[#out + 1] = true, text
+    end
+  end
+  if a.Ports then
+    for _, p in ipairs(a.Ports) do
+      local proto = p.Type or "tcp"
+      if p.PublicPort then
+        add(("%s:%d->%d/%s"):format(p.IP or "", p.PublicPort, p.PrivatePort, proto))
+      else
+        add(("%d/%s"):format(p.PrivatePort, proto))
+      end
+    end
+  elseif a.NetworkSettings and a.NetworkSettings.Ports then
+    for port, bindings in pairs(a.NetworkSettings.Ports) do
+      if type(bindings) == "table" and #bindings > 0 then
+        for _, b in ipairs(bindings) do
+          add(("%s:%s->%s"):format(b.HostIp or "", b.HostPort or "", port))
+        end
+      else
+        add(port)
+      end
+    end
+  end
+  table.sort(out)
+  return table.concat(out, ", ")
+end
+
+-- The STATUS column of an inspect answer, worded as the engine words it in
+-- a list entry ("Up 5 minutes (healthy)", "Exited (0) 2 hours ago").
+local function status_of_state(state, now)
+  local started, finished = human.time(state.StartedAt or ""), human.time(state.FinishedAt or "")
+  if state.Running then
+    local up = "Up " .. human.duration(now - (started or now))
+    if state.Paused then
+      return up .. " (Paused)"
+    elseif state.Restarting then
+      return ("Restarting (%d) %s"):format(state.ExitCode or 0, human.ago(finished or now, now))
+    elseif state.Health and state.Health.Status then
+      local h = state.Health.Status
+      return up .. " (" .. (h == "starting" and "health: starting" or h) .. ")"
+    end
+    return up
+  elseif state.Dead then
+    return "Dead"
+  elseif not started then
+    return "Created"
+  elseif not finished then
+    return ""
+  end
+  return ("Exited (%d) %s"):format(state.ExitCode or 0, human.ago(finished, now))
+end
+
+local function container_row(a, opts, now)
+  local command, created, status, state, names
+  if a.Names then -- a list entry
+    command = a.Command or ""
+    created = a.Created
+    status = a.Status or ""
+    state = a.State or ""
+    local list = {}
+    for _, n in ipairs(a.Names) do
+      n = n:gsub("^/", "")
+      if not n:find("/", 1, true) then -- link aliases look like /other/name
+        list[#list + 1] = n
+      end
+    end
+    names = table.concat(list, ",")
+  else -- an inspect answer
+    local words = { a.Path }
+    for _, w in ipairs(a.Args or {}) do
+      words[#words + 1] = w
+    end
+    command = table.concat(words, " ")
+    -- Whole seconds, as a list entry has them.
+    created = math.floor(human.time(a.Created or "") or 0)
+    state = a.State and a.State.Status or ""
+    status = a.State and status_of_state(a.State, now) or ""
+    names = (a.Name or ""):gsub("^/", "")
+  end
+  local image = a.Image or ""
+  if a.Config and a.Config.Image then
+    image = a.Config.Image
+  end
+  if image:match("^sha256:") then
+    image = short_id(image, opts.no_trunc)
+  end
+  local labels = a.Labels or (a.Config and a.Config.Labels) or {}
+  return {
+    ID = short_id(a.Id, opts.no_trunc),
+    Image = image,
+    Command = opts.no_trunc and quote(command) or quote(ellipsis(command, 20)),
+    Created = created,
+    RunningFor = human.ago(created, now),
+    Status = status,
+    State = state,
+    Ports = ports(a),
+    Names = names,
+    Labels = labels,
+  }
+end
+
+local function image_rows(a, opts, now, into)
+  local created = human.time(a.Created or 0) or 0
+  local base = {
+    ID = short_id(a.Id, opts.no_trunc),
+    Created = created,
+    CreatedSince = human.ago(created, now),
+    Size = human.size(a.Size or 0),
+    Labels = a.Labels or (a.Config and a.Config.Labels) or {},
+  }
+  local function add(repository, tag)
+    local row = {}
+    for k, v in pairs(base) do
+      row[k] = v
+    end
+    row.Repository, row.Tag = repository, tag
+    into[#into + 1] = row
+  end
+  local tags = {}
+  for _, t in ipairs(a.RepoTags or {}) do
+    if t ~= "<none>:<none>" then
+      tags[#tags + 1] = t
+    end
+  end
+  if #tags == 0 then
+    add("<none>", "<none>")
+  end
+  for _, t in ipairs(tags) do
+    local repository, tag = t:match("^(.*):([^:/]+)$")
+    add(repository or t, tag or "<none>")
+  end
+end
+
+local OPTIONS = { "no_trunc", "quiet", "header", "now", "lines", "raw" }
+
+local function rows(fn, list, opts, want)
+  errors.check(fn, "list", list, "table")
+  opts = errors.options(fn, opts, OPTIONS)
+  errors.check(fn, "opts.now", opts.now, "number", true)
+  local now = opts.now or os.time()
+  local out = {}
+  for i, item in ipairs(list) do
+    local a = attrs_of(fn, item)
+    local kind = M.kind(item)
+    if want and kind ~= want then
+      errors.invalid(fn, ("bad list item #%d (%s expected, got %s)"):format(i, want, kind or "something else"))
+    end
+    if kind == "image" then
+      image_rows(a, opts, now, out)
+    elseif kind == "container" then
+      out[#out + 1] = container_row(a, opts, now)
+    else
+      errors.invalid(fn, ("bad list item #%d (neither a container nor an image)"):format(i))
+    end
+  end
+  return out, opts
+end
+
+function M.rows(list, opts)
+  return (rows("format.rows", list, opts))
+end
+
+function M.tabulate(lines, opts)
+  errors.check("format.tabulate", "rows", lines, "table")
+  opts = errors.options("format.tabulate", opts, { "padding", "min_width" })
+  local padding, min_width = opts.padding or 3, opts.min_width or 10
+  local widths = {}
+  for _, line in ipairs(lines) do
+    for c, cell in ipairs(line) do
+      widths[c] = math.max(widths[c] or 0, width(tostring(cell)))
+    end
+  end
+  local out = {}
+  for _, line in ipairs(lines) do
+    local cells = {}
+    for c, cell in ipairs(line) do
+      cell = tostring(cell)
+      if c < #line then -- the last column is not padded, as in tabwriter
+        local w = math.max(widths[c] + padding, min_width)
+        cell = cell .. (" "):rep(w - width(cell))
+      end
+      cells[#cells + 1] = cell
+    end
+    out[#out + 1] = table.concat(cells) .. "\n"
+  end
+  return table.concat(out)
+end
+
+local function render(fn, list, opts, want, header, fields)
+  local rs, o = rows(fn, list, opts, want)
+  local lines = {}
+  if o.quiet then
+    local seen = {}
+    for _, r in ipairs(rs) do
+      if not seen[r.ID] then
+        seen[r.ID], lines[#lines + 1] = true, r.ID .. "\n"
+      end
+    end
+    return table.concat(lines)
+  end
+  if o.header ~= false then
+    lines[1] = header
+  end
+  for _, r in ipairs(rs) do
+    local line = {}
+    for i, f in ipairs(fields) do
+      line[i] = r[f]
+    end
+    lines[#lines + 1] = line
+  end
+  return M.tabulate(lines)
+end
+
+function M.containers(list, opts)
+  return render(
+    "format.containers",
+    list,
+    opts,
+    "container",
+    { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES" },
+    { "ID", "Image", "Command", "RunningFor", "Status", "Ports", "Names" }
+  )
+end
+
+function M.images(list, opts)
+  return render(
+    "format.images",
+    list,
+    opts,
+    "image",
+    { "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE" },
+    { "Repository", "Tag", "ID", "CreatedSince", "Size" }
+  )
+end
+
+function M.json(list, opts)
+  local values, o
+  if type(opts) == "table" and opts.raw then
+    errors.check("format.json", "list", list, "table")
+    o = errors.options("format.json", opts, OPTIONS)
+    values = {}
+    for i, item in ipairs(list) do
+      values[i] = attrs_of("format.json", item)
+    end
+  else
+    values, o = rows("format.json", list, opts)
+  end
+  if o.lines then
+    local out = {}
+    for i, v in ipairs(values) do
+      out[i] = json.encode(v) .. "\n"
+    end
+    return table.concat(out)
+  end
+  return json.encode(json.array(values))
+end
+
+return M

@@ -1,0 +1,305 @@
+//! The REPL driven through a real pseudo-terminal, as a user types: keys in,
+//! screen text out (ANSI escapes stripped). Each session gets its own
+//! `XDG_STATE_HOME`, so history never touches the real one.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use rexpect::process::wait::WaitStatus;
+use rexpect::reader::Options;
+use rexpect::session::{spawn_with_options, PtySession};
+
+const TIMEOUT_MS: u64 = 5000;
+/// The primary prompt as rustyline draws it once escapes are stripped; the
+/// secondary one, `>> `, does not contain it.
+const PROMPT: &str = "\r> \r";
+const PROMPT_MORE: &str = "\r>> \r";
+
+struct Repl {
+    p: PtySession,
+}
+
+impl Repl {
+    fn start(state: &Path) -> Repl {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
+        cmd.env("XDG_STATE_HOME", state).env("TERM", "xterm");
+        let opts = Options {
+            timeout_ms: Some(TIMEOUT_MS),
+            strip_ansi_escape_codes: true,
+        };
+        let mut p = spawn_with_options(cmd, opts).expect("spawn dockerlua");
+        p.exp_string("Ctrl-D exits").expect("banner");
+        p.exp_string(PROMPT).expect("first prompt");
+        Repl { p }
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.p.send(keys).expect("send");
+        self.p.flush().expect("flush");
+    }
+
+    /// Text up to `needle` (which is consumed).
+    fn until(&mut self, needle: &str) -> String {
+        match self.p.exp_string(needle) {
+            Ok(before) => before,
+            Err(e) => panic!("waiting for {needle:?}: {e}"),
+        }
+    }
+
+    /// Types a line and returns what shows until the next primary prompt:
+    /// the echoed line, then the output.
+    fn line(&mut self, input: &str) -> String {
+        self.send(&format!("{input}\r"));
+        self.until(PROMPT)
+    }
+
+    /// The output of a line, without its echo.
+    fn eval(&mut self, input: &str) -> String {
+        let screen = self.line(input);
+        match screen.split_once("\r\n") {
+            Some((_, output)) => output.replace("\r\n", "\n"),
+            None => panic!("no output line for {input:?} in {screen:?}"),
+        }
+    }
+
+    fn exit_status(mut self) -> i32 {
+        self.p.exp_eof().expect("eof");
+        match self.p.process().wait().expect("wait") {
+            WaitStatus::Exited(_, code) => code,
+            other => panic!("not a normal exit: {other:?}"),
+        }
+    }
+}
+
+fn state_dir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+#[test]
+fn expression_results_are_printed_readably() {
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    assert_eq!(r.eval("1+1"), "2\n");
+    assert_eq!(r.eval("'say \"hi\"'"), "\"say \\\"hi\\\"\"\n");
+    assert_eq!(r.eval("'a\\nb'"), "\"a\\nb\"\n");
+    assert_eq!(r.eval("return 1, 'two', nil"), "1\t\"two\"\tnil\n");
+    assert_eq!(
+        r.eval("{name = 'web', ports = {80, 443}, env = {TZ = 'UTC'}}"),
+        "{\n  env = { TZ = \"UTC\" },\n  name = \"web\",\n  ports = { 80, 443 }\n}\n"
+    );
+    // A statement prints nothing; print's own output shows.
+    assert_eq!(r.eval("x = 3; print('x is', x)"), "x is\t3\n");
+    assert_eq!(r.eval("=x * 2"), "6\n");
+}
+
+#[test]
+fn multi_line_function_then_call() {
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    r.send("function twice(n)\r");
+    r.until(PROMPT_MORE);
+    r.send("  return n * 2\r");
+    r.until(PROMPT_MORE);
+    r.line("end");
+    assert_eq!(r.eval("twice(21)"), "42\n");
+    // An open table and a long string continue too.
+    r.send("t = {\r");
+    r.until(PROMPT_MORE);
+    r.line("  a = 1 }");
+    r.send("s = [[one\r");
+    r.until(PROMPT_MORE);
+    r.line("two]]");
+    assert_eq!(r.eval("t.a, s"), "1\t\"one\\ntwo\"\n");
+}
+
+#[test]
+fn tab_completes_globals_fields_and_methods() {
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    r.send("docker.sl\t");
+    r.until("docker.sleep");
+    assert_eq!(r.eval("(0)"), "");
+    // Fields of a table made in this session.
+    r.line("config = {alpha = 1, beta = 2}");
+    r.send("config.al\t");
+    r.until("config.alpha");
+    assert_eq!(r.eval(""), "1\n");
+    // Methods of a string value through its metatable.
+    r.line("s = 'abc'");
+    r.send("s:upp\t");
+    r.until("s:upper");
+    assert_eq!(r.eval("()"), "\"ABC\"\n");
+    r.send("tostr\t");
+    r.until("tostring");
+    assert_eq!(r.eval("(12)"), "\"12\"\n");
+}
+
+#[test]
+fn an_error_prints_one_line_and_the_session_goes_on() {
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    assert_eq!(r.eval("error('boom')"), "stdin:1: boom\n");
+    assert_eq!(
+        r.eval("nope.x"),
+        "stdin:1: attempt to index a nil value (global 'nope')\n"
+    );
+    // A table raised as the error shows its contents.
+    assert_eq!(r.eval("error({code = 7})"), "{ code = 7 }\n");
+    assert_eq!(r.eval("1 +* 2"), "stdin:1: unexpected symbol near '*'\n");
+    // A Rust callback's error shows its cause, without mlua's traceback.
+    let out = r.eval("docker.sleep('soon')");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("argument"), "{out}");
+    assert!(!out.contains("traceback"), "{out}");
+    assert_eq!(r.eval("6 * 7"), "42\n");
+}
+
+#[test]
+fn locals_persist_between_lines() {
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    assert_eq!(r.eval("local x = 41"), "");
+    assert_eq!(r.eval("x + 1"), "42\n");
+    assert_eq!(r.eval("local a, b = 'p', 'q'"), "");
+    assert_eq!(r.eval("a .. b"), "\"pq\"\n");
+    assert_eq!(
+        r.eval("local function sq(n) local k = n return k * k end"),
+        ""
+    );
+    assert_eq!(r.eval("sq(7), k"), "49\tnil\n");
+}
+
+#[test]
+fn history_is_kept_across_sessions_as_whole_chunks() {
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    r.line("'hist' .. 6 * 7");
+    r.line("'hist' .. 6 * 7");
+    r.send("function from_history()\r");
+    r.until(PROMPT_MORE);
+    r.line("return 'recalled' end");
+    r.send("\x04");
+    assert_eq!(r.exit_status(), 0);
+
+    let file = dir.path().join("dockerlua/history");
+    let saved = std::fs::read_to_string(&file).expect("history file");
+    assert_eq!(saved.matches("'hist' .. 6 * 7").count(), 1, "{saved}");
+
+    let mut r = Repl::start(dir.path());
+    // Up recalls the whole function as one entry.
+    r.send("\x1b[A");
+    r.until("return 'recalled' end");
+    r.line("");
+    assert_eq!(r.eval("from_history()"), "\"recalled\"\n");
+    // Back past the new line and both lines of the function.
+    r.send("\x1b[A\x1b[A\x1b[A\x1b[A");
+    r.until("'hist' .. 6 * 7");
+    let screen = r.line("");
+    assert!(screen.ends_with("\"hist42\"\r\n"), "{screen:?}");
+}
+
+#[test]
+fn ctrl_c_cancels_a_running_call_and_the_session_goes_on() {
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    r.send("print('waiting') docker.sleep(30) print('slept')\r");
+    r.until("waiting");
+    let pressed = Instant::now();
+    r.send("\x03");
+    r.until("interrupted");
+    assert!(pressed.elapsed() < Duration::from_secs(3));
+    r.until(PROMPT);
+    assert_eq!(r.eval("1 + 1"), "2\n");
+}
+
+#[test]
+fn ctrl_c_stops_a_lua_loop() {
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    r.send("print('spinning') while true do pcall(function() end) end\r");
+    r.until("spinning");
+    r.send("\x03");
+    r.until("interrupted");
+    r.until(PROMPT);
+    assert_eq!(r.eval("'still here'"), "\"still here\"\n");
+}
+
+#[test]
+fn ctrl_c_at_the_prompt_clears_the_line() {
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    r.send("unfinished garbage\x03");
+    r.until(PROMPT);
+    assert_eq!(r.eval("2 + 3"), "5\n");
+    // Also on the secondary prompt: the open chunk is dropped.
+    r.send("function broken(\r");
+    r.until(PROMPT_MORE);
+    r.send("\x03");
+    r.until(PROMPT);
+    assert_eq!(r.eval("broken"), "nil\n");
+}
+
+#[test]
+fn ctrl_d_exits_with_status_0_and_os_exit_with_its_own() {
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    r.send("\x04");
+    assert_eq!(r.exit_status(), 0);
+
+    let mut r = Repl::start(dir.path());
+    r.send("os.exit(3)\r");
+    assert_eq!(r.exit_status(), 3);
+}
+
+#[test]
+fn completes_docker_collections_and_container_methods() {
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    r.send("docker.containers.\t\t");
+    let listed = r.until("run");
+    assert!(
+        listed.contains("create") && listed.contains("get") && listed.contains("list"),
+        "{listed:?}"
+    );
+    r.send("\x03");
+    r.until(PROMPT);
+    let name = format!("repl-{}", std::process::id());
+    r.line(&format!(
+        "c = docker.containers.create('alpine', 'true', {{name = '{name}', labels = {{['dockerlua.test'] = '{name}'}}}})"
+    ));
+    // A live container prints as one line, and its methods complete after `:`.
+    let shown = r.eval("c");
+    assert!(
+        shown.starts_with("<Container ") && shown.contains(&name) && shown.contains("created>"),
+        "{shown:?}"
+    );
+    r.send("c:unp\t");
+    r.until("c:unpause");
+    r.send("\x03");
+    r.until(PROMPT);
+    r.send("c:rem\t");
+    r.until("c:remove");
+    assert_eq!(r.eval("()"), "");
+    let id = r.eval("c.id").trim().trim_matches('"').to_owned();
+    let gone = r.eval("pcall(docker.containers.get, c.id)");
+    assert_eq!(
+        gone,
+        format!("false\tNotFound (404): No such container: {id}\n")
+    );
+}
+
+#[test]
+fn ctrl_c_cancels_a_long_container_run() {
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    r.send("print('running') docker.containers.run('alpine', 'sleep 30', {init = true, remove = true})\r");
+    r.until("running");
+    std::thread::sleep(Duration::from_millis(300));
+    let pressed = Instant::now();
+    r.send("\x03");
+    r.until("interrupted");
+    assert!(pressed.elapsed() < Duration::from_secs(3));
+    r.until(PROMPT);
+    assert_eq!(r.eval("docker.ping()"), "true\n");
+}

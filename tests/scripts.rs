@@ -1,0 +1,317 @@
+//! The ops scripts in `scripts/` (built on the stdlib) against the real
+//! engine: each test checks what the engine then holds or what was printed.
+
+mod common;
+
+use common::{assert_exit, assert_success, docker, script, stdout_of, Cleanup};
+
+fn state(name: &str) -> String {
+    docker(&["inspect", "-f", "{{.State.Status}}", name])
+}
+
+#[test]
+fn every_script_prints_its_usage_and_exits_2_when_called_wrongly() {
+    for (path, args) in [
+        ("scripts/ps.lua", &["--bogus"][..]),
+        ("scripts/ps.lua", &["--format", "xml"][..]),
+        ("scripts/ps.lua", &["-f", "nokeyvalue"][..]),
+        ("scripts/stop_label.lua", &[][..]),
+        ("scripts/stop_label.lua", &["-t", "soon", "x"][..]),
+        ("scripts/cleanup.lua", &["--containers", "--images"][..]),
+        ("scripts/cleanup.lua", &["extra"][..]),
+        ("scripts/follow.lua", &[][..]),
+        ("scripts/wait_healthy.lua", &[][..]),
+        ("scripts/wait_healthy.lua", &["-t", "later", "x"][..]),
+    ] {
+        let out = script(path, args);
+        let err = assert_exit(&out, 2);
+        let name = path.trim_start_matches("scripts/");
+        assert!(
+            err.contains(&format!("usage: {name}")),
+            "{path} {args:?}: {err}"
+        );
+        assert_eq!(stdout_of(&out), "", "{path} {args:?}");
+    }
+    let out = assert_success(&script("scripts/ps.lua", &["--help"]));
+    assert!(out.starts_with("usage: ps.lua"), "{out}");
+}
+
+#[test]
+fn ps_lists_like_docker_ps_as_table_and_json() {
+    let t = Cleanup::new("ps");
+    let up = t.container("up");
+    let down = t.container("down");
+    docker(&[
+        "run",
+        "-d",
+        "--init",
+        "--name",
+        &up,
+        "--label",
+        &t.label(),
+        "alpine",
+        "sleep",
+        "300",
+    ]);
+    let out = common::docker_output(&[
+        "run",
+        "--name",
+        &down,
+        "--label",
+        &t.label(),
+        "alpine",
+        "sh",
+        "-c",
+        "exit 3",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let filter = format!("label={}", t.label());
+
+    let out = assert_success(&script("scripts/ps.lua", &["-f", &filter]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("CONTAINER ID   IMAGE     COMMAND"),
+        "{out}"
+    );
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[1].ends_with(&up) && lines[1].contains("\"sleep 300\""),
+        "{out}"
+    );
+
+    let out = assert_success(&script("scripts/ps.lua", &["-a", "-q", "-f", &filter]));
+    let mut ids: Vec<&str> = out.lines().collect();
+    ids.sort();
+    let mut expected: Vec<String> = docker(&["ps", "-aq", "--filter", &filter])
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    expected.sort();
+    assert_eq!(ids, expected);
+
+    let out = assert_success(&script(
+        "scripts/ps.lua",
+        &["-a", "--format", "json", "-f", &filter],
+    ));
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let exited = rows
+        .iter()
+        .find(|r| r["Names"] == down.as_str())
+        .expect(&out);
+    assert_eq!(exited["State"], "exited");
+    assert!(
+        exited["Status"]
+            .as_str()
+            .unwrap()
+            .starts_with("Exited (3) "),
+        "{out}"
+    );
+}
+
+#[test]
+fn stop_label_stops_and_removes_only_labelled_containers() {
+    let t = Cleanup::new("stoplabel");
+    let a = t.container("a");
+    let b = t.container("b");
+    let other = t.container("other");
+    for name in [&a, &b] {
+        docker(&[
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--label",
+            &t.label(),
+            "alpine",
+            "sleep",
+            "300",
+        ]);
+    }
+    docker(&[
+        "run", "-d", "--init", "--name", &other, "alpine", "sleep", "300",
+    ]);
+
+    let out = assert_success(&script(
+        "scripts/stop_label.lua",
+        &["--dry-run", &t.label()],
+    ));
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("would stop ")).count(),
+        2,
+        "{out}"
+    );
+    assert_eq!(state(&a), "running");
+
+    // busybox sleep ignores SIGTERM: -t 0 kills at once.
+    let out = assert_success(&script("scripts/stop_label.lua", &["-t", "0", &t.label()]));
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("stopped ")).count(),
+        2,
+        "{out}"
+    );
+    assert_eq!(state(&a), "exited");
+    assert_eq!(state(&b), "exited");
+    assert_eq!(state(&other), "running");
+
+    let out = assert_success(&script("scripts/stop_label.lua", &["--remove", &t.label()]));
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("removed ")).count(),
+        2,
+        "{out}"
+    );
+    assert!(!common::container_exists(&a));
+    assert!(!common::container_exists(&b));
+    assert_eq!(state(&other), "running");
+}
+
+#[test]
+fn cleanup_removes_exited_containers_and_dangling_images_of_a_label() {
+    let t = Cleanup::new("cleanupscript");
+    let done = t.container("done");
+    let up = t.container("up");
+    docker(&[
+        "run",
+        "--name",
+        &done,
+        "--label",
+        &t.label(),
+        "alpine",
+        "true",
+    ]);
+    docker(&[
+        "run",
+        "-d",
+        "--init",
+        "--name",
+        &up,
+        "--label",
+        &t.label(),
+        "alpine",
+        "sleep",
+        "300",
+    ]);
+    let repo = t.image("img");
+    docker(&["commit", &up, &format!("{repo}:v")]);
+    let dangling = docker(&["images", "-q", &format!("{repo}:v")]);
+    docker(&["exec", &up, "touch", "/changed"]);
+    docker(&["commit", &up, &format!("{repo}:v")]);
+
+    let out = assert_success(&script(
+        "scripts/cleanup.lua",
+        &["-n", "--label", &t.label()],
+    ));
+    assert!(
+        out.contains(&format!(
+            "would remove {} {done}",
+            &docker(&["inspect", "-f", "{{.Id}}", &done])[..12]
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("would remove {dangling} <none>:<none>")),
+        "{out}"
+    );
+    assert!(common::container_exists(&done) && common::image_exists(&dangling));
+
+    let out = assert_success(&script("scripts/cleanup.lua", &["--label", &t.label()]));
+    assert!(
+        out.lines().last().unwrap().starts_with("reclaimed "),
+        "{out}"
+    );
+    assert!(!common::container_exists(&done));
+    assert!(!common::image_exists(&dangling));
+    assert_eq!(state(&up), "running");
+}
+
+#[test]
+fn follow_interleaves_the_logs_of_several_containers() {
+    let t = Cleanup::new("follow");
+    let a = t.container("a");
+    let b = t.container("bb");
+    // Each writes, pauses, writes again: followed one after the other the
+    // output would be a1 a2 b1 b2; followed together both first lines come
+    // before both second ones.
+    for (name, tag) in [(&a, "a"), (&b, "b")] {
+        let cmd = format!("echo {tag}1; sleep 2; echo {tag}2");
+        docker(&[
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--label",
+            &t.label(),
+            "alpine",
+            "sh",
+            "-c",
+            &cmd,
+        ]);
+    }
+    let out = assert_success(&script("scripts/follow.lua", &[&a, &b]));
+    let width = b.len();
+    let line = |name: &str, text: &str| format!("{name:width$} | {text}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    let mut first = lines[..2].to_vec();
+    first.sort();
+    assert_eq!(first, [line(&a, "a1"), line(&b, "b1")], "{out}");
+    let mut second = lines[2..].to_vec();
+    second.sort();
+    assert_eq!(second, [line(&a, "a2"), line(&b, "b2")], "{out}");
+}
+
+#[test]
+fn wait_healthy_waits_for_health_and_fails_on_timeout() {
+    let t = Cleanup::new("healthy");
+    let good = t.container("good");
+    let never = t.container("never");
+    docker(&[
+        "run",
+        "-d",
+        "--init",
+        "--name",
+        &good,
+        "--label",
+        &t.label(),
+        "--health-cmd",
+        "test -e /tmp/ready",
+        "--health-interval",
+        "200ms",
+        "alpine",
+        "sh",
+        "-c",
+        "sleep 1; touch /tmp/ready; sleep 300",
+    ]);
+    docker(&[
+        "run",
+        "-d",
+        "--init",
+        "--name",
+        &never,
+        "--label",
+        &t.label(),
+        "--health-cmd",
+        "false",
+        "--health-interval",
+        "200ms",
+        "alpine",
+        "sleep",
+        "300",
+    ]);
+    let out = assert_success(&script("scripts/wait_healthy.lua", &["-t", "20s", &good]));
+    assert_eq!(out, format!("{good} healthy\n"));
+    assert_eq!(
+        docker(&["inspect", "-f", "{{.State.Health.Status}}", &good]),
+        "healthy"
+    );
+
+    let out = script("scripts/wait_healthy.lua", &["-t", "1s", &good, &never]);
+    let err = assert_exit(&out, 1);
+    assert!(
+        err.contains("Timeout: wait.healthy: container") && err.contains(&never),
+        "{err}"
+    );
+    assert_eq!(stdout_of(&out), format!("{good} healthy\n"));
+}

@@ -1,0 +1,530 @@
+---@meta
+-- LuaLS definitions for dockerlua: the `docker` module and the stdlib
+-- (`require("docker.cleanup")`, ...). Print them with `dockerlua --print-types`
+-- and add the folder holding the file to `workspace.library` in .luarc.json.
+
+-- ---------------------------------------------------------------------------
+-- Errors
+
+---Every failure of a docker call raises one of these (a userdata for the
+---docker module's own errors, a table for the stdlib's); `tostring(err)` is
+---one line such as `NotFound (404): No such container: f1064a8a4c82`.
+---@class DockerError
+---@field kind "NotFound"|"ImageNotFound"|"Conflict"|"APIError"|"ContainerError"|"ConnectionError"|"Timeout"|"InvalidArgument"|"TaskError"|"WaitError"|"LuaError"|string
+---@field status integer? HTTP status, where the engine answered
+---@field message string the engine's explanation or ours
+---@field exit_status integer? ContainerError: the command's exit status
+---@field stderr string? ContainerError: what the command wrote on stderr
+---@field command string? ContainerError: the command
+---@field image string? ContainerError: the image
+---@field errors table<integer, DockerError>? docker.parallel: the failures by item index
+---@field timeout number? stdlib Timeout errors: the seconds waited
+
+-- ---------------------------------------------------------------------------
+-- Clients
+
+---@class DockerJson
+local DockerJson = {}
+
+---Encodes a Lua value as JSON text (an empty table is `{}`; see `array`).
+---@param value any
+---@return string
+function DockerJson.encode(value) end
+
+---Decodes JSON text; `null` becomes nil, arrays become sequences.
+---@param text string
+---@return any
+function DockerJson.decode(text) end
+
+---Marks a table as a JSON array, so that it encodes as `[]` when empty.
+---@param t table?
+---@return table
+function DockerJson.array(t) end
+
+---@class DockerNet
+local DockerNet = {}
+
+---Opens a TCP connection to host:port and closes it at once.
+---@param host string
+---@param port integer
+---@param timeout number? seconds (default 2)
+---@return boolean ok
+---@return string? why when not ok
+function DockerNet.probe(host, port, timeout) end
+
+---@class DockerClient
+---@field containers ContainerCollection
+---@field images ImageCollection
+---@field json DockerJson
+---@field net DockerNet
+local DockerClient = {}
+
+---@return true
+function DockerClient.ping() end
+
+---@return table the engine's /version answer
+function DockerClient.version() end
+
+---@return table the engine's /info answer
+function DockerClient.info() end
+
+---@class EventsOptions
+---@field filters table<string, string|string[]>?
+---@field since string|number?
+---@field until string|number?
+
+---Engine events, as they happen: `for event in docker.events{...} do`.
+---@param opts EventsOptions?
+---@return fun(): table?
+function DockerClient.events(opts) end
+
+---A client for another engine (`unix://`, `tcp://`, `http://`, `https://`).
+---@param url string
+---@param opts {version: string?, tls: {ca: string?, cert: string?, key: string?}?}?
+---@return DockerClient
+function DockerClient.connect(url, opts) end
+
+---A client from the environment (-H, DOCKER_HOST, contexts).
+---@return DockerClient
+function DockerClient.from_env() end
+
+---Waits without blocking other tasks.
+---@param seconds number
+function DockerClient.sleep(seconds) end
+
+---Starts fn concurrently; `task:join()` waits for its results.
+---@param fn function
+---@param ... any arguments for fn
+---@return Task
+function DockerClient.spawn(fn, ...) end
+
+---Calls fn(item) for every item, at most `limit` (16) at a time; results in
+---item order. Raises after all finished if any failed (err.errors by index).
+---@generic T, R
+---@param items T[]
+---@param fn fun(item: T): R
+---@param opts {limit: integer?}?
+---@return R[]
+function DockerClient.parallel(items, fn, opts) end
+
+---Monotonic seconds since the client was made (for timeouts).
+---@return number
+function DockerClient.clock() end
+
+---@class Task
+local Task = {}
+
+---Waits for the task; returns its results or raises its error.
+---@return any ...
+function Task:join() end
+
+-- ---------------------------------------------------------------------------
+-- Containers
+
+---@class RunOptions
+---@field detach boolean? return a Container at once
+---@field remove boolean? remove the container after it exits
+---@field stdout boolean? return stdout (default true)
+---@field stderr boolean? return stderr too
+---@field name string?
+---@field environment table<string, string>|string[]?
+---@field labels table<string, string>|string[]?
+---@field entrypoint string|string[]?
+---@field working_dir string?
+---@field user string?
+---@field hostname string?
+---@field tty boolean?
+---@field stdin_open boolean?
+---@field init boolean?
+---@field auto_remove boolean?
+---@field network string?
+---@field network_mode string?
+---@field ports table<string|integer, integer|string|table|false>?
+---@field volumes string[]|table<string, {bind: string, mode: string?}>?
+---@field restart_policy {Name: string, MaximumRetryCount: integer?}?
+---@field stop_signal string?
+---@field stop_timeout integer?
+---@field platform string?
+---@field privileged boolean?
+---@field cap_add string[]?
+---@field cap_drop string[]?
+---@field extra_hosts string[]?
+---@field mem_limit string|integer?
+---@field healthcheck {Test: string[], Interval: integer?, Timeout: integer?, Retries: integer?, StartPeriod: integer?}?
+---@field pull "missing"|"always"|"never"?
+
+---@class ListContainersOptions
+---@field all boolean? stopped ones too
+---@field filters table<string, string|string[]|boolean>?
+---@field limit integer?
+---@field since string?
+---@field before string?
+---@field size boolean?
+---@field sparse boolean?
+
+---@class ContainerCollection
+local ContainerCollection = {}
+
+---`docker run`: without detach, waits and returns the output (raises a
+---ContainerError on a non-zero exit); with detach, returns a Container.
+---@param image string
+---@param command (string|string[])?
+---@param opts RunOptions?
+---@return string|Container
+function ContainerCollection.run(image, command, opts) end
+
+---@param image string
+---@param command (string|string[])?
+---@param opts RunOptions?
+---@return Container
+function ContainerCollection.create(image, command, opts) end
+
+---@param opts ListContainersOptions?
+---@return Container[]
+function ContainerCollection.list(opts) end
+
+---@param id_or_name string full id, unique prefix or name
+---@return Container
+function ContainerCollection.get(id_or_name) end
+
+---@class LogsOptions
+---@field stdout boolean?
+---@field stderr boolean?
+---@field timestamps boolean?
+---@field tail integer|"all"?
+---@field since string|number?
+---@field until string|number?
+---@field follow boolean? return an iterator that follows new output
+---@field stream boolean? return an iterator over the output so far
+
+---@class Container
+---@field id string
+---@field short_id string 12 characters
+---@field name string without the leading /
+---@field image string the image reference it was created from
+---@field status string "created", "running", "exited", ...
+---@field labels table<string, string>
+---@field attrs table the engine's answer (list entry or inspect)
+local Container = {}
+
+function Container:reload() end
+function Container:start() end
+---@param opts {timeout: integer?}?
+function Container:stop(opts) end
+---@param opts {timeout: integer?}?
+function Container:restart(opts) end
+---@param signal (string|integer)?
+function Container:kill(signal) end
+function Container:pause() end
+function Container:unpause() end
+---@param opts {force: boolean?, volumes: boolean?, v: boolean?}?
+function Container:remove(opts) end
+---@param opts {condition: "not-running"|"next-exit"|"removed"?, timeout: number?}?
+---@return {status_code: integer, error: string?}
+function Container:wait(opts) end
+---Output so far as a string; with follow/stream, an iterator of
+---`line, "stdout"|"stderr"`.
+---@param opts LogsOptions?
+---@return string|fun(): (string?, string?)
+function Container:logs(opts) end
+---@param repository (string|{repository: string?, tag: string?, message: string?, author: string?, changes: string[]?, pause: boolean?})?
+---@param tag string?
+---@return Image
+function Container:commit(repository, tag) end
+---@param command string|string[]
+---@param opts {user: string?, environment: table?, working_dir: string?, stdout: boolean?, stderr: boolean?, tty: boolean?, privileged: boolean?}?
+---@return {exit_code: integer, output: string}
+function Container:exec(command, opts) end
+---@param ps_args string?
+---@return {Titles: string[], Processes: string[][]}
+function Container:top(ps_args) end
+---@param opts {stream: false?, decode: boolean?}?
+---@return table
+function Container:stats(opts) end
+---@param name string
+function Container:rename(name) end
+---@param path string
+---@param tar_data string
+---@return true
+function Container:put_archive(path, tar_data) end
+---@param path string
+---@return string tar_data
+---@return table stat
+function Container:get_archive(path) end
+
+-- ---------------------------------------------------------------------------
+-- Images
+
+---@class ImageCollection
+local ImageCollection = {}
+
+---@param opts {name: string?, all: boolean?, filters: table?}?
+---@return Image[]
+function ImageCollection.list(opts) end
+
+---@param reference_or_id string
+---@return Image
+function ImageCollection.get(reference_or_id) end
+
+---@param reference string
+---@param opts {tag: string?, platform: string?, auth: table?, progress: fun(event: table)?}?
+---@return Image
+function ImageCollection.pull(reference, opts) end
+
+---@param reference string
+---@param opts {tag: string?, auth: table?, progress: fun(event: table)?}?
+---@return true
+function ImageCollection.push(reference, opts) end
+
+---@param reference string
+---@param opts {force: boolean?, noprune: boolean?}?
+---@return table[] what was untagged and deleted
+function ImageCollection.remove(reference, opts) end
+
+---@param opts {filters: table?}?
+---@return {ImagesDeleted: table[]?, SpaceReclaimed: integer}
+function ImageCollection.prune(opts) end
+
+---@class Image
+---@field id string "sha256:..."
+---@field short_id string "sha256:" and 10 hex digits
+---@field tags string[]
+---@field labels table<string, string>
+---@field attrs table
+local Image = {}
+
+---@param repository string
+---@param tag string?
+---@return true
+function Image:tag(repository, tag) end
+---@return table[]
+function Image:history() end
+function Image:reload() end
+---@param opts {force: boolean?, noprune: boolean?}?
+---@return table[]
+function Image:remove(opts) end
+
+---The default client (also `require("docker")`).
+---@type DockerClient
+docker = {}
+
+-- ---------------------------------------------------------------------------
+-- The stdlib: require("docker.NAME")
+
+---@class docker.errors
+local errors = {}
+---@param kind string
+---@param message string
+---@param fields table?
+---@return DockerError
+function errors.new(kind, message, fields) end
+---@param kind string
+---@param message string
+---@param fields table?
+function errors.raise(kind, message, fields) end
+---@param err any
+---@return string kind, "LuaError" for plain errors
+function errors.kind(err) end
+---@param err any
+---@param ... string kinds
+---@return boolean
+function errors.is(err, ...) end
+---@param err any
+---@return string
+function errors.message(err) end
+---Raises InvalidArgument "fn: message".
+---@param fn string
+---@param message string
+function errors.invalid(fn, message) end
+---@generic T
+---@param fn string
+---@param name string
+---@param value T
+---@param expected string a type() name, "Container" or "Image"
+---@param optional boolean?
+---@return T
+function errors.check(fn, name, value, expected, optional) end
+---@param fn string
+---@param opts table?
+---@param known string[]
+---@return table
+function errors.options(fn, opts, known) end
+---@param value any
+---@return string? "Container", "Image", "Task"
+function errors.object_name(value) end
+
+---@class docker.human
+local human = {}
+---@param bytes number
+---@param opts {binary: boolean?, precision: integer?}?
+---@return string
+function human.size(bytes, opts) end
+---@param seconds number
+---@return string
+function human.duration(seconds) end
+---@param time number|string Unix seconds or RFC 3339
+---@param now number?
+---@return string
+function human.ago(time, now) end
+---@param value number|string
+---@return number?
+function human.time(value) end
+---@param text string|number
+---@return number seconds
+function human.parse_duration(text) end
+---@param text string|number
+---@return integer bytes
+function human.parse_size(text) end
+
+---@class FormatOptions
+---@field no_trunc boolean?
+---@field quiet boolean?
+---@field header boolean?
+---@field now number?
+---@field lines boolean? format.json: one object a line
+---@field raw boolean? format.json: the engine's attrs
+
+---@class docker.format
+local format = {}
+---@param list (Container|table)[]
+---@param opts FormatOptions?
+---@return string
+function format.containers(list, opts) end
+---@param list (Image|table)[]
+---@param opts FormatOptions?
+---@return string
+function format.images(list, opts) end
+---@param list (Container|Image|table)[]
+---@param opts FormatOptions?
+---@return table[]
+function format.rows(list, opts) end
+---@param list (Container|Image|table)[]
+---@param opts FormatOptions?
+---@return string
+function format.json(list, opts) end
+---@param rows string[][]
+---@param opts {padding: integer?, min_width: integer?}?
+---@return string
+function format.tabulate(rows, opts) end
+---@param value any
+---@return "container"|"image"|nil
+function format.kind(value) end
+
+---@class CleanupEntry
+---@field action "stop"|"remove"
+---@field kind "container"|"image"
+---@field id string
+---@field short_id string
+---@field name string
+---@field done boolean
+---@field error string?
+---@field size integer? images
+
+---@class CleanupOptions
+---@field dry_run boolean?
+---@field log fun(line: string)?
+---@field client DockerClient?
+---@field limit integer?
+---@field timeout number? stop
+---@field volumes boolean? remove, exited, prune
+---@field everything boolean? stop, remove: allow empty filters
+---@field filters table? exited, dangling_images, prune
+---@field force boolean? dangling_images, prune
+
+---@class docker.cleanup
+local cleanup = {}
+---@param filters table<string, string|string[]>
+---@param opts CleanupOptions?
+---@return CleanupEntry[]
+function cleanup.stop(filters, opts) end
+---@param filters table<string, string|string[]>
+---@param opts CleanupOptions?
+---@return CleanupEntry[]
+function cleanup.remove(filters, opts) end
+---@param opts CleanupOptions?
+---@return CleanupEntry[]
+function cleanup.exited(opts) end
+---@param opts CleanupOptions?
+---@return CleanupEntry[]
+function cleanup.dangling_images(opts) end
+---@param opts CleanupOptions?
+---@return {containers: CleanupEntry[], images: CleanupEntry[], reclaimed: integer}
+function cleanup.prune(opts) end
+
+---@class docker.wait
+local wait = {}
+---@param fn fun(): any
+---@param opts {timeout: number?, interval: number?, what: string?}?
+---@return any ...
+function wait.poll(fn, opts) end
+---@param container Container|string
+---@param opts {timeout: number?, interval: number?, client: DockerClient?}?
+---@return Container
+function wait.healthy(container, opts) end
+---@param container Container|string
+---@param pattern string
+---@param opts {timeout: number?, interval: number?, plain: boolean?, stream: "stdout"|"stderr"?, client: DockerClient?}?
+---@return string line
+function wait.log(container, pattern, opts) end
+---@param target Container|string
+---@param port integer|string
+---@param opts {timeout: number?, interval: number?, probe_timeout: number?, published: boolean?}?
+---@return string host
+---@return integer port
+function wait.port(target, port, opts) end
+
+---@class RetryOptions
+---@field attempts integer?
+---@field delay number?
+---@field factor number?
+---@field max_delay number?
+---@field jitter number?
+---@field retry_on string[]|fun(err: any, attempt: integer): boolean?
+---@field on_retry fun(err: any, attempt: integer, wait: number)?
+
+---@class docker.retry
+local retry = {}
+---@param fn function
+---@param opts RetryOptions?
+---@param ... any arguments for fn
+---@return any ...
+function retry.call(fn, opts, ...) end
+---@generic F
+---@param fn F
+---@param opts RetryOptions?
+---@return F
+function retry.wrap(fn, opts) end
+---@param opts RetryOptions?
+---@return number[]
+function retry.delays(opts) end
+
+---@class ArgsSpec
+---@field usage string
+---@field flags table<string, string[]>?
+---@field values table<string, {[integer]: string, multiple: boolean?, number: boolean?, default: any, choices: string[]?}>?
+---@field min integer?
+---@field max integer?
+
+---@class docker.args
+local args = {}
+---@param argv string[]
+---@param spec ArgsSpec
+---@return table opts
+---@return string[] positional
+function args.parse(argv, spec) end
+---@param usage string
+---@param message string?
+function args.fail(usage, message) end
+
+---`require` knows the stdlib's names.
+---@overload fun(modname: "docker"): DockerClient
+---@overload fun(modname: "docker.errors"): docker.errors
+---@overload fun(modname: "docker.human"): docker.human
+---@overload fun(modname: "docker.format"): docker.format
+---@overload fun(modname: "docker.cleanup"): docker.cleanup
+---@overload fun(modname: "docker.wait"): docker.wait
+---@overload fun(modname: "docker.retry"): docker.retry
+---@overload fun(modname: "docker.args"): docker.args
+---@param modname string
+---@return any
+function require(modname) end
