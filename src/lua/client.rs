@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use mlua::{Lua, MultiValue, Table, Value};
+use mlua::{Function, IntoLuaMulti, Lua, MultiValue, Table, Value};
 
 use super::args::{self, Opts};
 use super::error::{self, invalid};
@@ -90,6 +90,26 @@ pub fn strip_self(mut args: MultiValue, kind: &str) -> MultiValue {
     args
 }
 
+/// A function of a client or collection table bound to `handle`. It gets its
+/// arguments without a leading `self` of that table's kind, so that both
+/// `docker.containers.list()` and `docker.containers:list()` work.
+pub fn bound<F, Fut, R>(
+    lua: &Lua,
+    handle: &Handle,
+    kind: &'static str,
+    f: F,
+) -> mlua::Result<Function>
+where
+    F: Fn(Lua, Handle, MultiValue) -> Fut + 'static,
+    Fut: std::future::Future<Output = mlua::Result<R>> + 'static,
+    R: IntoLuaMulti,
+{
+    let handle = handle.clone();
+    lua.create_async_function(move |lua, args: MultiValue| {
+        f(lua, handle.clone(), strip_self(args, kind))
+    })
+}
+
 /// A table with a named metatable (so `strip_self` and `tostring` know it);
 /// `tostring` names the engine, resolved only when asked.
 pub fn named_table(lua: &Lua, name: &'static str, handle: &Handle) -> mlua::Result<Table> {
@@ -110,62 +130,45 @@ pub fn client_table(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
     client.raw_set("containers", containers::collection(lua, handle.clone())?)?;
     client.raw_set("images", images::collection(lua, handle.clone())?)?;
 
-    let h = handle.clone();
-    client.raw_set(
-        "ping",
-        lua.create_async_function(move |_, _: MultiValue| {
-            let h = h.clone();
-            async move {
-                h.engine()?.ping().await.map_err(error::engine)?;
-                Ok(true)
-            }
-        })?,
-    )?;
-    for (name, which) in [("version", 0), ("info", 1)] {
-        let h = handle.clone();
-        client.raw_set(
-            name,
-            lua.create_async_function(move |lua, _: MultiValue| {
-                let h = h.clone();
-                async move {
-                    let engine = h.engine()?;
-                    let answer = if which == 0 {
-                        engine.version().await
-                    } else {
-                        engine.info().await
-                    };
-                    convert::to_lua(&lua, &answer.map_err(error::engine)?)
-                }
-            })?,
-        )?;
-    }
-    let h = handle.clone();
-    client.raw_set(
-        "events",
-        lua.create_async_function(move |lua, args: MultiValue| {
-            let h = h.clone();
-            async move {
-                let args = strip_self(args, "DockerClient");
-                let opts = Opts::new(
-                    "events",
-                    args.into_iter().next().unwrap_or(Value::Nil),
-                    &["filters", "since", "until", "decode"],
-                )?;
-                let filters = filters_json(&opts, "filters")?;
-                let since = opts.text("since")?;
-                let until = opts.text("until")?;
-                let stream = h
-                    .engine()?
-                    .events(since.as_deref(), until.as_deref(), filters.as_ref())
-                    .await
-                    .map_err(error::engine)?;
-                iter::for_values(&lua, "EventStream", JsonSource(stream))
-            }
-        })?,
-    )?;
-
+    const CLIENT: &str = "DockerClient";
+    client.raw_set("ping", bound(lua, &handle, CLIENT, ping)?)?;
+    client.raw_set("version", bound(lua, &handle, CLIENT, version)?)?;
+    client.raw_set("info", bound(lua, &handle, CLIENT, info)?)?;
+    client.raw_set("events", bound(lua, &handle, CLIENT, events)?)?;
     install_helpers(lua, &client)?;
     Ok(client)
+}
+
+async fn ping(_: Lua, h: Handle, _: MultiValue) -> mlua::Result<bool> {
+    h.engine()?.ping().await.map_err(error::engine)?;
+    Ok(true)
+}
+
+async fn version(lua: Lua, h: Handle, _: MultiValue) -> mlua::Result<Value> {
+    let answer = h.engine()?.version().await.map_err(error::engine)?;
+    convert::to_lua(&lua, &answer)
+}
+
+async fn info(lua: Lua, h: Handle, _: MultiValue) -> mlua::Result<Value> {
+    let answer = h.engine()?.info().await.map_err(error::engine)?;
+    convert::to_lua(&lua, &answer)
+}
+
+async fn events(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiValue> {
+    let opts = Opts::new(
+        "events",
+        args.into_iter().next().unwrap_or(Value::Nil),
+        &["filters", "since", "until", "decode"],
+    )?;
+    let filters = filters_json(&opts, "filters")?;
+    let since = opts.text("since")?;
+    let until = opts.text("until")?;
+    let stream = h
+        .engine()?
+        .events(since.as_deref(), until.as_deref(), filters.as_ref())
+        .await
+        .map_err(error::engine)?;
+    iter::for_values(&lua, "EventStream", JsonSource(stream))
 }
 
 /// JSON values of a stream, one per loop step.

@@ -8,7 +8,7 @@ use mlua::{Function, Lua, MultiValue, Table, UserData, UserDataFields, UserDataM
 use serde_json::{json, Value as Json};
 
 use super::args::{self, Opts};
-use super::client::{filters_json, named_table, strip_self, Handle};
+use super::client::{bound, filters_json, named_table, Handle};
 use super::convert;
 use super::error::{self, invalid};
 use crate::engine::images::Auth;
@@ -38,181 +38,143 @@ pub fn with_tag(reference: &str) -> String {
 
 pub fn collection(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
     let t = named_table(lua, COLLECTION, &handle)?;
-    let h = handle.clone();
-    t.raw_set(
-        "list",
-        lua.create_async_function(move |lua, args: MultiValue| {
-            let h = h.clone();
-            async move {
-                let args = strip_self(args, COLLECTION);
-                let opts = Opts::new(
-                    "images.list",
-                    args.into_iter().next().unwrap_or(Value::Nil),
-                    &["name", "all", "filters"],
-                )?;
-                let mut filters = filters_json(&opts, "filters")?.unwrap_or_else(|| json!({}));
-                if let Some(name) = opts.string("name")? {
-                    filters["reference"] = json!([name]);
-                }
-                let filters =
-                    (!filters.as_object().is_some_and(|m| m.is_empty())).then_some(filters);
-                let engine = h.engine()?;
-                let answer = engine
-                    .images_list(opts.flag("all")?, filters.as_ref())
-                    .await
-                    .map_err(error::engine)?;
-                let items = answer.as_array().cloned().unwrap_or_default();
-                let out = lua.create_table_with_capacity(items.len(), 0)?;
-                for (i, attrs) in items.into_iter().enumerate() {
-                    out.raw_set(i + 1, Image::new(h.clone(), attrs).into_lua(&lua)?)?;
-                }
-                Ok(out)
-            }
-        })?,
-    )?;
-    let h = handle.clone();
-    t.raw_set(
-        "get",
-        lua.create_async_function(move |lua, args: MultiValue| {
-            let h = h.clone();
-            async move {
-                let args = strip_self(args, COLLECTION);
-                let name = args::string(
-                    "images.get",
-                    "reference",
-                    args.front().unwrap_or(&Value::Nil),
-                )?;
-                let attrs = h
-                    .engine()?
-                    .image_inspect(&name)
-                    .await
-                    .map_err(error::engine)?;
-                Image::new(h, attrs).into_lua(&lua)
-            }
-        })?,
-    )?;
-    let h = handle.clone();
-    t.raw_set(
-        "pull",
-        lua.create_async_function(move |lua, args: MultiValue| {
-            let h = h.clone();
-            async move {
-                const F: &str = "images.pull";
-                let mut args = strip_self(args, COLLECTION).into_iter();
-                let reference = args::string(F, "reference", &args.next().unwrap_or(Value::Nil))?;
-                let opts = Opts::new(
-                    F,
-                    args.next().unwrap_or(Value::Nil),
-                    &["tag", "platform", "auth", "progress"],
-                )?;
-                let (name, tag) = split_reference(&reference);
-                let tag = match (tag, opts.string("tag")?) {
-                    (Some(t), _) => t.to_owned(),
-                    (None, Some(t)) => t,
-                    (None, None) if name.contains('@') => String::new(),
-                    (None, None) => "latest".to_owned(),
-                };
-                let auth = auth_opt(F, &opts)?;
-                let progress = match opts.function_value("progress")? {
-                    Some(f) => Progress::Callback(f),
-                    None if std::io::stderr().is_terminal() => {
-                        Progress::Display(Display::default())
-                    }
-                    None => Progress::Quiet,
-                };
-                let engine = h.engine()?;
-                let platform = opts.string("platform")?;
-                let stream = engine
-                    .image_pull(name, &tag, platform.as_deref(), &auth)
-                    .await
-                    .map_err(error::engine)?;
-                follow_progress(&lua, stream, progress).await?;
-                let full = if tag.is_empty() {
-                    name.to_owned()
-                } else {
-                    format!("{name}:{tag}")
-                };
-                let attrs = engine.image_inspect(&full).await.map_err(error::engine)?;
-                Image::new(h, attrs).into_lua(&lua)
-            }
-        })?,
-    )?;
-    let h = handle.clone();
-    t.raw_set(
-        "push",
-        lua.create_async_function(move |lua, args: MultiValue| {
-            let h = h.clone();
-            async move {
-                const F: &str = "images.push";
-                let mut args = strip_self(args, COLLECTION).into_iter();
-                let reference = args::string(F, "reference", &args.next().unwrap_or(Value::Nil))?;
-                let opts = Opts::new(
-                    F,
-                    args.next().unwrap_or(Value::Nil),
-                    &["tag", "auth", "progress"],
-                )?;
-                let (name, tag) = split_reference(&reference);
-                let tag = tag.map(str::to_owned).or(opts.string("tag")?);
-                let auth = auth_opt(F, &opts)?;
-                let progress = match opts.function_value("progress")? {
-                    Some(f) => Progress::Callback(f),
-                    None if std::io::stderr().is_terminal() => {
-                        Progress::Display(Display::default())
-                    }
-                    None => Progress::Quiet,
-                };
-                let engine = h.engine()?;
-                let stream = engine
-                    .image_push(name, tag.as_deref(), &auth)
-                    .await
-                    .map_err(error::engine)?;
-                follow_progress(&lua, stream, progress).await?;
-                Ok(true)
-            }
-        })?,
-    )?;
-    let h = handle.clone();
-    t.raw_set(
-        "remove",
-        lua.create_async_function(move |lua, args: MultiValue| {
-            let h = h.clone();
-            async move {
-                const F: &str = "images.remove";
-                let mut args = strip_self(args, COLLECTION).into_iter();
-                let reference = args::string(F, "reference", &args.next().unwrap_or(Value::Nil))?;
-                let opts = Opts::new(F, args.next().unwrap_or(Value::Nil), &["force", "noprune"])?;
-                let engine = h.engine()?;
-                let answer = engine
-                    .image_remove(&reference, opts.flag("force")?, opts.flag("noprune")?)
-                    .await
-                    .map_err(error::engine)?;
-                convert::to_lua(&lua, &answer)
-            }
-        })?,
-    )?;
-    let h = handle;
-    t.raw_set(
-        "prune",
-        lua.create_async_function(move |lua, args: MultiValue| {
-            let h = h.clone();
-            async move {
-                let args = strip_self(args, COLLECTION);
-                let opts = Opts::new(
-                    "images.prune",
-                    args.into_iter().next().unwrap_or(Value::Nil),
-                    &["filters"],
-                )?;
-                let filters = filters_json(&opts, "filters")?;
-                let answer = h
-                    .engine()?
-                    .images_prune(filters.as_ref())
-                    .await
-                    .map_err(error::engine)?;
-                convert::to_lua(&lua, &answer)
-            }
-        })?,
-    )?;
+    t.raw_set("list", bound(lua, &handle, COLLECTION, list)?)?;
+    t.raw_set("get", bound(lua, &handle, COLLECTION, get)?)?;
+    t.raw_set("pull", bound(lua, &handle, COLLECTION, pull)?)?;
+    t.raw_set("push", bound(lua, &handle, COLLECTION, push)?)?;
+    t.raw_set("remove", bound(lua, &handle, COLLECTION, remove)?)?;
+    t.raw_set("prune", bound(lua, &handle, COLLECTION, prune)?)?;
     Ok(t)
+}
+
+async fn list(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Table> {
+    let opts = Opts::new(
+        "images.list",
+        args.into_iter().next().unwrap_or(Value::Nil),
+        &["name", "all", "filters"],
+    )?;
+    let mut filters = filters_json(&opts, "filters")?.unwrap_or_else(|| json!({}));
+    if let Some(name) = opts.string("name")? {
+        filters["reference"] = json!([name]);
+    }
+    let filters = (!filters.as_object().is_some_and(|m| m.is_empty())).then_some(filters);
+    let engine = h.engine()?;
+    let answer = engine
+        .images_list(opts.flag("all")?, filters.as_ref())
+        .await
+        .map_err(error::engine)?;
+    let items = answer.as_array().cloned().unwrap_or_default();
+    let out = lua.create_table_with_capacity(items.len(), 0)?;
+    for (i, attrs) in items.into_iter().enumerate() {
+        out.raw_set(i + 1, Image::new(h.clone(), attrs).into_lua(&lua)?)?;
+    }
+    Ok(out)
+}
+
+async fn get(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
+    let name = args::string(
+        "images.get",
+        "reference",
+        args.front().unwrap_or(&Value::Nil),
+    )?;
+    let attrs = h
+        .engine()?
+        .image_inspect(&name)
+        .await
+        .map_err(error::engine)?;
+    Image::new(h, attrs).into_lua(&lua)
+}
+
+async fn pull(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
+    const F: &str = "images.pull";
+    let mut args = args.into_iter();
+    let reference = args::string(F, "reference", &args.next().unwrap_or(Value::Nil))?;
+    let opts = Opts::new(
+        F,
+        args.next().unwrap_or(Value::Nil),
+        &["tag", "platform", "auth", "progress"],
+    )?;
+    let (name, tag) = split_reference(&reference);
+    let tag = match (tag, opts.string("tag")?) {
+        (Some(t), _) => t.to_owned(),
+        (None, Some(t)) => t,
+        (None, None) if name.contains('@') => String::new(),
+        (None, None) => "latest".to_owned(),
+    };
+    let auth = auth_opt(F, &opts)?;
+    let progress = match opts.function_value("progress")? {
+        Some(f) => Progress::Callback(f),
+        None if std::io::stderr().is_terminal() => Progress::Display(Display::default()),
+        None => Progress::Quiet,
+    };
+    let engine = h.engine()?;
+    let platform = opts.string("platform")?;
+    let stream = engine
+        .image_pull(name, &tag, platform.as_deref(), &auth)
+        .await
+        .map_err(error::engine)?;
+    follow_progress(&lua, stream, progress).await?;
+    let full = if tag.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name}:{tag}")
+    };
+    let attrs = engine.image_inspect(&full).await.map_err(error::engine)?;
+    Image::new(h, attrs).into_lua(&lua)
+}
+
+async fn push(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<bool> {
+    const F: &str = "images.push";
+    let mut args = args.into_iter();
+    let reference = args::string(F, "reference", &args.next().unwrap_or(Value::Nil))?;
+    let opts = Opts::new(
+        F,
+        args.next().unwrap_or(Value::Nil),
+        &["tag", "auth", "progress"],
+    )?;
+    let (name, tag) = split_reference(&reference);
+    let tag = tag.map(str::to_owned).or(opts.string("tag")?);
+    let auth = auth_opt(F, &opts)?;
+    let progress = match opts.function_value("progress")? {
+        Some(f) => Progress::Callback(f),
+        None if std::io::stderr().is_terminal() => Progress::Display(Display::default()),
+        None => Progress::Quiet,
+    };
+    let engine = h.engine()?;
+    let stream = engine
+        .image_push(name, tag.as_deref(), &auth)
+        .await
+        .map_err(error::engine)?;
+    follow_progress(&lua, stream, progress).await?;
+    Ok(true)
+}
+
+async fn remove(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
+    const F: &str = "images.remove";
+    let mut args = args.into_iter();
+    let reference = args::string(F, "reference", &args.next().unwrap_or(Value::Nil))?;
+    let opts = Opts::new(F, args.next().unwrap_or(Value::Nil), &["force", "noprune"])?;
+    let engine = h.engine()?;
+    let answer = engine
+        .image_remove(&reference, opts.flag("force")?, opts.flag("noprune")?)
+        .await
+        .map_err(error::engine)?;
+    convert::to_lua(&lua, &answer)
+}
+
+async fn prune(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
+    let opts = Opts::new(
+        "images.prune",
+        args.into_iter().next().unwrap_or(Value::Nil),
+        &["filters"],
+    )?;
+    let filters = filters_json(&opts, "filters")?;
+    let answer = h
+        .engine()?
+        .images_prune(filters.as_ref())
+        .await
+        .map_err(error::engine)?;
+    convert::to_lua(&lua, &answer)
 }
 
 fn auth_opt(function: &str, opts: &Opts) -> mlua::Result<Auth> {

@@ -1,0 +1,434 @@
+//! The `Container` object: a thin handle on a live container.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use bytes::Bytes;
+use mlua::{Lua, MultiValue, UserData, UserDataFields, UserDataMethods, Value};
+use serde_json::{json, Value as Json};
+
+use crate::engine::containers::CommitOptions;
+use crate::lua::args::{self, Opts};
+use crate::lua::client::{Handle, JsonSource};
+use crate::lua::error::{self, invalid, DockerError};
+use crate::lua::{convert, images, iter};
+
+use super::output;
+
+/// A live container: its id, the engine it is on, and the last attributes
+/// the engine gave (from a list or an inspect).
+pub struct Container {
+    pub(super) handle: Handle,
+    pub(super) id: String,
+    pub(super) attrs: RefCell<Json>,
+}
+
+impl Container {
+    pub fn new(handle: Handle, attrs: Json) -> Self {
+        let id = attrs
+            .get("Id")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        Container {
+            handle,
+            id,
+            attrs: RefCell::new(attrs),
+        }
+    }
+
+    pub fn into_lua(self, lua: &Lua) -> mlua::Result<Value> {
+        lua.create_userdata(self).map(Value::UserData)
+    }
+
+    fn name(&self) -> String {
+        let attrs = self.attrs.borrow();
+        let name = attrs
+            .get("Name")
+            .and_then(Json::as_str)
+            .or_else(|| attrs.pointer("/Names/0").and_then(Json::as_str))
+            .unwrap_or_default();
+        name.trim_start_matches('/').to_owned()
+    }
+
+    fn status(&self) -> String {
+        let attrs = self.attrs.borrow();
+        // Inspect has State.Status; a list entry has State as a string.
+        attrs
+            .pointer("/State/Status")
+            .or_else(|| attrs.get("State").filter(|s| s.is_string()))
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    fn image(&self) -> String {
+        let attrs = self.attrs.borrow();
+        attrs
+            .pointer("/Config/Image")
+            .or_else(|| attrs.get("Image"))
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    fn labels(&self) -> Json {
+        let attrs = self.attrs.borrow();
+        attrs
+            .pointer("/Config/Labels")
+            .or_else(|| attrs.get("Labels"))
+            .cloned()
+            .unwrap_or_else(|| json!({}))
+    }
+
+    fn tty(&self) -> Option<bool> {
+        self.attrs
+            .borrow()
+            .pointer("/Config/Tty")
+            .and_then(Json::as_bool)
+    }
+
+    fn short_id(&self) -> &str {
+        &self.id[..self.id.len().min(12)]
+    }
+
+    async fn reload(&self) -> mlua::Result<()> {
+        let attrs = self
+            .handle
+            .engine()?
+            .container_inspect(&self.id)
+            .await
+            .map_err(error::engine)?;
+        *self.attrs.borrow_mut() = attrs;
+        Ok(())
+    }
+}
+
+const MEMBERS: &[&str] = &[
+    "id",
+    "short_id",
+    "name",
+    "image",
+    "status",
+    "labels",
+    "attrs",
+    "reload",
+    "start",
+    "stop",
+    "restart",
+    "kill",
+    "pause",
+    "unpause",
+    "remove",
+    "wait",
+    "logs",
+    "commit",
+    "exec",
+    "top",
+    "stats",
+    "rename",
+    "put_archive",
+    "get_archive",
+];
+
+/// `opts` for a method with a `timeout` only.
+fn timeout_opt(function: &'static str, value: Value) -> mlua::Result<Option<i64>> {
+    Opts::new(function, value, &["timeout"])?.integer("timeout")
+}
+
+impl UserData for Container {
+    fn add_fields<F: UserDataFields<Self>>(fields: &mut F) {
+        fields.add_field_method_get("id", |_, this| Ok(this.id.clone()));
+        fields.add_field_method_get("short_id", |_, this| Ok(this.short_id().to_owned()));
+        fields.add_field_method_get("name", |_, this| Ok(this.name()));
+        fields.add_field_method_get("image", |_, this| Ok(this.image()));
+        fields.add_field_method_get("status", |_, this| Ok(this.status()));
+        fields.add_field_method_get("labels", |lua, this| convert::to_lua(lua, &this.labels()));
+        fields.add_field_method_get("attrs", |lua, this| {
+            convert::to_lua(lua, &this.attrs.borrow())
+        });
+        fields.add_meta_field("__name", "Container");
+        fields.add_meta_field_with("__members", |lua| {
+            lua.create_sequence_from(MEMBERS.iter().copied())
+        });
+    }
+
+    fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
+        methods.add_meta_method("__tostring", |_, this, ()| {
+            Ok(format!(
+                "<Container {} {} {}>",
+                this.short_id(),
+                this.name(),
+                this.status()
+            ))
+        });
+        methods.add_meta_method("__eq", |_, this, other: mlua::UserDataRef<Container>| {
+            Ok(this.id == other.id)
+        });
+
+        methods.add_async_method("reload", |_, this, ()| async move { this.reload().await });
+        methods.add_async_method("start", |_, this, ()| async move {
+            this.handle
+                .engine()?
+                .container_start(&this.id)
+                .await
+                .map_err(error::engine)?;
+            this.reload().await
+        });
+        methods.add_async_method("stop", |_, this, opts: Value| async move {
+            let timeout = timeout_opt("Container:stop", opts)?;
+            this.handle
+                .engine()?
+                .container_stop(&this.id, timeout)
+                .await
+                .map_err(error::engine)?;
+            this.reload().await
+        });
+        methods.add_async_method("restart", |_, this, opts: Value| async move {
+            let timeout = timeout_opt("Container:restart", opts)?;
+            this.handle
+                .engine()?
+                .container_restart(&this.id, timeout)
+                .await
+                .map_err(error::engine)?;
+            this.reload().await
+        });
+        methods.add_async_method("kill", |_, this, signal: Value| async move {
+            let signal = match signal {
+                Value::Nil => None,
+                Value::String(s) => Some(s.to_string_lossy()),
+                Value::Integer(i) => Some(i.to_string()),
+                other => {
+                    return Err(invalid(
+                        "Container:kill",
+                        format!(
+                            "bad argument 'signal' (string or integer expected, got {})",
+                            args::type_name(&other)
+                        ),
+                    ))
+                }
+            };
+            let engine = this.handle.engine()?;
+            engine
+                .container_kill(&this.id, signal.as_deref())
+                .await
+                .map_err(error::engine)?;
+            this.reload().await
+        });
+        methods.add_async_method("pause", |_, this, ()| async move {
+            this.handle
+                .engine()?
+                .container_pause(&this.id)
+                .await
+                .map_err(error::engine)?;
+            this.reload().await
+        });
+        methods.add_async_method("unpause", |_, this, ()| async move {
+            this.handle
+                .engine()?
+                .container_unpause(&this.id)
+                .await
+                .map_err(error::engine)?;
+            this.reload().await
+        });
+        methods.add_async_method("rename", |_, this, name: Value| async move {
+            let name = args::string("Container:rename", "name", &name)?;
+            this.handle
+                .engine()?
+                .container_rename(&this.id, &name)
+                .await
+                .map_err(error::engine)?;
+            this.reload().await
+        });
+        methods.add_async_method("remove", |_, this, opts: Value| async move {
+            let opts = Opts::new("Container:remove", opts, &["force", "volumes", "v"])?;
+            let volumes = opts.flag("volumes")? || opts.flag("v")?;
+            let engine = this.handle.engine()?;
+            engine
+                .container_remove(&this.id, opts.flag("force")?, volumes)
+                .await
+                .map_err(error::engine)
+        });
+        methods.add_async_method("wait", |lua, this, opts: Value| async move {
+            let opts = Opts::new("Container:wait", opts, &["condition", "timeout"])?;
+            let condition = opts.string("condition")?;
+            if let Some(c) = &condition {
+                if !["not-running", "next-exit", "removed"].contains(&c.as_str()) {
+                    return Err(invalid(
+                        "Container:wait",
+                        format!("bad option 'condition' (got '{c}')"),
+                    ));
+                }
+            }
+            let engine = this.handle.engine()?;
+            let wait = engine.container_wait(&this.id, condition.as_deref());
+            let timeout = match opts.number("timeout")? {
+                None => None,
+                Some(secs) if secs >= 0.0 => Duration::try_from_secs_f64(secs).ok(),
+                Some(secs) => {
+                    return Err(invalid(
+                        "Container:wait",
+                        format!("bad option 'timeout' (non-negative seconds expected, got {secs})"),
+                    ))
+                }
+            };
+            let answer = match timeout {
+                None => wait.await,
+                Some(limit) => match tokio::time::timeout(limit, wait).await {
+                    Ok(answer) => answer,
+                    Err(_) => {
+                        return Err(DockerError::new(
+                            "Timeout",
+                            format!(
+                                "Container:wait: container {} not done after {} s",
+                                this.short_id(),
+                                limit.as_secs_f64()
+                            ),
+                        )
+                        .into())
+                    }
+                },
+            }
+            .map_err(error::engine)?;
+            let out = lua.create_table()?;
+            out.set(
+                "status_code",
+                answer
+                    .get("StatusCode")
+                    .and_then(Json::as_i64)
+                    .unwrap_or(-1),
+            )?;
+            let message = answer
+                .pointer("/Error/Message")
+                .and_then(Json::as_str)
+                .filter(|m| !m.is_empty());
+            out.set("error", message)?;
+            Ok(out)
+        });
+        methods.add_async_method("logs", |lua, this, opts: Value| async move {
+            output::logs(lua, &this, opts).await
+        });
+        methods.add_async_method("commit", |lua, this, args: MultiValue| async move {
+            let opts = commit_options(args)?;
+            let engine = this.handle.engine()?;
+            let answer = engine
+                .container_commit(&this.id, &opts)
+                .await
+                .map_err(error::engine)?;
+            let id = answer.get("Id").and_then(Json::as_str).unwrap_or_default();
+            let attrs = engine.image_inspect(id).await.map_err(error::engine)?;
+            images::Image::new(this.handle.clone(), attrs).into_lua(&lua)
+        });
+        methods.add_async_method(
+            "exec",
+            |lua, this, (command, opts): (Value, Value)| async move {
+                output::exec(lua, &this, command, opts).await
+            },
+        );
+        methods.add_async_method("top", |lua, this, ps_args: Value| async move {
+            let ps_args = match ps_args {
+                Value::Nil => None,
+                v => Some(args::string("Container:top", "ps_args", &v)?),
+            };
+            let engine = this.handle.engine()?;
+            let answer = engine
+                .container_top(&this.id, ps_args.as_deref())
+                .await
+                .map_err(error::engine)?;
+            convert::to_lua(&lua, &answer)
+        });
+        methods.add_async_method("stats", |lua, this, opts: Value| async move {
+            // `decode` is accepted for the Python SDK's sake: samples are
+            // always tables here.
+            let opts = Opts::new("Container:stats", opts, &["stream", "decode"])?;
+            let engine = this.handle.engine()?;
+            if opts.flag("stream")? {
+                let stream = engine
+                    .container_stats_stream(&this.id)
+                    .await
+                    .map_err(error::engine)?;
+                return iter::for_values(&lua, "StatsStream", JsonSource(stream));
+            }
+            let answer = engine
+                .container_stats(&this.id)
+                .await
+                .map_err(error::engine)?;
+            Ok(MultiValue::from_iter([convert::to_lua(&lua, &answer)?]))
+        });
+        methods.add_async_method(
+            "put_archive",
+            |_, this, (path, data): (Value, Value)| async move {
+                let path = args::string("Container:put_archive", "path", &path)?;
+                let Value::String(data) = data else {
+                    return Err(invalid(
+                        "Container:put_archive",
+                        "bad argument 'data' (tar data as a string expected)",
+                    ));
+                };
+                let engine = this.handle.engine()?;
+                let tar = Bytes::copy_from_slice(&data.as_bytes());
+                engine
+                    .container_put_archive(&this.id, &path, tar)
+                    .await
+                    .map_err(error::engine)?;
+                Ok(true)
+            },
+        );
+        methods.add_async_method("get_archive", |lua, this, path: Value| async move {
+            let path = args::string("Container:get_archive", "path", &path)?;
+            let engine = this.handle.engine()?;
+            let (tar, stat) = engine
+                .container_get_archive(&this.id, &path)
+                .await
+                .map_err(error::engine)?;
+            Ok((lua.create_string(&tar)?, convert::to_lua(&lua, &stat)?))
+        });
+    }
+}
+
+fn commit_options(args: MultiValue) -> mlua::Result<CommitOptions> {
+    const F: &str = "Container:commit";
+    let mut args = args.into_iter();
+    let first = args.next().unwrap_or(Value::Nil);
+    if let Value::Table(_) = first {
+        let opts = Opts::new(
+            F,
+            first,
+            &[
+                "repository",
+                "tag",
+                "message",
+                "author",
+                "changes",
+                "pause",
+                "conf",
+            ],
+        )?;
+        return Ok(CommitOptions {
+            repository: opts.string("repository")?,
+            tag: opts.string("tag")?,
+            message: opts.string("message")?,
+            author: opts.string("author")?,
+            changes: opts.strings("changes")?.unwrap_or_default(),
+            pause: opts.bool("pause")?,
+        });
+    }
+    let optional = |name: &str, v: Value| match v {
+        Value::Nil => Ok(None),
+        v => args::string(F, name, &v).map(Some),
+    };
+    Ok(CommitOptions {
+        repository: optional("repository", first)?,
+        tag: optional("tag", args.next().unwrap_or(Value::Nil))?,
+        ..CommitOptions::default()
+    })
+}
+
+pub(super) async fn tty_of(this: &Container) -> mlua::Result<bool> {
+    if let Some(tty) = this.tty() {
+        return Ok(tty);
+    }
+    // A list entry does not say; ask once and keep the answer.
+    this.reload().await?;
+    Ok(this.tty().unwrap_or(false))
+}

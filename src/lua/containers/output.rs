@@ -1,0 +1,312 @@
+//! A container's output: `logs` (a string or a stream of lines) and `exec`.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::future::LocalBoxFuture;
+use mlua::{Lua, MultiValue, Value};
+use serde_json::{json, Value as Json};
+
+use crate::engine::containers::LogsOptions;
+use crate::engine::stream::LineSplitter;
+use crate::engine::{Engine, OutputStream, StreamKind};
+use crate::lua::args::{self, Opts};
+use crate::lua::error::{self, invalid};
+use crate::lua::iter;
+
+use super::container::Container;
+use super::spec;
+
+pub(super) async fn logs(lua: Lua, this: &Container, opts: Value) -> mlua::Result<MultiValue> {
+    const F: &str = "Container:logs";
+    let opts = Opts::new(
+        F,
+        opts,
+        &[
+            "stdout",
+            "stderr",
+            "timestamps",
+            "tail",
+            "since",
+            "until",
+            "follow",
+            "stream",
+        ],
+    )?;
+    let follow = opts.flag("follow")?;
+    let streamed = follow || opts.flag("stream")?;
+    let tail = opts.text("tail")?;
+    if let Some(t) = &tail {
+        if t != "all" && t.parse::<u64>().is_err() {
+            return Err(invalid(
+                F,
+                format!("bad option 'tail' (a count or \"all\" expected, got '{t}')"),
+            ));
+        }
+    }
+    let options = LogsOptions {
+        stdout: opts.bool("stdout")?.unwrap_or(true),
+        stderr: opts.bool("stderr")?.unwrap_or(true),
+        follow,
+        timestamps: opts.flag("timestamps")?,
+        tail,
+        since: opts.text("since")?,
+        until: opts.text("until")?,
+    };
+    let tty = super::container::tty_of(this).await?;
+    let engine = this.handle.engine()?;
+    let stream = engine
+        .container_logs(&this.id, &options, tty)
+        .await
+        .map_err(error::engine)?;
+    if streamed {
+        let mut lines = Lines::new(stream);
+        // With `until`, the stream ends at that time, not with the container.
+        if follow && options.until.is_none() {
+            lines.recheck = Some(Recheck {
+                engine,
+                id: this.id.clone(),
+                options: LogsOptions {
+                    follow: false,
+                    tail: Some("1".into()),
+                    since: None,
+                    until: None,
+                    ..options
+                },
+                tty,
+            });
+        }
+        return iter::for_values(&lua, "LogStream", lines);
+    }
+    let mut output = Vec::new();
+    let mut stream = stream;
+    while let Some((_, piece)) = stream.next().await.map_err(error::engine)? {
+        output.extend_from_slice(&piece);
+    }
+    Ok(MultiValue::from_iter([Value::String(
+        lua.create_string(&output)?,
+    )]))
+}
+
+/// Lines of output with their stream name, as they arrive.
+pub struct Lines {
+    stream: OutputStream,
+    splitter: LineSplitter,
+    ended: bool,
+    recheck: Option<Recheck>,
+}
+
+/// Followed logs can end without a last line that has no newline: the engine
+/// (20.10, json-file; `docker logs -f` too) ends the stream when the container
+/// stops, before it has logged the unfinished line. After the end, the last
+/// log entry is fetched once more and yielded if it is such a line.
+struct Recheck {
+    engine: Engine,
+    id: String,
+    /// `tail = 1`, not followed.
+    options: LogsOptions,
+    tty: bool,
+}
+
+impl Recheck {
+    /// The pieces of the last log entry when it does not end a line.
+    async fn unfinished_line(self) -> mlua::Result<Vec<(StreamKind, Bytes)>> {
+        let mut stream = self
+            .engine
+            .container_logs(&self.id, &self.options, self.tty)
+            .await
+            .map_err(error::engine)?;
+        let mut pieces = Vec::new();
+        while let Some(piece) = stream.next().await.map_err(error::engine)? {
+            pieces.push(piece);
+        }
+        let unfinished = pieces.last().is_some_and(|(_, b)| !b.ends_with(b"\n"));
+        Ok(if unfinished { pieces } else { Vec::new() })
+    }
+}
+
+impl Lines {
+    pub fn new(stream: OutputStream) -> Self {
+        Lines {
+            stream,
+            splitter: LineSplitter::new(),
+            ended: false,
+            recheck: None,
+        }
+    }
+}
+
+impl iter::Source for Lines {
+    fn next<'a>(
+        &'a mut self,
+        lua: &'a Lua,
+    ) -> LocalBoxFuture<'a, mlua::Result<Option<MultiValue>>> {
+        Box::pin(async move {
+            loop {
+                let line = if self.ended {
+                    self.splitter.finish()
+                } else {
+                    self.splitter.next_line()
+                };
+                if let Some((kind, line)) = line {
+                    return Ok(Some(MultiValue::from_iter([
+                        Value::String(lua.create_string(&line)?),
+                        Value::String(lua.create_string(kind.name())?),
+                    ])));
+                }
+                if self.ended {
+                    return Ok(None);
+                }
+                match self.stream.next().await.map_err(error::engine)? {
+                    Some((kind, piece)) => self.splitter.push(kind, piece),
+                    None => {
+                        self.ended = true;
+                        if let Some(recheck) = self.recheck.take() {
+                            // Had the stream brought the unfinished line, it
+                            // would be pending now.
+                            if !self.splitter.has_partial() {
+                                for (kind, piece) in recheck.unfinished_line().await? {
+                                    self.splitter.push(kind, piece);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        })
+    }
+}
+
+pub(super) async fn exec(
+    lua: Lua,
+    this: &Container,
+    command: Value,
+    opts: Value,
+) -> mlua::Result<MultiValue> {
+    const F: &str = "Container:exec";
+    let Some(cmd) = spec::words(F, "command", &command)? else {
+        return Err(invalid(
+            F,
+            "bad argument 'command' (string or array expected, got nil)",
+        ));
+    };
+    let opts = Opts::new(
+        F,
+        opts,
+        &[
+            "user",
+            "environment",
+            "working_dir",
+            "stdout",
+            "stderr",
+            "tty",
+            "privileged",
+            "stream",
+            "stdin",
+        ],
+    )?;
+    let tty = opts.flag("tty")?;
+    let want_out = opts.bool("stdout")?.unwrap_or(true);
+    let want_err = opts.bool("stderr")?.unwrap_or(true);
+    let streamed = opts.flag("stream")?;
+    let stdin = match opts.raw("stdin")? {
+        Value::Nil => None,
+        Value::String(s) => Some(Bytes::copy_from_slice(&s.as_bytes())),
+        other => {
+            return Err(invalid(
+                F,
+                format!(
+                    "bad option 'stdin' (string expected, got {})",
+                    args::type_name(&other)
+                ),
+            ))
+        }
+    };
+    let mut config = json!({
+        "Cmd": cmd,
+        "AttachStdin": stdin.is_some(),
+        "AttachStdout": want_out,
+        "AttachStderr": want_err,
+        "Tty": tty,
+        "Privileged": opts.flag("privileged")?,
+    });
+    if let Some(user) = opts.string("user")? {
+        config["User"] = json!(user);
+    }
+    if let Some(dir) = opts.string("working_dir")? {
+        config["WorkingDir"] = json!(dir);
+    }
+    if let Some(env) = opts.table("environment")? {
+        config["Env"] = json!(spec::key_values(F, "environment", &env)?);
+    }
+    let engine = this.handle.engine()?;
+    let exec_id = engine
+        .exec_create(&this.id, &config)
+        .await
+        .map_err(error::engine)?;
+    let mut stream = engine
+        .exec_start(&exec_id, tty, stdin)
+        .await
+        .map_err(error::engine)?;
+    if streamed {
+        let exit_code = Rc::new(Cell::new(None));
+        let source = ExecLines {
+            lines: Lines::new(stream),
+            engine,
+            exec_id,
+            exit_code: exit_code.clone(),
+        };
+        return iter::for_values_with_exit(&lua, "ExecStream", source, exit_code);
+    }
+    let mut output = Vec::new();
+    while let Some((kind, piece)) = stream.next().await.map_err(error::engine)? {
+        if (kind == StreamKind::Stderr && want_err) || (kind != StreamKind::Stderr && want_out) {
+            output.extend_from_slice(&piece);
+        }
+    }
+    let out = lua.create_table()?;
+    out.set("exit_code", exec_exit_code(&engine, &exec_id).await?)?;
+    out.set("output", lua.create_string(&output)?)?;
+    Ok(MultiValue::from_iter([Value::Table(out)]))
+}
+
+/// The exit code of an exec whose output has ended. The engine may close the
+/// output a moment before it records the exit, so ask again briefly.
+async fn exec_exit_code(engine: &Engine, exec_id: &str) -> mlua::Result<Option<i64>> {
+    for _ in 0..50 {
+        let inspect = engine.exec_inspect(exec_id).await.map_err(error::engine)?;
+        let running = inspect.get("Running").and_then(Json::as_bool);
+        let code = inspect.get("ExitCode").and_then(Json::as_i64);
+        if running != Some(true) && code.is_some() {
+            return Ok(code);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(None)
+}
+
+/// A streamed exec: its output lines, then its exit code on the stream.
+struct ExecLines {
+    lines: Lines,
+    engine: Engine,
+    exec_id: String,
+    exit_code: Rc<Cell<Option<i64>>>,
+}
+
+impl iter::Source for ExecLines {
+    fn next<'a>(
+        &'a mut self,
+        lua: &'a Lua,
+    ) -> LocalBoxFuture<'a, mlua::Result<Option<MultiValue>>> {
+        Box::pin(async move {
+            let step = iter::Source::next(&mut self.lines, lua).await?;
+            if step.is_none() {
+                self.exit_code
+                    .set(exec_exit_code(&self.engine, &self.exec_id).await?);
+            }
+            Ok(step)
+        })
+    }
+}
