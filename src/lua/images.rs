@@ -102,11 +102,7 @@ async fn pull(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
         (None, None) => "latest".to_owned(),
     };
     let auth = auth_opt(F, &opts)?;
-    let progress = match opts.function_value("progress")? {
-        Some(f) => Progress::Callback(f),
-        None if std::io::stderr().is_terminal() => Progress::Display(Display::default()),
-        None => Progress::Quiet,
-    };
+    let progress = Progress::from_opts(&opts)?;
     let engine = h.engine()?;
     let platform = opts.string("platform")?;
     let stream = engine
@@ -135,11 +131,7 @@ async fn push(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<bool> {
     let (name, tag) = split_reference(&reference);
     let tag = tag.map(str::to_owned).or(opts.string("tag")?);
     let auth = auth_opt(F, &opts)?;
-    let progress = match opts.function_value("progress")? {
-        Some(f) => Progress::Callback(f),
-        None if std::io::stderr().is_terminal() => Progress::Display(Display::default()),
-        None => Progress::Quiet,
-    };
+    let progress = Progress::from_opts(&opts)?;
     let engine = h.engine()?;
     let stream = engine
         .image_push(name, tag.as_deref(), &auth)
@@ -191,6 +183,17 @@ enum Progress {
     Callback(Function),
     Display(Display),
     Quiet,
+}
+
+impl Progress {
+    /// `opts.progress`, or a display when stderr is a terminal.
+    fn from_opts(opts: &Opts) -> mlua::Result<Self> {
+        Ok(match opts.function_value("progress")? {
+            Some(f) => Progress::Callback(f),
+            None if std::io::stderr().is_terminal() => Progress::Display(Display::default()),
+            None => Progress::Quiet,
+        })
+    }
 }
 
 /// One line on a terminal: layers done of layers seen, and bytes.
