@@ -135,9 +135,9 @@ fn counting_proxy() -> (String, Arc<AtomicUsize>) {
 }
 
 #[test]
-fn listing_containers_is_one_request_after_negotiation() {
+fn listing_30_containers_is_one_request_after_negotiation() {
     let t = common::Cleanup::new("onereq");
-    for n in 0..5 {
+    for n in 0..30 {
         let name = t.container(&format!("c{n}"));
         common::docker(&[
             "create",
@@ -156,7 +156,7 @@ fn listing_containers_is_one_request_after_negotiation() {
         t.label()
     );
     let out = common::run(dockerlua_cmd().args(["-H", &url, "-e", &code]));
-    assert_eq!(assert_success(&out), "5\n");
+    assert_eq!(assert_success(&out), "30\n");
     // `/_ping` for the version, then `/containers/json`: no inspect per container.
     assert_eq!(count.load(Ordering::SeqCst), 2);
 
@@ -166,7 +166,7 @@ fn listing_containers_is_one_request_after_negotiation() {
             .env("DOCKER_API_VERSION", "1.41")
             .args(["-H", &url, "-e", &code]),
     );
-    assert_eq!(assert_success(&out), "5\n");
+    assert_eq!(assert_success(&out), "30\n");
     assert_eq!(
         count.load(Ordering::SeqCst) - before,
         1,
