@@ -204,3 +204,8 @@ pub fn is_options_table(table: &Table) -> bool {
         .pairs::<Value, Value>()
         .any(|pair| !matches!(pair, Ok((Value::Integer(_), _))))
 }
+
+/// At most `n` characters of `text` (ids are ASCII, but engines are not ours).
+pub fn prefix(text: &str, n: usize) -> &str {
+    text.char_indices().nth(n).map_or(text, |(i, _)| &text[..i])
+}

@@ -7,7 +7,7 @@ use std::io::{IsTerminal, Write};
 use mlua::{Function, Lua, MultiValue, Table, UserData, UserDataFields, UserDataMethods, Value};
 use serde_json::{json, Value as Json};
 
-use super::args::{self, Opts};
+use super::args::{self, prefix, Opts};
 use super::client::{bound, filters_json, named_table, Handle};
 use super::convert;
 use super::error::{self, invalid};
@@ -356,7 +356,7 @@ impl Image {
     fn short_id(&self) -> String {
         let id = self.id();
         let hex = id.strip_prefix("sha256:").unwrap_or(&id);
-        format!("sha256:{}", &hex[..hex.len().min(10)])
+        format!("sha256:{}", prefix(hex, 10))
     }
 
     fn tags(&self) -> Vec<String> {
@@ -425,7 +425,7 @@ impl UserData for Image {
             let tags = this.tags();
             let id = this.id();
             let hex = id.strip_prefix("sha256:").unwrap_or(&id);
-            let short = &hex[..hex.len().min(12)];
+            let short = prefix(hex, 12);
             Ok(if tags.is_empty() {
                 format!("<Image {short}>")
             } else {

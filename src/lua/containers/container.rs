@@ -89,7 +89,7 @@ impl Container {
     }
 
     fn short_id(&self) -> &str {
-        &self.id[..self.id.len().min(12)]
+        crate::lua::args::prefix(&self.id, 12)
     }
 
     async fn reload(&self) -> mlua::Result<()> {
