@@ -64,7 +64,17 @@ pub fn install(lua: &Lua, client: &Table) -> mlua::Result<()> {
             let mut call = MultiValue::from_iter([Value::Function(function)]);
             call.extend(args);
             let thread = protected_thread(lua, call)?;
-            let handle = tokio::task::spawn_local(thread);
+            // Only a host that runs us on a LocalSet can spawn (the CLI and
+            // the REPL do); say so instead of panicking.
+            let spawned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                tokio::task::spawn_local(thread)
+            }));
+            let Ok(handle) = spawned else {
+                return Err(invalid(
+                    "spawn",
+                    "tasks need a tokio LocalSet in the host program",
+                ));
+            };
             Ok(Task {
                 state: RefCell::new(TaskState::Running(handle)),
             })

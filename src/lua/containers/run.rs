@@ -125,7 +125,11 @@ impl Drop for CancelGuard {
             return;
         };
         let (id, remove) = (std::mem::take(&mut self.id), self.remove);
-        let task = tokio::task::spawn_local(async move {
+        // Not on a runtime (a Lua state dropped after it): nothing can be sent.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let task = runtime.spawn(async move {
             let _ = if remove {
                 engine.container_remove(&id, true, false).await
             } else {
