@@ -10,15 +10,33 @@
 ---docker module's own errors, a table for the stdlib's); `tostring(err)` is
 ---one line such as `NotFound (404): No such container: f1064a8a4c82`.
 ---@class DockerError
----@field kind "NotFound"|"ImageNotFound"|"Conflict"|"APIError"|"ContainerError"|"ConnectionError"|"Timeout"|"InvalidArgument"|"TaskError"|"WaitError"|"LuaError"|string
+---@field kind "NotFound"|"ImageNotFound"|"Conflict"|"APIError"|"ContainerError"|"ConnectionError"|"Timeout"|"InvalidArgument"|"ParallelError"|"TaskError"|"WaitError"|"LuaError"|string
 ---@field status integer? HTTP status, where the engine answered
 ---@field message string the engine's explanation or ours
 ---@field exit_status integer? ContainerError: the command's exit status
 ---@field stderr string? ContainerError: what the command wrote on stderr
 ---@field command string? ContainerError: the command
 ---@field image string? ContainerError: the image
----@field errors table<integer, DockerError>? docker.parallel: the failures by item index
+---@field errors table<integer, DockerError>? ParallelError (docker.parallel): the failures by item index
 ---@field timeout number? stdlib Timeout errors: the seconds waited
+
+---What `containers.run` raises when the command exits with a non-zero status
+---(without `detach`). `tostring(err)` names the command, the image, the exit
+---status and the command's stderr.
+---@class ContainerError: DockerError
+---@field kind "ContainerError"
+---@field exit_status integer the command's exit status
+---@field stderr string what the command wrote on stderr
+---@field command string the command, as one shell-quoted line
+---@field image string the image
+
+---What `docker.parallel` raises, after all calls have finished, when any
+---failed: `message` lists them (`#2: ...; #5: ...`). Each entry of `errors` is
+---an error object: a docker error as raised, any other raised value as a
+---`LuaError` whose `message` is its `tostring`.
+---@class ParallelError: DockerError
+---@field kind "ParallelError"
+---@field errors table<integer, DockerError> the failures by item index (a sparse table: iterate with pairs)
 
 -- ---------------------------------------------------------------------------
 -- Clients
@@ -71,20 +89,38 @@ function DockerClient.info() end
 ---@class EventsOptions
 ---@field filters table<string, string|string[]>?
 ---@field since string|number?
----@field until string|number?
+---@field until string|number? (a Lua keyword: `["until"] = ...`)
+---@field decode boolean? accepted for the Python SDK's sake: events are always tables
 
 ---Engine events, as they happen: `for event in docker.events{...} do`.
+---Without `until` the stream never ends by itself: `break` or close it.
+---(`until` is a Lua keyword: write `["until"] = ...`.)
 ---@param opts EventsOptions?
----@return fun(): table?
+---@return EventStream
 function DockerClient.events(opts) end
 
+---PEM files for a TLS engine (paths). Without `ca`, the system's roots are
+---trusted; `cert` and `key` go together (the client certificate).
+---@class TlsOptions
+---@field ca string? the CA that signed the engine's certificate
+---@field cert string? the client certificate
+---@field key string? the client certificate's key
+
+---@class ConnectOptions
+---@field version string? the API version to use ("1.43"); negotiated when nil
+---@field tls TlsOptions? speak TLS to a `tcp://` engine (`https://` always does)
+
 ---A client for another engine (`unix://`, `tcp://`, `http://`, `https://`).
+---Raises InvalidArgument at once for a bad address or TLS file; nothing is
+---sent before the first call.
 ---@param url string
----@param opts {version: string?, tls: {ca: string?, cert: string?, key: string?}?}?
+---@param opts ConnectOptions?
 ---@return DockerClient
 function DockerClient.connect(url, opts) end
 
----A client from the environment (-H, DOCKER_HOST, contexts).
+---A new client from the environment, resolved as the default one (-H,
+---DOCKER_HOST with DOCKER_TLS_VERIFY/DOCKER_TLS/DOCKER_CERT_PATH, --context,
+---DOCKER_CONTEXT, config.json's currentContext, the default socket).
 ---@return DockerClient
 function DockerClient.from_env() end
 
@@ -99,7 +135,8 @@ function DockerClient.sleep(seconds) end
 function DockerClient.spawn(fn, ...) end
 
 ---Calls fn(item) for every item, at most `limit` (16) at a time; results in
----item order. Raises after all finished if any failed (err.errors by index).
+---item order (fn's first result; nil leaves a hole). Raises a ParallelError
+---after all finished if any failed (err.errors by index).
 ---@generic T, R
 ---@param items T[]
 ---@param fn fun(item: T): R
@@ -111,12 +148,50 @@ function DockerClient.parallel(items, fn, opts) end
 ---@return number
 function DockerClient.clock() end
 
+---A function started by `docker.spawn`; `tostring(task)` is `<Task running>`,
+---`<Task finished>` or `<Task failed>`. A task nobody joins is abandoned when
+---the script ends.
 ---@class Task
 local Task = {}
 
----Waits for the task; returns its results or raises its error.
+---Waits for the task; returns its results or raises its error (a docker
+---error as raised; any other value as a LuaError whose message is its
+---tostring). Joining again returns the same; joining a task that another
+---task is joining raises InvalidArgument.
 ---@return any ...
 function Task:join() end
+
+-- ---------------------------------------------------------------------------
+-- Streams
+
+---A streamed answer, called once per step as a `for ... in` iterator. Given
+---directly to a `for`, the loop closes it when it ends (also on `break` or an
+---error). Kept in a variable, close it with `s:close()` or declare it
+---`local s <close> = ...`; a closed stream yields nothing more.
+---`tostring(s)` is e.g. `<LogStream open>`.
+---@class DockerStream
+local DockerStream = {}
+
+---Ends the stream and drops its connection at once (closing again is harmless).
+function DockerStream:close() end
+
+---Log lines (without their newline) and the stream each came from.
+---@class LogStream: DockerStream
+---@overload fun(): string?, "stdout"|"stderr"|nil
+
+---A streamed exec's output lines and stream names; `exit_code` once the
+---loop has ended.
+---@class ExecStream: DockerStream
+---@field exit_code integer? the command's exit code, set when the output has ended (nil before)
+---@overload fun(): string?, "stdout"|"stderr"|nil
+
+---Stats samples (the engine's JSON, about one a second); never ends by itself.
+---@class StatsStream: DockerStream
+---@overload fun(): table?
+
+---Engine events (the engine's JSON).
+---@class EventStream: DockerStream
+---@overload fun(): table?
 
 -- ---------------------------------------------------------------------------
 -- Containers
@@ -187,15 +262,45 @@ function ContainerCollection.list(opts) end
 ---@return Container
 function ContainerCollection.get(id_or_name) end
 
----@class LogsOptions
----@field stdout boolean?
----@field stderr boolean?
+---@class LogsBaseOptions
+---@field stdout boolean? default true
+---@field stderr boolean? default true
 ---@field timestamps boolean?
 ---@field tail integer|"all"?
 ---@field since string|number?
----@field until string|number?
----@field follow boolean? return an iterator that follows new output
----@field stream boolean? return an iterator over the output so far
+---@field until string|number? (a Lua keyword: `["until"] = ...`)
+
+---@class LogsOptions: LogsBaseOptions
+---@field follow false?
+---@field stream false?
+
+---@class LogsFollowOptions: LogsBaseOptions
+---@field follow true a LogStream that follows new output until the container stops
+---@field stream boolean?
+
+---@class LogsStreamOptions: LogsBaseOptions
+---@field stream true a LogStream over the output so far
+---@field follow boolean?
+
+---@class ExecBaseOptions
+---@field user string?
+---@field environment table<string, string>|string[]?
+---@field working_dir string?
+---@field stdout boolean? default true
+---@field stderr boolean? default true
+---@field tty boolean?
+---@field privileged boolean?
+---@field stdin string? sent to the command's stdin, which is then closed
+
+---@class ExecOptions: ExecBaseOptions
+---@field stream false?
+
+---@class ExecStreamOptions: ExecBaseOptions
+---@field stream true an ExecStream of output lines, as they come
+
+---@class ExecResult
+---@field exit_code integer? the command's exit code (nil if the engine gave none)
+---@field output string stdout and stderr as they came (as asked by the options)
 
 ---@class Container
 ---@field id string
@@ -222,24 +327,31 @@ function Container:remove(opts) end
 ---@param opts {condition: "not-running"|"next-exit"|"removed"?, timeout: number?}?
 ---@return {status_code: integer, error: string?}
 function Container:wait(opts) end
----Output so far as a string; with follow/stream, an iterator of
+---Output so far as a string; with `follow` or `stream`, a LogStream of
 ---`line, "stdout"|"stderr"`.
 ---@param opts LogsOptions?
----@return string|fun(): (string?, string?)
+---@return string
+---@overload fun(opts: LogsFollowOptions): LogStream
+---@overload fun(opts: LogsStreamOptions): LogStream
 function Container:logs(opts) end
 ---@param repository (string|{repository: string?, tag: string?, message: string?, author: string?, changes: string[]?, pause: boolean?})?
 ---@param tag string?
 ---@return Image
 function Container:commit(repository, tag) end
+---Runs a command in the running container: its exit code and output (a
+---non-zero exit is not an error); with `stream = true`, an ExecStream.
 ---@param command string|string[]
----@param opts {user: string?, environment: table?, working_dir: string?, stdout: boolean?, stderr: boolean?, tty: boolean?, privileged: boolean?}?
----@return {exit_code: integer, output: string}
+---@param opts ExecOptions?
+---@return ExecResult
+---@overload fun(command: string|string[], opts: ExecStreamOptions): ExecStream
 function Container:exec(command, opts) end
 ---@param ps_args string?
 ---@return {Titles: string[], Processes: string[][]}
 function Container:top(ps_args) end
+---One stats sample; with `stream = true`, a StatsStream of samples.
 ---@param opts {stream: false?, decode: boolean?}?
 ---@return table
+---@overload fun(opts: {stream: true, decode: boolean?}): StatsStream
 function Container:stats(opts) end
 ---@param name string
 function Container:rename(name) end
