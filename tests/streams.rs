@@ -416,3 +416,24 @@ fn following_a_lot_of_output_keeps_memory_flat() {
     let peak_kb: u64 = f[2].parse().unwrap();
     assert!(peak_kb < 40_000, "peak RSS {peak_kb} kB");
 }
+
+#[test]
+fn errors_raised_in_tasks_keep_their_fields() {
+    let code = r#"
+        local wait = require("docker.wait")
+        local ok, e = pcall(docker.parallel, {1, 2, 3}, function(i)
+          if i == 2 then wait.poll(function() return false end, {timeout = 0.1}) end
+          if i == 3 then error("plain " .. i, 0) end
+          return i
+        end)
+        print(e.kind, e.errors[1], e.errors[2].kind, e.errors[3].kind, e.errors[3].message)
+        local t = docker.spawn(function() error({kind = "Custom", message = "mine"}) end)
+        local ok, e = pcall(t.join, t)
+        print(ok, e.kind, e.message)
+    "#;
+    let out = common::assert_success(&common::lua(code));
+    assert_eq!(
+        out,
+        "ParallelError\tnil\tTimeout\tLuaError\tplain 3\nfalse\tCustom\tmine\n"
+    );
+}

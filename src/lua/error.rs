@@ -74,6 +74,24 @@ impl From<DockerError> for mlua::Error {
     }
 }
 
+/// A value other than a docker error that a task raised (a string, a table
+/// of the stdlib's errors...), kept so that `err.errors[i].kind` still reads
+/// the original's fields.
+#[derive(Debug)]
+pub struct Raised {
+    /// Its `tostring`, taken when it was raised.
+    pub text: String,
+    pub value: std::sync::Arc<mlua::RegistryKey>,
+}
+
+impl fmt::Display for Raised {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::error::Error for Raised {}
+
 /// An engine failure as the error a script sees.
 pub fn engine(e: engine::Error) -> mlua::Error {
     DockerError {
@@ -143,6 +161,14 @@ pub fn install(lua: &Lua) -> mlua::Result<()> {
 }
 
 fn field(lua: &Lua, err: &mlua::Error, key: &str) -> mlua::Result<Value> {
+    if let Some(raised) = err.downcast_ref::<Raised>() {
+        return match lua.registry_value::<Value>(&raised.value)? {
+            Value::Table(t) => t.get(key),
+            _ if key == "message" => Ok(Value::String(lua.create_string(&raised.text)?)),
+            _ if key == "kind" => Ok(Value::String(lua.create_string("LuaError")?)),
+            _ => Ok(Value::Nil),
+        };
+    }
     let Some(ours) = find(err) else {
         return Ok(match key {
             "kind" => Value::String(lua.create_string("LuaError")?),

@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 
 use super::args::{self, Opts};
 use super::client::strip_self;
-use super::error::{invalid, DockerError};
+use super::error::{invalid, DockerError, Raised};
 
 pub const DEFAULT_LIMIT: usize = 16;
 
@@ -195,25 +195,14 @@ fn protected_thread(
                 other => {
                     // `tostring` honours an error object's `__tostring`.
                     let tostring: Function = lua.globals().get("tostring")?;
-                    let text: String = tostring.call(other).unwrap_or_default();
-                    mlua::Error::external(Raised(text))
+                    let text: String = tostring.call(&other).unwrap_or_default();
+                    let value = std::sync::Arc::new(lua.create_registry_value(other)?);
+                    mlua::Error::external(Raised { text, value })
                 }
             }),
         }
     })
 }
-
-/// A Lua error value other than a docker error, as its `tostring`.
-#[derive(Debug)]
-struct Raised(String);
-
-impl std::fmt::Display for Raised {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Raised {}
 
 /// Where the original `pcall` is kept (scripts may replace the global).
 const PCALL_KEY: &str = "dockerlua.pcall";
