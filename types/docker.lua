@@ -32,8 +32,9 @@
 
 ---What `docker.parallel` raises, after all calls have finished, when any
 ---failed: `message` lists them (`#2: ...; #5: ...`). Each entry of `errors` is
----an error object: a docker error as raised, any other raised value as a
----`LuaError` whose `message` is its `tostring`.
+---an error object: a docker error as raised; any other raised value reads
+---as the original's fields (a table keeps its `kind`), a string as a
+---`LuaError` whose `message` is the string.
 ---@class ParallelError: DockerError
 ---@field kind "ParallelError"
 ---@field errors table<integer, DockerError> the failures by item index (a sparse table: iterate with pairs)
@@ -155,8 +156,8 @@ function DockerClient.clock() end
 local Task = {}
 
 ---Waits for the task; returns its results or raises its error (a docker
----error as raised; any other value as a LuaError whose message is its
----tostring). Joining again returns the same; joining a task that another
+---error as raised; any other value as an error object reading the
+---original's fields, a string as a LuaError whose message is the string). Joining again returns the same; joining a task that another
 ---task is joining raises InvalidArgument.
 ---@return any ...
 function Task:join() end
