@@ -686,9 +686,11 @@ impl Container {
 
     fn name(&self) -> String {
         let attrs = self.attrs.borrow();
+        // Podman's list entries have `Name: ""` next to `Names`.
         let name = attrs
             .get("Name")
             .and_then(Json::as_str)
+            .filter(|n| !n.is_empty())
             .or_else(|| attrs.pointer("/Names/0").and_then(Json::as_str))
             .unwrap_or_default();
         name.trim_start_matches('/').to_owned()
