@@ -152,6 +152,12 @@ impl Engine {
     }
 
     pub async fn container_remove(&self, id: &str, force: bool, volumes: bool) -> Result<()> {
+        // Podman's forced remove first stops the container with its stop
+        // timeout (10 s, see `container_create`); Docker kills at once. Any
+        // error (not running, no such container) is left for the remove.
+        if force && self.is_podman().await? {
+            let _ = self.container_kill(id, None).await;
+        }
         let mut q = Query::new();
         q.flag("force", force).flag("v", volumes);
         self.empty(Req::delete(format!("/containers/{}", segment(id))).query(q))
