@@ -172,8 +172,14 @@ function M.exited(opts)
   if filters.status then
     errors.invalid(fn, "bad option 'filters' (status is chosen by cleanup.exited)")
   end
-  filters.status = { "exited", "dead" }
-  local containers = client.containers.list({ all = true, filters = filters })
+  -- The state is checked here, not by a status filter: Podman refuses
+  -- status=dead ("unknown container state").
+  local containers = {}
+  for _, c in ipairs(client.containers.list({ all = true, filters = filters })) do
+    if c.status == "exited" or c.status == "dead" then
+      containers[#containers + 1] = c
+    end
+  end
   local entries = container_entries("remove", containers)
   return apply(client, entries, containers, opts, function(c)
     c:remove({ volumes = opts.volumes and true or false })

@@ -67,6 +67,9 @@ impl PendingWait {
     }
 }
 
+/// Docker's stop timeout for a container created without one, in seconds.
+const DEFAULT_STOP_TIMEOUT: i64 = 10;
+
 fn path(id: &str, action: &str) -> String {
     format!("/containers/{}/{action}", segment(id))
 }
@@ -90,6 +93,17 @@ impl Engine {
     ) -> Result<Value> {
         let mut q = Query::new();
         q.add_opt("name", name).add_opt("platform", platform);
+        // Podman's compat API gives a container a stop timeout of 0 (stop
+        // kills at once) unless StopTimeout is sent; Docker's default is 10 s.
+        if config.get("StopTimeout").is_none() && self.is_podman().await? {
+            let mut config = config.clone();
+            if let Some(object) = config.as_object_mut() {
+                object.insert("StopTimeout".into(), Value::from(DEFAULT_STOP_TIMEOUT));
+            }
+            return self
+                .json(Req::post("/containers/create").query(q).json_body(&config))
+                .await;
+        }
         self.json(Req::post("/containers/create").query(q).json_body(config))
             .await
     }
@@ -138,6 +152,12 @@ impl Engine {
     }
 
     pub async fn container_remove(&self, id: &str, force: bool, volumes: bool) -> Result<()> {
+        // Podman's forced remove first stops the container with its stop
+        // timeout (10 s, see `container_create`); Docker kills at once. Any
+        // error (not running, no such container) is left for the remove.
+        if force && self.is_podman().await? {
+            let _ = self.container_kill(id, None).await;
+        }
         let mut q = Query::new();
         q.flag("force", force).flag("v", volumes);
         self.empty(Req::delete(format!("/containers/{}", segment(id))).query(q))
@@ -199,7 +219,12 @@ impl Engine {
         for change in &opts.changes {
             q.add("changes", change);
         }
-        self.json(Req::post("/commit").query(q)).await
+        // Podman decodes the body as the new image's config and fails on an
+        // empty one ("Decode(): EOF"); Docker takes `{}` as no changes.
+        let req = Req::post("/commit")
+            .query(q)
+            .json_body(&serde_json::json!({}));
+        self.json(req).await
     }
 
     pub async fn container_top(&self, id: &str, ps_args: Option<&str>) -> Result<Value> {

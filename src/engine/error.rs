@@ -63,9 +63,13 @@ impl Error {
     /// image, so that a 404 is an `ImageNotFound`.
     pub fn from_status(status: u16, message: String, image: bool) -> Self {
         let kind = match status {
-            404 if image || message.starts_with("No such image") => ErrorKind::ImageNotFound,
+            // Podman writes "no such image" in lower case.
+            404 if image || starts_with_ignore_case(&message, "no such image") => {
+                ErrorKind::ImageNotFound
+            }
             404 => ErrorKind::NotFound,
             409 => ErrorKind::Conflict,
+            500 if podman_conflict(&message) => ErrorKind::Conflict,
             _ => ErrorKind::Api,
         };
         Error {
@@ -74,6 +78,28 @@ impl Error {
             message,
         }
     }
+}
+
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+}
+
+/// Podman answers 500 where Docker answers 409; its messages end with the
+/// text of the Go sentinel error, which is what tells a conflict apart.
+fn podman_conflict(message: &str) -> bool {
+    const ENDINGS: &[&str] = &[
+        // define.ErrCtrStateInvalid: pause, kill, exec, remove... in the wrong state.
+        "container state improper",
+        // storage.ErrDuplicateName: create with a name in use.
+        "that name is already in use",
+        // define.ErrCtrExists, define.ErrVolumeExists.
+        "container already exists",
+        "volume already exists",
+        // define.ErrVolumeBeingUsed: remove a volume a container uses.
+        "volume is being used",
+    ];
+    ENDINGS.iter().any(|end| message.ends_with(end))
 }
 
 impl fmt::Display for Error {
@@ -86,3 +112,33 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(status: u16, message: &str) -> ErrorKind {
+        Error::from_status(status, message.into(), false).kind
+    }
+
+    #[test]
+    fn podman_conflicts_are_conflicts() {
+        let in_use = "container create: creating container storage: the container name \"x\" \
+                      is already in use by 1234. You have to remove that container to be able \
+                      to reuse that name: that name is already in use";
+        assert_eq!(kind(500, in_use), ErrorKind::Conflict);
+        let state = "\"created\" is not running, can't pause: container state improper";
+        assert_eq!(kind(500, state), ErrorKind::Conflict);
+        assert_eq!(kind(500, "something broke"), ErrorKind::Api);
+        assert_eq!(kind(409, "anything"), ErrorKind::Conflict);
+    }
+
+    #[test]
+    fn no_such_image_in_either_case() {
+        let podman = "no such image: docker.io/library/nope:1: image not known";
+        assert_eq!(kind(404, podman), ErrorKind::ImageNotFound);
+        assert_eq!(kind(404, "No such image: nope:1"), ErrorKind::ImageNotFound);
+        assert_eq!(kind(404, "No such container: x"), ErrorKind::NotFound);
+        assert_eq!(kind(404, "é"), ErrorKind::NotFound);
+    }
+}

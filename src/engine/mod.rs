@@ -48,6 +48,8 @@ struct Inner {
     /// From `DOCKER_API_VERSION` or the caller; skips negotiation.
     pinned_version: Option<String>,
     version: OnceCell<String>,
+    /// Whether the engine is Podman (its `_ping` has `Libpod-Api-Version`).
+    podman: OnceCell<bool>,
 }
 
 /// Query parameters, percent-encoded as they are added.
@@ -133,6 +135,7 @@ impl Engine {
                 transport: transport::Transport::new(url, tls)?,
                 pinned_version,
                 version: OnceCell::new(),
+                podman: OnceCell::new(),
             }),
         })
     }
@@ -150,20 +153,38 @@ impl Engine {
         self.inner
             .version
             .get_or_try_init(|| async {
-                let response = self.send_raw(Method::GET, "/_ping", None, &[]).await?;
-                let header = response
-                    .headers()
-                    .get("api-version")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned);
-                check(response, false).await?;
-                Ok(match header {
+                Ok(match self.negotiate_ping().await? {
                     Some(engine) if version_lt(&engine, MAX_API_VERSION) => engine,
                     _ => MAX_API_VERSION.to_owned(),
                 })
             })
             .await
             .map(String::as_str)
+    }
+
+    /// Whether the engine is Podman, whose compat API differs in places
+    /// (see [`Engine::container_create`]). Known after the first `_ping`.
+    pub async fn is_podman(&self) -> Result<bool> {
+        if let Some(&podman) = self.inner.podman.get() {
+            return Ok(podman);
+        }
+        self.negotiate_ping().await?;
+        Ok(self.inner.podman.get().copied().unwrap_or(false))
+    }
+
+    /// `GET /_ping`: the engine's API version; also notes whether it is Podman.
+    async fn negotiate_ping(&self) -> Result<Option<String>> {
+        let response = self.send_raw(Method::GET, "/_ping", None, &[]).await?;
+        let headers = response.headers();
+        let version = headers
+            .get("api-version")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let podman = headers.contains_key("libpod-api-version");
+        check(response, false).await?;
+        // Another task's ping may have set it first; both saw the same engine.
+        let _ = self.inner.podman.set(podman);
+        Ok(version)
     }
 
     async fn send_raw(

@@ -368,7 +368,7 @@ impl Image {
                 tags.iter()
                     .filter_map(Json::as_str)
                     .filter(|t| *t != "<none>:<none>")
-                    .map(str::to_owned)
+                    .map(|t| crate::engine::images::familiar_name(t).to_owned())
                     .collect()
             })
             .unwrap_or_default()

@@ -43,9 +43,11 @@ impl Container {
 
     fn name(&self) -> String {
         let attrs = self.attrs.borrow();
+        // Podman's list entries have `Name: ""` next to `Names`.
         let name = attrs
             .get("Name")
             .and_then(Json::as_str)
+            .filter(|n| !n.is_empty())
             .or_else(|| attrs.pointer("/Names/0").and_then(Json::as_str))
             .unwrap_or_default();
         name.trim_start_matches('/').to_owned()
@@ -54,12 +56,19 @@ impl Container {
     fn status(&self) -> String {
         let attrs = self.attrs.borrow();
         // Inspect has State.Status; a list entry has State as a string.
-        attrs
+        let status = attrs
             .pointer("/State/Status")
             .or_else(|| attrs.get("State").filter(|s| s.is_string()))
             .and_then(Json::as_str)
-            .unwrap_or_default()
-            .to_owned()
+            .unwrap_or_default();
+        // Podman's own states, in Docker's words: "stopped" is exited but
+        // not yet cleaned up, "configured" is created but not initialised.
+        match status {
+            "stopped" => "exited",
+            "configured" => "created",
+            other => other,
+        }
+        .to_owned()
     }
 
     fn image(&self) -> String {
@@ -68,6 +77,7 @@ impl Container {
             .pointer("/Config/Image")
             .or_else(|| attrs.get("Image"))
             .and_then(Json::as_str)
+            .map(crate::engine::images::familiar_name)
             .unwrap_or_default()
             .to_owned()
     }
