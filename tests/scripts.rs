@@ -170,34 +170,7 @@ fn stop_label_stops_and_removes_only_labelled_containers() {
 #[test]
 fn cleanup_removes_exited_containers_and_dangling_images_of_a_label() {
     let t = Cleanup::new("cleanupscript");
-    let done = t.container("done");
-    let up = t.container("up");
-    docker(&[
-        "run",
-        "--name",
-        &done,
-        "--label",
-        &t.label(),
-        "alpine",
-        "true",
-    ]);
-    docker(&[
-        "run",
-        "-d",
-        "--init",
-        "--name",
-        &up,
-        "--label",
-        &t.label(),
-        "alpine",
-        "sleep",
-        "300",
-    ]);
-    let repo = t.image("img");
-    docker(&["commit", &up, &format!("{repo}:v")]);
-    let dangling = docker(&["images", "-q", &format!("{repo}:v")]);
-    docker(&["exec", &up, "touch", "/changed"]);
-    docker(&["commit", &up, &format!("{repo}:v")]);
+    let (done, up, dangling, _) = common::exited_running_and_dangling(&t);
 
     let out = assert_success(&script(
         "scripts/cleanup.lua",

@@ -213,36 +213,7 @@ fn cleanup_stop_and_remove_by_filter_with_dry_run() {
 #[test]
 fn cleanup_exited_and_dangling_images() {
     let t = Cleanup::new("prune");
-    let done = t.container("done");
-    let up = t.container("up");
-    docker(&[
-        "run",
-        "--name",
-        &done,
-        "--label",
-        &t.label(),
-        "alpine",
-        "true",
-    ]);
-    docker(&[
-        "run",
-        "-d",
-        "--init",
-        "--name",
-        &up,
-        "--label",
-        &t.label(),
-        "alpine",
-        "sleep",
-        "300",
-    ]);
-    // Committing twice to one tag leaves the first image dangling; it keeps
-    // the container's label, so the filter finds only ours.
-    let repo = t.image("img");
-    docker(&["commit", &up, &format!("{repo}:v")]);
-    let first = docker(&["images", "-q", &format!("{repo}:v")]);
-    docker(&["exec", &up, "touch", "/changed"]);
-    docker(&["commit", &up, &format!("{repo}:v")]);
+    let (done, up, first, tag) = common::exited_running_and_dangling(&t);
     let out = ok(&format!(
         r#"local r = require("docker.cleanup").prune{{filters = {{label = "{}"}}}}
            for _, e in ipairs(r.containers) do print("c", e.name, e.done) end
@@ -257,7 +228,7 @@ fn cleanup_exited_and_dangling_images() {
     assert!(!common::container_exists(&done));
     assert!(common::container_exists(&up));
     assert!(!common::image_exists(&first));
-    assert!(common::image_exists(&format!("{repo}:v")));
+    assert!(common::image_exists(&tag));
 }
 
 #[test]

@@ -455,3 +455,39 @@ impl Drop for Cleanup {
         }
     }
 }
+
+/// What clean-up tests start from, all labelled with `t`: an exited
+/// container, a running one, and a dangling image (committing twice to one
+/// tag leaves the first image dangling; it keeps the container's label).
+/// Answers `(exited, running, dangling image id, the tag committed to)`.
+pub fn exited_running_and_dangling(t: &Cleanup) -> (String, String, String, String) {
+    let done = t.container("done");
+    let up = t.container("up");
+    docker(&[
+        "run",
+        "--name",
+        &done,
+        "--label",
+        &t.label(),
+        "alpine",
+        "true",
+    ]);
+    docker(&[
+        "run",
+        "-d",
+        "--init",
+        "--name",
+        &up,
+        "--label",
+        &t.label(),
+        "alpine",
+        "sleep",
+        "300",
+    ]);
+    let tag = format!("{}:v", t.image("img"));
+    docker(&["commit", &up, &tag]);
+    let dangling = docker(&["images", "-q", &tag]);
+    docker(&["exec", &up, "touch", "/changed"]);
+    docker(&["commit", &up, &tag]);
+    (done, up, dangling, tag)
+}
