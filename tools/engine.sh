@@ -27,6 +27,8 @@
 # An engine that already answers is reused; one that is not running starts
 # from a fresh state (containers, images and registry content are wiped).
 set -euo pipefail
+# Helpers shared with the other test engine: processes, packages, the test image.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap 'echo "engine: error: command failed at $0 line $LINENO: $BASH_COMMAND" >&2' ERR
 
 PACKAGES=(docker.io busybox-static docker-registry curl iproute2 tar openssl)
@@ -75,21 +77,9 @@ setup_paths() {
 
 # --- processes --------------------------------------------------------------
 
-# running PID: the process exists and is not a zombie.
-running() {
-    local state
-    [ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
-    state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) || return 1
-    [ -n "$state" ] && [ "$state" != Z ]
-}
 
-# alive PID COMM: running, and named COMM (not a recycled pid).
-alive() { running "$1" && [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]; }
 
-now_ms() { date +%s%3N; }
-since() { local d=$(($(now_ms) - $1)); printf '%d.%01d' $((d / 1000)) $((d % 1000 / 100)); }
 
-pid_of() { [ -f "$1" ] && tr -dc 0-9 <"$1" || true; }
 
 # stop_pid PID COMM WHAT: TERM, wait up to 20 s, then KILL.
 stop_pid() {
@@ -117,18 +107,6 @@ dockercli() { "$DOCKER_CLI" "$@"; }
 
 # --- packages ---------------------------------------------------------------
 
-ensure_packages() {
-    local missing=() p
-    for p in "${PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    [ "$(id -u)" = 0 ] || die "missing packages (${missing[*]}); install them as root: apt-get install ${missing[*]}"
-    say "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2 || die "apt-get update failed"
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
-}
 
 # --- dockerd ----------------------------------------------------------------
 
@@ -308,8 +286,6 @@ EOF
 
 # --- images -----------------------------------------------------------------
 
-# make_rootfs DIR: see tools/rootfs.sh.
-. "$(dirname "${BASH_SOURCE[0]}")/rootfs.sh"
 
 import_rootfs() {
     local root=$1 ref=$2

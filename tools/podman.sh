@@ -20,6 +20,8 @@
 # that registry is marked insecure (plain http) and DIR/env also exports it
 # and DOCKERLUA_TEST_PULL_IMAGE.
 set -euo pipefail
+# Helpers shared with the other test engine: processes, packages, the test image.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap 'echo "podman: error: command failed at $0 line $LINENO: $BASH_COMMAND" >&2' ERR
 
 PACKAGES=(podman catatonit busybox-static curl tar iproute2)
@@ -29,16 +31,6 @@ say() { echo "podman: $*" >&2; }
 die() { echo "podman: error: $*" >&2; exit 1; }
 usage() { sed -n '2,5s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
-now_ms() { date +%s%3N; }
-since() { local d=$(($(now_ms) - $1)); printf '%d.%01d' $((d / 1000)) $((d % 1000 / 100)); }
-pid_of() { [ -f "$1" ] && tr -dc 0-9 <"$1" || true; }
-running() {
-    local state
-    [ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
-    state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) || return 1
-    [ -n "$state" ] && [ "$state" != Z ]
-}
-alive() { running "$1" && [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]; }
 
 setup_paths() {
     [ -n "${1:-}" ] || usage
@@ -65,18 +57,6 @@ setup_paths() {
 api() { curl -sf --max-time 60 --unix-socket "$SOCK" "$@"; }
 ping_service() { curl -sf --max-time 2 --unix-socket "$SOCK" http://podman/_ping 2>/dev/null | grep -qx OK; }
 
-ensure_packages() {
-    local missing=() p
-    for p in "${PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    [ "$(id -u)" = 0 ] || die "missing packages (${missing[*]}); install them as root: apt-get install ${missing[*]}"
-    say "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2 || die "apt-get update failed"
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
-}
 
 write_config() {
     local n=$((HASH % 250))
@@ -166,8 +146,6 @@ ensure_service() {
     fail_service "podman did not answer on $SOCK within $READY_TIMEOUT s"
 }
 
-# make_rootfs DIR: see tools/rootfs.sh.
-. "$(dirname "${BASH_SOURCE[0]}")/rootfs.sh"
 
 ensure_images() {
     local work=$DIR/images
