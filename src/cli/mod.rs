@@ -14,7 +14,13 @@ use crate::repl;
 
 /// Run Lua scripts against the Docker Engine API.
 #[derive(Parser, Debug)]
-#[command(name = "dockerlua", version, about, long_about = None)]
+#[command(
+    name = "dockerlua",
+    version,
+    about,
+    long_about = None,
+    override_usage = "dockerlua [OPTIONS] [SCRIPT [ARGS]...]"
+)]
 struct Args {
     /// Run CODE (repeatable; in order, before SCRIPT)
     #[arg(short = 'e', value_name = "CODE", action = ArgAction::Append)]
