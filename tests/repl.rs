@@ -22,8 +22,15 @@ struct Repl {
 
 impl Repl {
     fn start(state: &Path) -> Repl {
+        Repl::start_with(state, &[])
+    }
+
+    /// The REPL as `dockerlua ARGS...` opens it (e.g. `-e CODE -i`).
+    fn start_with(state: &Path, args: &[&str]) -> Repl {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
-        cmd.env("XDG_STATE_HOME", state).env("TERM", "xterm");
+        cmd.args(args)
+            .env("XDG_STATE_HOME", state)
+            .env("TERM", "xterm");
         let opts = Options {
             timeout_ms: Some(TIMEOUT_MS),
             strip_ansi_escape_codes: true,
@@ -302,4 +309,13 @@ fn ctrl_c_cancels_a_long_container_run() {
     assert!(pressed.elapsed() < Duration::from_secs(3));
     r.until(PROMPT);
     assert_eq!(r.eval("docker.ping()"), "true\n");
+}
+
+#[test]
+fn dash_i_opens_the_prompt_after_the_code_on_the_same_state() {
+    let dir = state_dir();
+    let mut r = Repl::start_with(dir.path(), &["-e", "x = 41", "-i"]);
+    assert_eq!(r.eval("x + 1"), "42\n");
+    r.send("\x04");
+    assert_eq!(r.exit_status(), 0);
 }
