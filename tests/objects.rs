@@ -1,0 +1,131 @@
+//! The methods of live objects, each checked against what the engine then
+//! holds: Container lifecycle, rename, archives, and Image tag, push, history,
+//! remove and prune.
+
+mod common;
+
+use common::{assert_success, docker, lua, Cleanup};
+
+fn state(name: &str) -> String {
+    docker(&["inspect", "-f", "{{.State.Status}}", name])
+}
+
+#[test]
+fn container_lifecycle_methods_change_the_engine_state() {
+    let t = Cleanup::new("life");
+    let name = t.container("c");
+    let code = format!(
+        "local c = docker.containers.create('alpine', 'sleep 300', {{name = '{name}', init = true, labels = {}}})\n\
+         print(c.status)\n\
+         c:start() print(c.status)\n\
+         c:pause() print(c.status)\n\
+         c:unpause() print(c.status)\n\
+         local started = c.attrs.State.StartedAt\n\
+         c:restart{{timeout = 1}} print(c.status, c.attrs.State.StartedAt ~= started)\n\
+         c:kill('SIGKILL') print(c.status, c.attrs.State.ExitCode)\n\
+         c:start() c:stop{{timeout = 1}} print(c.status)\n\
+         c:start() c:start() c:stop() c:stop() print('again', c.status)",
+        t.lua_labels()
+    );
+    assert_eq!(
+        assert_success(&lua(&code)),
+        "created\nrunning\npaused\nrunning\nrunning\ttrue\nexited\t137\nexited\nagain\texited\n"
+    );
+    assert_eq!(state(&name), "exited");
+}
+
+#[test]
+fn rename_and_remove() {
+    let t = Cleanup::new("rename");
+    let old = t.container("old");
+    let new = t.container("new");
+    let code = format!(
+        "local c = docker.containers.create('alpine', 'true', {{name = '{old}', labels = {}}})\n\
+         c:rename('{new}') print(c.name)\n\
+         c:remove() print(pcall(c.reload, c))",
+        t.lua_labels()
+    );
+    let out = assert_success(&lua(&code));
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some(new.as_str()));
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("false\tNotFound (404): No such container: "),
+        "{out}"
+    );
+    assert!(!common::container_exists(&old) && !common::container_exists(&new));
+}
+
+#[test]
+fn archives_go_in_and_come_out() {
+    let t = Cleanup::new("archive");
+    let name = t.container("c");
+    // A tar made by the engine itself (get_archive), put back under a new folder.
+    let code = format!(
+        "local c = docker.containers.run('alpine', 'sleep 300', {{detach = true, init = true, name = '{name}', labels = {}}})\n\
+         local tar, stat = c:get_archive('/etc/dockerlua-test-image')\n\
+         print(stat.name, stat.size, #tar % 512)\n\
+         c:exec('mkdir /copy')\n\
+         print(c:put_archive('/copy', tar))\n\
+         io.write(c:exec('cat /copy/dockerlua-test-image').output)",
+        t.lua_labels()
+    );
+    let expected = docker(&["run", "--rm", "alpine", "cat", "/etc/dockerlua-test-image"]);
+    assert_eq!(
+        assert_success(&lua(&code)),
+        format!(
+            "dockerlua-test-image\t{}\t0\ntrue\n{expected}\n",
+            expected.len() + 1
+        )
+    );
+}
+
+#[test]
+fn image_tag_push_history_and_remove() {
+    let t = Cleanup::new("imgops");
+    let local = t.image("local");
+    let pushed = format!("{}/dockerlua/{}", common::registry(), t.image("pushed"));
+    let code = format!(
+        "local img = docker.images.get('alpine')\n\
+         print(img:tag('{local}', 'v1'), img:tag('{pushed}:v2'))\n\
+         print(#img:history() >= 1)\n\
+         local events = 0\n\
+         docker.images.push('{pushed}', {{tag = 'v2', progress = function(e) events = events + 1 end}})\n\
+         print(events > 0)\n\
+         docker.images.remove('{local}:v1')\n\
+         print(pcall(docker.images.get, '{local}:v1'))"
+    );
+    let out = assert_success(&lua(&code));
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("true\ttrue"));
+    assert_eq!(lines.next(), Some("true"));
+    assert_eq!(lines.next(), Some("true"));
+    let last = lines.next().unwrap();
+    assert!(last.starts_with("false\tImageNotFound (404): "), "{out}");
+    assert!(!common::image_exists(&format!("{local}:v1")));
+    // The registry has it: remove the local tag, pull it back.
+    t.remove_image_later(&pushed);
+    docker(&["rmi", &format!("{pushed}:v2")]);
+    let out = assert_success(&lua(&format!(
+        "print(docker.images.pull('{pushed}:v2').id == docker.images.get('alpine').id)"
+    )));
+    assert_eq!(out, "true\n");
+}
+
+#[test]
+fn images_prune_removes_only_dangling_images_of_the_filter() {
+    let t = Cleanup::new("imgprune");
+    let (_, up, dangling, tag) = common::exited_running_and_dangling(&t);
+    let code = format!(
+        "local r = docker.images.prune{{filters = {{dangling = true, label = '{}'}}}}\n\
+         for _, d in ipairs(r.ImagesDeleted or {{}}) do if d.Deleted then print(d.Deleted) end end",
+        t.label()
+    );
+    let out = assert_success(&lua(&code));
+    assert!(out.lines().any(|l| l.contains(&dangling)), "{out}");
+    assert!(!common::image_exists(&dangling));
+    assert!(common::image_exists(&tag));
+    assert_eq!(state(&up), "running");
+}
