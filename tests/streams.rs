@@ -437,3 +437,34 @@ fn errors_raised_in_tasks_keep_their_fields() {
         "ParallelError\tnil\tTimeout\tLuaError\tplain 3\nfalse\tCustom\tmine\n"
     );
 }
+
+#[test]
+fn a_script_waits_for_its_tasks_and_reports_failures_nobody_joined() {
+    let t = common::Cleanup::new("taskend");
+    let name = t.container("late");
+    // The main chunk ends first; the spawned task still creates its container.
+    let code = format!(
+        "docker.spawn(function() docker.sleep(0.5) \
+           docker.containers.create('alpine', 'true', {{name = '{name}', labels = {}}}) print('task done') end) \
+         local joined = docker.spawn(function() error('seen', 0) end) \
+         local twice = docker.spawn(function() docker.sleep(0.2) return 7 end) \
+         print(pcall(joined.join, joined)) print(twice:join(), twice:join()) print('main done')",
+        t.lua_labels()
+    );
+    let out = common::lua(&code);
+    assert_eq!(
+        common::assert_success(&out),
+        "false\tseen\n7\t7\nmain done\ntask done\n"
+    );
+    assert!(common::container_exists(&name));
+
+    let out = common::lua(
+        "docker.spawn(function() docker.containers.get('no-such-one-here') end) print('main done')",
+    );
+    common::assert_exit(&out, 1);
+    assert_eq!(common::stdout_of(&out), "main done\n");
+    assert_eq!(
+        common::stderr_of(&out),
+        "dockerlua: a task failed: NotFound (404): No such container: no-such-one-here\n"
+    );
+}

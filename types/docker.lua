@@ -150,15 +150,15 @@ function DockerClient.parallel(items, fn, opts) end
 function DockerClient.clock() end
 
 ---A function started by `docker.spawn`; `tostring(task)` is `<Task running>`,
----`<Task finished>` or `<Task failed>`. A task nobody joins is abandoned when
----the script ends.
+---`<Task finished>` or `<Task failed>`. A script ends when its tasks have;
+---a failed task nobody joined is reported and makes the exit status 1.
 ---@class Task
 local Task = {}
 
 ---Waits for the task; returns its results or raises its error (a docker
 ---error as raised; any other value as an error object reading the
----original's fields, a string as a LuaError whose message is the string). Joining again returns the same; joining a task that another
----task is joining raises InvalidArgument.
+---original's fields, a string as a LuaError whose message is the string).
+---Joining again, or from several tasks at once, returns the same.
 ---@return any ...
 function Task:join() end
 

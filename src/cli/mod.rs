@@ -187,7 +187,29 @@ async fn run(args: Args, steps: Vec<Step>) -> i32 {
         )
         .await;
     }
-    0
+    finish_tasks(&lua).await
+}
+
+/// The end of a script: its spawned tasks finish first; a failure nobody
+/// joined is reported and makes the exit status 1.
+async fn finish_tasks(lua: &Lua) -> i32 {
+    let failures = tokio::select! {
+        f = lua::tasks::finish_spawned() => f,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("dockerlua: interrupted");
+            lua.gc_collect().ok();
+            lua::containers::finish_cleanups().await;
+            return 130;
+        }
+    };
+    for failure in &failures {
+        eprintln!("dockerlua: a task failed: {}", error::one_line(failure));
+    }
+    if failures.is_empty() {
+        0
+    } else {
+        1
+    }
 }
 
 fn lua_version(lua: &Lua) -> String {

@@ -4,12 +4,13 @@
 //! different tasks overlap while Lua code itself runs one piece at a time.
 //! `spawn` needs the caller to run inside a tokio `LocalSet`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
 use mlua::{Function, Lua, MultiValue, Table, UserData, UserDataMethods, Value};
-use tokio::task::JoinHandle;
+use tokio::sync::Notify;
 
 use super::args::{self, Opts};
 use super::client::strip_self;
@@ -64,20 +65,26 @@ pub fn install(lua: &Lua, client: &Table) -> mlua::Result<()> {
             let mut call = MultiValue::from_iter([Value::Function(function)]);
             call.extend(args);
             let thread = protected_thread(lua, call)?;
+            let shared = Rc::new(Shared::default());
+            let done = shared.clone();
+            let run = async move {
+                let result = thread.await;
+                *done.result.borrow_mut() = Some(result);
+                done.finished.notify_waiters();
+            };
             // Only a host that runs us on a LocalSet can spawn (the CLI and
             // the REPL do); say so instead of panicking.
             let spawned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                tokio::task::spawn_local(thread)
+                tokio::task::spawn_local(run)
             }));
-            let Ok(handle) = spawned else {
+            if spawned.is_err() {
                 return Err(invalid(
                     "spawn",
                     "tasks need a tokio LocalSet in the host program",
                 ));
-            };
-            Ok(Task {
-                state: RefCell::new(TaskState::Running(handle)),
-            })
+            }
+            SPAWNED.with(|tasks| tasks.borrow_mut().push(shared.clone()));
+            Ok(Task(shared))
         })?,
     )?;
     client.raw_set(
@@ -207,49 +214,71 @@ fn protected_thread(
 /// Where the original `pcall` is kept (scripts may replace the global).
 const PCALL_KEY: &str = "dockerlua.pcall";
 
-enum TaskState {
-    Running(JoinHandle<mlua::Result<MultiValue>>),
-    Done(mlua::Result<MultiValue>),
-    /// Being joined by another caller.
-    Joining,
+/// What a spawned task and its `Task` handles share.
+#[derive(Default)]
+struct Shared {
+    /// Set once the function has returned or raised.
+    result: RefCell<Option<mlua::Result<MultiValue>>>,
+    finished: Notify,
+    /// A failure someone joined is theirs; one nobody joined is reported at exit.
+    joined: Cell<bool>,
 }
 
-/// A spawned function; `task:join()` waits for its results.
-struct Task {
-    state: RefCell<TaskState>,
+impl Shared {
+    async fn wait(&self) -> mlua::Result<MultiValue> {
+        loop {
+            // Registered before the check, so a finish in between is not missed.
+            let finished = self.finished.notified();
+            if let Some(result) = self.result.borrow().as_ref() {
+                return result.clone();
+            }
+            finished.await;
+        }
+    }
 }
+
+thread_local! {
+    /// Every task spawned on this thread, for [`finish_spawned`].
+    static SPAWNED: RefCell<Vec<Rc<Shared>>> = RefCell::default();
+}
+
+/// Waits for the tasks scripts spawned and did not wait for (a script ends
+/// when its tasks have, as work is not left half done), and answers the
+/// failures nobody joined.
+pub async fn finish_spawned() -> Vec<mlua::Error> {
+    let mut failures = Vec::new();
+    loop {
+        // Tasks may spawn tasks while we wait: take them in rounds.
+        let tasks = SPAWNED.with(|t| std::mem::take(&mut *t.borrow_mut()));
+        if tasks.is_empty() {
+            return failures;
+        }
+        for task in tasks {
+            if let Err(e) = task.wait().await {
+                if !task.joined.get() {
+                    failures.push(e);
+                }
+            }
+        }
+    }
+}
+
+/// A spawned function; `task:join()` waits for its results (any number of
+/// times, from any number of tasks).
+struct Task(Rc<Shared>);
 
 impl UserData for Task {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
         methods.add_meta_method("__tostring", |_, this, ()| {
-            Ok(match &*this.state.borrow() {
-                TaskState::Running(h) if h.is_finished() => "<Task finished>",
-                TaskState::Running(_) | TaskState::Joining => "<Task running>",
-                TaskState::Done(Ok(_)) => "<Task finished>",
-                TaskState::Done(Err(_)) => "<Task failed>",
+            Ok(match this.0.result.borrow().as_ref() {
+                None => "<Task running>",
+                Some(Ok(_)) => "<Task finished>",
+                Some(Err(_)) => "<Task failed>",
             })
         });
         methods.add_async_method("join", |_, this, ()| async move {
-            let state = std::mem::replace(&mut *this.state.borrow_mut(), TaskState::Joining);
-            let result = match state {
-                TaskState::Running(handle) => match handle.await {
-                    Ok(result) => result,
-                    Err(e) => Err(DockerError::new(
-                        "TaskError",
-                        format!("task ended abnormally: {e}"),
-                    )
-                    .into()),
-                },
-                TaskState::Done(result) => result,
-                TaskState::Joining => {
-                    return Err(invalid(
-                        "Task:join",
-                        "the task is being joined by another caller",
-                    ))
-                }
-            };
-            *this.state.borrow_mut() = TaskState::Done(result.clone());
-            result
+            this.0.joined.set(true);
+            this.0.wait().await
         });
     }
 }
