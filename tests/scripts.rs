@@ -41,18 +41,7 @@ fn ps_lists_like_docker_ps_as_table_and_json() {
     let t = Cleanup::new("ps");
     let up = t.container("up");
     let down = t.container("down");
-    docker(&[
-        "run",
-        "-d",
-        "--init",
-        "--name",
-        &up,
-        "--label",
-        &t.label(),
-        "alpine",
-        "sleep",
-        "300",
-    ]);
+    common::sleeper(&t, &up);
     let out = common::docker_output(&[
         "run",
         "--name",

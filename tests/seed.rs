@@ -102,33 +102,11 @@ fn stop_all_stops_only_the_labelled_containers() {
     let mut mine = Vec::new();
     for n in 0..3 {
         let name = t.container(&format!("c{n}"));
-        docker(&[
-            "run",
-            "-d",
-            "--init",
-            "--name",
-            &name,
-            "--label",
-            &t.label(),
-            "alpine",
-            "sleep",
-            "60",
-        ]);
+        common::sleeper(&t, &name);
         mine.push(name);
     }
     let bystander = other.container("keep");
-    docker(&[
-        "run",
-        "-d",
-        "--init",
-        "--name",
-        &bystander,
-        "--label",
-        &other.label(),
-        "alpine",
-        "sleep",
-        "60",
-    ]);
+    common::sleeper(&other, &bystander);
 
     let out = assert_success(&script("scripts/stop_all.lua", &[&t.label()]));
     assert_eq!(out.lines().count(), 3, "{out}");

@@ -145,18 +145,7 @@ fn cleanup_stop_and_remove_by_filter_with_dry_run() {
     let t = Cleanup::new("clean");
     for n in 0..2 {
         let name = t.container(&format!("up{n}"));
-        docker(&[
-            "run",
-            "-d",
-            "--init",
-            "--name",
-            &name,
-            "--label",
-            &t.label(),
-            "alpine",
-            "sleep",
-            "300",
-        ]);
+        common::sleeper(&t, &name);
     }
     let other = t.container("other");
     docker(&[

@@ -456,6 +456,23 @@ impl Drop for Cleanup {
     }
 }
 
+/// Runs a container named `name` that sleeps until removed, labelled with
+/// `t` and with an init, so that `stop` ends it at once.
+pub fn sleeper(t: &Cleanup, name: &str) {
+    docker(&[
+        "run",
+        "-d",
+        "--init",
+        "--name",
+        name,
+        "--label",
+        &t.label(),
+        "alpine",
+        "sleep",
+        "300",
+    ]);
+}
+
 /// What clean-up tests start from, all labelled with `t`: an exited
 /// container, a running one, and a dangling image (committing twice to one
 /// tag leaves the first image dangling; it keeps the container's label).
@@ -472,18 +489,7 @@ pub fn exited_running_and_dangling(t: &Cleanup) -> (String, String, String, Stri
         "alpine",
         "true",
     ]);
-    docker(&[
-        "run",
-        "-d",
-        "--init",
-        "--name",
-        &up,
-        "--label",
-        &t.label(),
-        "alpine",
-        "sleep",
-        "300",
-    ]);
+    sleeper(t, &up);
     let tag = format!("{}:v", t.image("img"));
     docker(&["commit", &up, &tag]);
     let dangling = docker(&["images", "-q", &tag]);
