@@ -195,12 +195,7 @@ async fn run(args: Args, steps: Vec<Step>) -> i32 {
 async fn finish_tasks(lua: &Lua) -> i32 {
     let failures = tokio::select! {
         f = lua::tasks::finish_spawned() => f,
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!("dockerlua: interrupted");
-            lua.gc_collect().ok();
-            lua::containers::finish_cleanups().await;
-            return 130;
-        }
+        _ = tokio::signal::ctrl_c() => return interrupted(lua).await,
     };
     for failure in &failures {
         eprintln!("dockerlua: a task failed: {}", error::one_line(failure));
@@ -276,6 +271,15 @@ return function(...)
 end
 "#;
 
+/// Ctrl-C: the cancelled call's future is gone; its clean-up (a run's
+/// container killed or removed) runs before the exit status 130.
+async fn interrupted(lua: &Lua) -> i32 {
+    eprintln!("dockerlua: interrupted");
+    lua.gc_collect().ok();
+    lua::containers::finish_cleanups().await;
+    130
+}
+
 /// Runs one chunk; `Some(status)` when the program must stop with it.
 async fn run_chunk(lua: &Lua, source: &[u8], name: &str, args: MultiValue) -> Option<i32> {
     let outcome = async {
@@ -290,11 +294,7 @@ async fn run_chunk(lua: &Lua, source: &[u8], name: &str, args: MultiValue) -> Op
         _ = tokio::signal::ctrl_c() => None,
     };
     let Some(result) = result else {
-        eprintln!("dockerlua: interrupted");
-        // The cancelled call's future is gone; let its clean-up run.
-        lua.gc_collect().ok();
-        lua::containers::finish_cleanups().await;
-        return Some(130);
+        return Some(interrupted(lua).await);
     };
     match result {
         Ok((true, _, _)) => None,
