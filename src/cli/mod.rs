@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 use mlua::{Function, Lua, MultiValue, Value};
 
-use crate::engine::config::HostChoice;
+use crate::engine::host::HostChoice;
 use crate::lua::{self, error};
 use crate::repl;
 

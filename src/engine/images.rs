@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{segment, Engine, JsonStream, Query, Req, Result};
+use super::{reference, segment, Engine, JsonStream, Query, Req, Result};
 
 /// Where credentials for a registry request come from.
 #[derive(Debug, Clone, Default)]
@@ -12,19 +12,6 @@ pub enum Auth {
     FromConfig,
     /// Given by the caller: `{username, password}` or `{identitytoken}`.
     Given(Value),
-}
-
-/// The short form Docker shows of an image name: Podman reports Docker Hub
-/// names fully qualified (`docker.io/library/alpine:latest`), Docker as
-/// `alpine:latest`. Other names (`localhost/x`, `quay.io/x`) stay as they are.
-pub fn familiar_name(name: &str) -> &str {
-    match name.strip_prefix("docker.io/") {
-        Some(rest) => match rest.strip_prefix("library/") {
-            Some(official) if !official.contains('/') => official,
-            _ => rest,
-        },
-        None => name,
-    }
 }
 
 impl Engine {
@@ -114,30 +101,9 @@ impl Engine {
 async fn auth_header(image: &str, auth: &Auth) -> Result<String> {
     let credentials = match auth {
         Auth::Given(value) => Some(value.clone()),
-        Auth::FromConfig => super::config::credentials(&super::config::registry_of(image)).await?,
+        Auth::FromConfig => super::credentials::credentials(&reference::registry_of(image)).await?,
     };
-    Ok(super::config::encode_auth(
+    Ok(super::credentials::encode_auth(
         &credentials.unwrap_or_else(|| serde_json::json!({})),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::familiar_name;
-
-    #[test]
-    fn docker_hub_names_are_shortened_as_docker_shows_them() {
-        assert_eq!(
-            familiar_name("docker.io/library/alpine:latest"),
-            "alpine:latest"
-        );
-        assert_eq!(familiar_name("docker.io/team/app:1"), "team/app:1");
-        assert_eq!(familiar_name("docker.io/library/a/b"), "library/a/b");
-        assert_eq!(familiar_name("alpine"), "alpine");
-        assert_eq!(
-            familiar_name("localhost/alpine:latest"),
-            "localhost/alpine:latest"
-        );
-        assert_eq!(familiar_name("localhost:5000/x:1"), "localhost:5000/x:1");
-    }
 }

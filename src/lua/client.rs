@@ -10,7 +10,7 @@ use mlua::{Function, IntoLuaMulti, Lua, MultiValue, Table, Value};
 use super::args::{self, Opts};
 use super::error::{self, invalid};
 use super::{containers, convert, host, images, iter, tasks};
-use crate::engine::config::{self, HostChoice};
+use crate::engine::host::{self as engine_host, HostChoice};
 use crate::engine::{Engine, JsonStream, TlsFiles};
 
 /// Where a client's engine is, and the engine once made.
@@ -54,7 +54,7 @@ impl Handle {
         }
         let engine = match &self.0.source {
             Source::Env(choice) => {
-                let (url, tls) = config::resolve_engine(choice).map_err(error::engine)?;
+                let (url, tls) = engine_host::resolve_engine(choice).map_err(error::engine)?;
                 Engine::connect_tls(&url, None, tls.as_ref())
             }
             Source::Url { url, version, tls } => {
@@ -69,7 +69,7 @@ impl Handle {
     /// The engine address without connecting (for banners and `tostring`).
     pub fn describe(&self) -> String {
         match &self.0.source {
-            Source::Env(choice) => config::resolve_host(choice).unwrap_or_else(|e| e.message),
+            Source::Env(choice) => engine_host::resolve_host(choice).unwrap_or_else(|e| e.message),
             Source::Url { url, .. } => url.clone(),
         }
     }

@@ -12,29 +12,10 @@ use super::client::{bound, filters_json, named_table, Handle};
 use super::convert;
 use super::error::{self, invalid};
 use crate::engine::images::Auth;
+use crate::engine::reference::split_reference;
 use crate::engine::{Engine, JsonStream};
 
 const COLLECTION: &str = "ImageCollection";
-
-/// `name[:tag]` split from a reference; a digest reference keeps its digest
-/// in the name and has no tag.
-pub fn split_reference(reference: &str) -> (&str, Option<&str>) {
-    if reference.contains('@') {
-        return (reference, None);
-    }
-    match reference.rsplit_once(':') {
-        Some((name, tag)) if !tag.contains('/') => (name, Some(tag)),
-        _ => (reference, None),
-    }
-}
-
-/// The reference with `:latest` added when it names no tag or digest.
-pub fn with_tag(reference: &str) -> String {
-    match split_reference(reference) {
-        (name, None) if !name.contains('@') => format!("{name}:latest"),
-        _ => reference.to_owned(),
-    }
-}
 
 pub fn collection(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
     let t = named_table(lua, COLLECTION, &handle)?;
@@ -368,7 +349,7 @@ impl Image {
                 tags.iter()
                     .filter_map(Json::as_str)
                     .filter(|t| *t != "<none>:<none>")
-                    .map(|t| crate::engine::images::familiar_name(t).to_owned())
+                    .map(|t| crate::engine::reference::familiar_name(t).to_owned())
                     .collect()
             })
             .unwrap_or_default()
@@ -474,27 +455,5 @@ impl UserData for Image {
                 .map_err(error::engine)?;
             convert::to_lua(&lua, &answer)
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn references() {
-        assert_eq!(split_reference("alpine"), ("alpine", None));
-        assert_eq!(split_reference("alpine:3.20"), ("alpine", Some("3.20")));
-        assert_eq!(
-            split_reference("localhost:5000/a/b"),
-            ("localhost:5000/a/b", None)
-        );
-        assert_eq!(
-            split_reference("localhost:5000/a:v1"),
-            ("localhost:5000/a", Some("v1"))
-        );
-        assert_eq!(split_reference("a@sha256:abc"), ("a@sha256:abc", None));
-        assert_eq!(with_tag("alpine"), "alpine:latest");
-        assert_eq!(with_tag("a@sha256:abc"), "a@sha256:abc");
     }
 }

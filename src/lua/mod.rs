@@ -23,7 +23,7 @@ use std::path::PathBuf;
 
 use mlua::{Lua, LuaOptions, StdLib, Table, Value};
 
-use crate::engine::config::HostChoice;
+use crate::engine::host::HostChoice;
 
 /// How to set up a Lua state.
 #[derive(Debug, Clone, Default)]

@@ -77,7 +77,7 @@ impl Container {
             .pointer("/Config/Image")
             .or_else(|| attrs.get("Image"))
             .and_then(Json::as_str)
-            .map(crate::engine::images::familiar_name)
+            .map(crate::engine::reference::familiar_name)
             .unwrap_or_default()
             .to_owned()
     }

@@ -27,7 +27,7 @@ pub(super) async fn create(engine: &Engine, spec: &Spec) -> mlua::Result<String>
         Err(e) if e.kind == ErrorKind::ImageNotFound && spec.pull == Pull::Missing => {
             eprintln!(
                 "Unable to find image '{}' locally",
-                images::with_tag(&spec.image)
+                crate::engine::reference::with_tag(&spec.image)
             );
             images::pull_for_run(engine, &spec.image, spec.platform.as_deref()).await?;
             attempt().await
