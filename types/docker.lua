@@ -263,6 +263,10 @@ function ContainerCollection.list(opts) end
 ---@return Container
 function ContainerCollection.get(id_or_name) end
 
+---@param opts {filters: table?}?
+---@return {ContainersDeleted: string[]?, SpaceReclaimed: integer}
+function ContainerCollection.prune(opts) end
+
 ---@class LogsBaseOptions
 ---@field stdout boolean? default true
 ---@field stderr boolean? default true
@@ -309,6 +313,7 @@ function ContainerCollection.get(id_or_name) end
 ---@field name string without the leading /
 ---@field image string the image reference it was created from
 ---@field status string "created", "running", "exited", ...
+---@field health string? "starting", "healthy" or "unhealthy"; nil without a healthcheck (as of the last inspect)
 ---@field labels table<string, string>
 ---@field attrs table the engine's answer (list entry or inspect)
 local Container = {}

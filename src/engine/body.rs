@@ -115,6 +115,8 @@ impl JsonStream {
 /// A container's output (logs, attach, exec), piece by piece.
 pub struct OutputStream {
     input: Input,
+    /// Raw TTY output rather than multiplexed frames.
+    tty: bool,
     decoder: stream::OutputDecoder,
     done: bool,
 }
@@ -202,6 +204,7 @@ impl OutputStream {
     fn with_input(input: Input, tty: bool) -> Self {
         OutputStream {
             input,
+            tty,
             decoder: if tty {
                 stream::OutputDecoder::raw()
             } else {
@@ -209,6 +212,11 @@ impl OutputStream {
             },
             done: false,
         }
+    }
+
+    /// Whether the output is a TTY's (raw, all of it on stdout).
+    pub fn tty(&self) -> bool {
+        self.tty
     }
 
     /// The next piece of output and the stream it came on; `None` at the end.

@@ -5,16 +5,6 @@ use serde_json::Value;
 
 use super::{segment, Engine, JsonStream, OutputStream, Query, Req, Result};
 
-/// Options of `GET /containers/json`.
-#[derive(Debug, Default, Clone)]
-pub struct ListOptions {
-    pub all: bool,
-    pub limit: Option<i64>,
-    pub size: bool,
-    /// A JSON object of filter name to array of values.
-    pub filters: Option<Value>,
-}
-
 /// Options of `GET /containers/{id}/logs`.
 #[derive(Debug, Clone)]
 pub struct LogsOptions {
@@ -75,14 +65,6 @@ fn path(id: &str, action: &str) -> String {
 }
 
 impl Engine {
-    pub async fn containers_list(&self, opts: &ListOptions) -> Result<Value> {
-        let mut q = Query::new();
-        q.flag("all", opts.all).flag("size", opts.size);
-        q.add_opt("limit", opts.limit.map(|l| l.to_string()));
-        q.add_opt("filters", opts.filters.as_ref().map(Value::to_string));
-        self.json(Req::get("/containers/json").query(q)).await
-    }
-
     /// Creates a container from a `ContainerConfig` body (with `HostConfig`
     /// and `NetworkingConfig` inside); answers `{Id, Warnings}`.
     pub async fn container_create(
@@ -109,7 +91,7 @@ impl Engine {
     }
 
     pub async fn container_inspect(&self, id: &str) -> Result<Value> {
-        self.json(Req::get(path(id, "json"))).await
+        self.inspect(&super::resource::CONTAINERS, id).await
     }
 
     /// Starts a container; starting a running one is not an error (304).
@@ -187,13 +169,14 @@ impl Engine {
         Ok(PendingWait(response))
     }
 
-    /// The container's output. `tty` says how it is framed; the answer's
-    /// content type decides where the engine states it.
+    /// The container's output. Its framing comes from the answer's content
+    /// type where the engine states it, else from `tty` (the container's
+    /// `Config.Tty` where the caller knows it), else from an inspect.
     pub async fn container_logs(
         &self,
         id: &str,
         opts: &LogsOptions,
-        tty: bool,
+        tty: Option<bool>,
     ) -> Result<OutputStream> {
         let mut q = Query::new();
         q.flag("stdout", opts.stdout)
@@ -204,7 +187,15 @@ impl Engine {
             .add_opt("since", opts.since.as_deref())
             .add_opt("until", opts.until.as_deref());
         let response = self.request(Req::get(path(id, "logs")).query(q)).await?;
-        let tty = framing(&response, self.api_version().await?).unwrap_or(tty);
+        let tty = match (framing(&response, self.api_version().await?), tty) {
+            (Some(stated), _) | (None, Some(stated)) => stated,
+            (None, None) => self
+                .container_inspect(id)
+                .await?
+                .pointer("/Config/Tty")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        };
         Ok(OutputStream::new(response, tty))
     }
 

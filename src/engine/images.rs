@@ -15,16 +15,8 @@ pub enum Auth {
 }
 
 impl Engine {
-    pub async fn images_list(&self, all: bool, filters: Option<&Value>) -> Result<Value> {
-        let mut q = Query::new();
-        q.flag("all", all);
-        q.add_opt("filters", filters.map(Value::to_string));
-        self.json(Req::get("/images/json").query(q)).await
-    }
-
     pub async fn image_inspect(&self, name: &str) -> Result<Value> {
-        let req = Req::get(format!("/images/{}/json", segment(name))).about_image();
-        self.json(req).await
+        self.inspect(&super::resource::IMAGES, name).await
     }
 
     pub async fn image_history(&self, name: &str) -> Result<Value> {
@@ -78,21 +70,6 @@ impl Engine {
             .query(q)
             .about_image();
         self.empty(req).await
-    }
-
-    pub async fn image_remove(&self, image: &str, force: bool, noprune: bool) -> Result<Value> {
-        let mut q = Query::new();
-        q.flag("force", force).flag("noprune", noprune);
-        let req = Req::delete(format!("/images/{}", segment(image)))
-            .query(q)
-            .about_image();
-        self.json(req).await
-    }
-
-    pub async fn images_prune(&self, filters: Option<&Value>) -> Result<Value> {
-        let mut q = Query::new();
-        q.add_opt("filters", filters.map(Value::to_string));
-        self.json(Req::post("/images/prune").query(q)).await
     }
 }
 

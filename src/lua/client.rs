@@ -9,7 +9,7 @@ use mlua::{Function, IntoLuaMulti, Lua, MultiValue, Table, Value};
 
 use super::args::{self, Opts};
 use super::error::{self, invalid};
-use super::{containers, convert, host, images, iter, tasks};
+use super::{containers, convert, host, images, iter, resource, tasks};
 use crate::engine::host::{self as engine_host, HostChoice};
 use crate::engine::{Engine, JsonStream, TlsFiles};
 
@@ -127,8 +127,14 @@ pub fn named_table(lua: &Lua, name: &'static str, handle: &Handle) -> mlua::Resu
 /// Builds a client table for `handle`.
 pub fn client_table(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
     let client = named_table(lua, "DockerClient", &handle)?;
-    client.raw_set("containers", containers::collection(lua, handle.clone())?)?;
-    client.raw_set("images", images::collection(lua, handle.clone())?)?;
+    client.raw_set(
+        "containers",
+        resource::collection::<containers::Container>(lua, &handle)?,
+    )?;
+    client.raw_set(
+        "images",
+        resource::collection::<images::Image>(lua, &handle)?,
+    )?;
 
     const CLIENT: &str = "DockerClient";
     client.raw_set("ping", bound(lua, &handle, CLIENT, ping)?)?;

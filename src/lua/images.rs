@@ -1,69 +1,95 @@
 //! `docker.images` and the `Image` object.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
-use mlua::{Function, Lua, MultiValue, Table, UserData, UserDataFields, UserDataMethods, Value};
-use serde_json::{json, Value as Json};
+use mlua::{Function, Lua, MultiValue, Table, UserDataFields, UserDataMethods, Value};
+use serde_json::Value as Json;
 
 use super::args::{self, prefix, Opts};
-use super::client::{bound, filters_json, named_table, Handle};
+use super::client::{bound, Handle};
 use super::convert;
 use super::error::{self, invalid};
+use super::resource::{self, ListOpt, Model, Object};
 use crate::engine::images::Auth;
 use crate::engine::reference::split_reference;
-use crate::engine::{Engine, JsonStream};
+use crate::engine::resource::{Kind, IMAGES};
+use crate::engine::{Engine, JsonStream, Query};
 
-const COLLECTION: &str = "ImageCollection";
+/// The `Image` kind on the shared resource model.
+pub struct Image;
 
-pub fn collection(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
-    let t = named_table(lua, COLLECTION, &handle)?;
-    t.raw_set("list", bound(lua, &handle, COLLECTION, list)?)?;
-    t.raw_set("get", bound(lua, &handle, COLLECTION, get)?)?;
-    t.raw_set("pull", bound(lua, &handle, COLLECTION, pull)?)?;
-    t.raw_set("push", bound(lua, &handle, COLLECTION, push)?)?;
-    t.raw_set("remove", bound(lua, &handle, COLLECTION, remove)?)?;
-    t.raw_set("prune", bound(lua, &handle, COLLECTION, prune)?)?;
-    Ok(t)
+impl Model for Image {
+    const NAME: &'static str = "Image";
+    const COLLECTION: &'static str = "ImageCollection";
+    const KIND: &'static Kind = &IMAGES;
+    const MEMBERS: &'static [&'static str] = &["tags", "tag", "history"];
+    const LIST: &'static [ListOpt] = &[
+        ListOpt::Filter("name", "reference"),
+        ListOpt::Flag("all", "all"),
+    ];
+    const REMOVE: Option<&'static [(&'static str, &'static str)]> =
+        Some(&[("force", "force"), ("noprune", "noprune")]);
+    const PRUNE: bool = true;
+    const NAMED: bool = false;
+
+    /// `sha256:` and 10 hex digits, as the Python SDK shows it.
+    fn short_id(id: &str) -> String {
+        let hex = id.strip_prefix("sha256:").unwrap_or(id);
+        format!("sha256:{}", prefix(hex, 10))
+    }
+
+    fn labels(attrs: &Json) -> Option<&Json> {
+        attrs
+            .pointer("/Config/Labels")
+            .or_else(|| attrs.get("Labels"))
+    }
+
+    fn describe(image: &Object<Self>) -> String {
+        let hex = image.id.strip_prefix("sha256:").unwrap_or(&image.id);
+        let short = prefix(hex, 12);
+        let tags = tags(&image.attrs());
+        if tags.is_empty() {
+            short.to_owned()
+        } else {
+            format!("{short} {}", tags.join(" "))
+        }
+    }
+
+    fn fields<F: UserDataFields<Object<Self>>>(fields: &mut F) {
+        fields.add_field_method_get("tags", |lua, this| {
+            let t = lua.create_sequence_from(tags(&this.attrs()))?;
+            t.set_metatable(Some(convert::array_metatable(lua)?))?;
+            Ok(t)
+        });
+    }
+
+    fn methods<M: UserDataMethods<Object<Self>>>(methods: &mut M) {
+        add_methods(methods);
+    }
+
+    fn collection(lua: &Lua, handle: &Handle, t: &Table) -> mlua::Result<()> {
+        const C: &str = Image::COLLECTION;
+        t.raw_set("pull", bound(lua, handle, C, pull)?)?;
+        t.raw_set("push", bound(lua, handle, C, push)?)?;
+        t.raw_set("remove", bound(lua, handle, C, remove)?)?;
+        Ok(())
+    }
 }
 
-async fn list(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Table> {
-    let opts = Opts::new(
-        "images.list",
-        args.into_iter().next().unwrap_or(Value::Nil),
-        &["name", "all", "filters"],
-    )?;
-    let mut filters = filters_json(&opts, "filters")?.unwrap_or_else(|| json!({}));
-    if let Some(name) = opts.string("name")? {
-        filters["reference"] = json!([name]);
-    }
-    let filters = (!filters.as_object().is_some_and(|m| m.is_empty())).then_some(filters);
-    let engine = h.engine()?;
-    let answer = engine
-        .images_list(opts.flag("all")?, filters.as_ref())
-        .await
-        .map_err(error::engine)?;
-    let items = answer.as_array().cloned().unwrap_or_default();
-    let out = lua.create_table_with_capacity(items.len(), 0)?;
-    for (i, attrs) in items.into_iter().enumerate() {
-        out.raw_set(i + 1, Image::new(h.clone(), attrs).into_lua(&lua)?)?;
-    }
-    Ok(out)
-}
-
-async fn get(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
-    let name = args::string(
-        "images.get",
-        "reference",
-        args.front().unwrap_or(&Value::Nil),
-    )?;
-    let attrs = h
-        .engine()?
-        .image_inspect(&name)
-        .await
-        .map_err(error::engine)?;
-    Image::new(h, attrs).into_lua(&lua)
+/// The image's tags as Docker shows them, without `<none>:<none>`.
+fn tags(attrs: &Json) -> Vec<String> {
+    attrs
+        .get("RepoTags")
+        .and_then(Json::as_array)
+        .map(|tags| {
+            tags.iter()
+                .filter_map(Json::as_str)
+                .filter(|t| *t != "<none>:<none>")
+                .map(|t| crate::engine::reference::familiar_name(t).to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 async fn pull(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
@@ -96,8 +122,7 @@ async fn pull(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
     } else {
         format!("{name}:{tag}")
     };
-    let attrs = engine.image_inspect(&full).await.map_err(error::engine)?;
-    Image::new(h, attrs).into_lua(&lua)
+    resource::fetch::<Image>(&lua, &h, &full).await
 }
 
 async fn push(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<bool> {
@@ -128,23 +153,12 @@ async fn remove(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
     let reference = args::string(F, "reference", &args.next().unwrap_or(Value::Nil))?;
     let opts = Opts::new(F, args.next().unwrap_or(Value::Nil), &["force", "noprune"])?;
     let engine = h.engine()?;
+    let mut query = Query::new();
+    query
+        .flag("force", opts.flag("force")?)
+        .flag("noprune", opts.flag("noprune")?);
     let answer = engine
-        .image_remove(&reference, opts.flag("force")?, opts.flag("noprune")?)
-        .await
-        .map_err(error::engine)?;
-    convert::to_lua(&lua, &answer)
-}
-
-async fn prune(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
-    let opts = Opts::new(
-        "images.prune",
-        args.into_iter().next().unwrap_or(Value::Nil),
-        &["filters"],
-    )?;
-    let filters = filters_json(&opts, "filters")?;
-    let answer = h
-        .engine()?
-        .images_prune(filters.as_ref())
+        .remove(&IMAGES, &reference, query)
         .await
         .map_err(error::engine)?;
     convert::to_lua(&lua, &answer)
@@ -307,116 +321,9 @@ pub async fn pull_for_run(
     Ok(())
 }
 
-/// An image: its id and the last attributes the engine gave.
-pub struct Image {
-    handle: Handle,
-    attrs: RefCell<Json>,
-}
-
-impl Image {
-    pub fn new(handle: Handle, attrs: Json) -> Self {
-        Image {
-            handle,
-            attrs: RefCell::new(attrs),
-        }
-    }
-
-    pub fn into_lua(self, lua: &Lua) -> mlua::Result<Value> {
-        lua.create_userdata(self).map(Value::UserData)
-    }
-
-    fn id(&self) -> String {
-        let attrs = self.attrs.borrow();
-        attrs
-            .get("Id")
-            .and_then(Json::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    }
-
-    fn short_id(&self) -> String {
-        let id = self.id();
-        let hex = id.strip_prefix("sha256:").unwrap_or(&id);
-        format!("sha256:{}", prefix(hex, 10))
-    }
-
-    fn tags(&self) -> Vec<String> {
-        let attrs = self.attrs.borrow();
-        attrs
-            .get("RepoTags")
-            .and_then(Json::as_array)
-            .map(|tags| {
-                tags.iter()
-                    .filter_map(Json::as_str)
-                    .filter(|t| *t != "<none>:<none>")
-                    .map(|t| crate::engine::reference::familiar_name(t).to_owned())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    fn labels(&self) -> Json {
-        let attrs = self.attrs.borrow();
-        attrs
-            .pointer("/Config/Labels")
-            .or_else(|| attrs.get("Labels"))
-            .filter(|l| !l.is_null())
-            .cloned()
-            .unwrap_or_else(|| json!({}))
-    }
-
-    async fn reload(&self) -> mlua::Result<()> {
-        let id = self.id();
-        let attrs = self
-            .handle
-            .engine()?
-            .image_inspect(&id)
-            .await
-            .map_err(error::engine)?;
-        *self.attrs.borrow_mut() = attrs;
-        Ok(())
-    }
-}
-
-const MEMBERS: &[&str] = &[
-    "id", "short_id", "tags", "labels", "attrs", "tag", "history", "reload", "remove",
-];
-
-impl UserData for Image {
-    fn add_fields<F: UserDataFields<Self>>(fields: &mut F) {
-        fields.add_field_method_get("id", |_, this| Ok(this.id()));
-        fields.add_field_method_get("short_id", |_, this| Ok(this.short_id()));
-        fields.add_field_method_get("tags", |lua, this| {
-            let t = lua.create_sequence_from(this.tags())?;
-            t.set_metatable(Some(convert::array_metatable(lua)?))?;
-            Ok(t)
-        });
-        fields.add_field_method_get("labels", |lua, this| convert::to_lua(lua, &this.labels()));
-        fields.add_field_method_get("attrs", |lua, this| {
-            convert::to_lua(lua, &this.attrs.borrow())
-        });
-        fields.add_meta_field("__name", "Image");
-        fields.add_meta_field_with("__members", |lua| {
-            lua.create_sequence_from(MEMBERS.iter().copied())
-        });
-    }
-
-    fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
-        methods.add_meta_method("__tostring", |_, this, ()| {
-            let tags = this.tags();
-            let id = this.id();
-            let hex = id.strip_prefix("sha256:").unwrap_or(&id);
-            let short = prefix(hex, 12);
-            Ok(if tags.is_empty() {
-                format!("<Image {short}>")
-            } else {
-                format!("<Image {short} {}>", tags.join(" "))
-            })
-        });
-        methods.add_meta_method("__eq", |_, this, other: mlua::UserDataRef<Image>| {
-            Ok(this.id() == other.id())
-        });
-        methods.add_async_method("reload", |_, this, ()| async move { this.reload().await });
+/// The methods of `Image` beyond the common ones.
+fn add_methods<M: UserDataMethods<Object<Image>>>(methods: &mut M) {
+    {
         methods.add_async_method(
             "tag",
             |_, this, (repository, tag): (Value, Value)| async move {
@@ -430,7 +337,7 @@ impl UserData for Image {
                 let tag = tag.or(inline.map(str::to_owned));
                 let engine = this.handle.engine()?;
                 engine
-                    .image_tag(&this.id(), repo, tag.as_deref())
+                    .image_tag(&this.id, repo, tag.as_deref())
                     .await
                     .map_err(error::engine)?;
                 this.reload().await?;
@@ -441,16 +348,7 @@ impl UserData for Image {
             let answer = this
                 .handle
                 .engine()?
-                .image_history(&this.id())
-                .await
-                .map_err(error::engine)?;
-            convert::to_lua(&lua, &answer)
-        });
-        methods.add_async_method("remove", |lua, this, opts: Value| async move {
-            let opts = Opts::new("Image:remove", opts, &["force", "noprune"])?;
-            let engine = this.handle.engine()?;
-            let answer = engine
-                .image_remove(&this.id(), opts.flag("force")?, opts.flag("noprune")?)
+                .image_history(&this.id)
                 .await
                 .map_err(error::engine)?;
             convert::to_lua(&lua, &answer)

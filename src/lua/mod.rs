@@ -16,6 +16,7 @@ pub mod error;
 pub mod host;
 pub mod images;
 pub mod iter;
+pub mod resource;
 pub mod stdlib;
 pub mod tasks;
 

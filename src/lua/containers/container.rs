@@ -1,189 +1,139 @@
 //! The `Container` object: a thin handle on a live container.
 
-use std::cell::RefCell;
 use std::time::Duration;
 
 use bytes::Bytes;
-use mlua::{Lua, MultiValue, UserData, UserDataFields, UserDataMethods, Value};
-use serde_json::{json, Value as Json};
+use mlua::{Lua, MultiValue, Table, UserDataFields, UserDataMethods, Value};
+use serde_json::Value as Json;
 
 use crate::engine::containers::CommitOptions;
+use crate::engine::resource::{Kind, CONTAINERS};
+use crate::engine::Query;
 use crate::lua::args::{self, Opts};
 use crate::lua::client::{Handle, JsonSource};
 use crate::lua::error::{self, invalid, DockerError};
+use crate::lua::resource::{self, ListOpt, Model, Object};
 use crate::lua::{convert, images, iter};
 
 use super::output;
 
-/// A live container: its id, the engine it is on, and the last attributes
-/// the engine gave (from a list or an inspect).
-pub struct Container {
-    pub(super) handle: Handle,
-    pub(super) id: String,
-    pub(super) attrs: RefCell<Json>,
-}
+/// The `Container` kind: a live container on the shared resource model.
+pub struct Container;
 
-impl Container {
-    pub fn new(handle: Handle, attrs: Json) -> Self {
-        let id = attrs
-            .get("Id")
-            .and_then(Json::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        Container {
-            handle,
-            id,
-            attrs: RefCell::new(attrs),
-        }
-    }
+impl Model for Container {
+    const NAME: &'static str = "Container";
+    const COLLECTION: &'static str = "ContainerCollection";
+    const KIND: &'static Kind = &CONTAINERS;
+    const MEMBERS: &'static [&'static str] = &[
+        "image",
+        "status",
+        "health",
+        "start",
+        "stop",
+        "restart",
+        "kill",
+        "pause",
+        "unpause",
+        "wait",
+        "logs",
+        "commit",
+        "exec",
+        "top",
+        "stats",
+        "rename",
+        "put_archive",
+        "get_archive",
+    ];
+    const LIST: &'static [ListOpt] = &[
+        ListOpt::Flag("all", "all"),
+        ListOpt::Flag("size", "size"),
+        ListOpt::Int("limit", "limit"),
+        ListOpt::Filter("since", "since"),
+        ListOpt::Filter("before", "before"),
+        // Lists are always one request here: every entry is "sparse".
+        ListOpt::Ignored("sparse"),
+    ];
+    const REMOVE: Option<&'static [(&'static str, &'static str)]> =
+        Some(&[("force", "force"), ("volumes", "v"), ("v", "v")]);
+    const PRUNE: bool = true;
 
-    pub fn into_lua(self, lua: &Lua) -> mlua::Result<Value> {
-        lua.create_userdata(self).map(Value::UserData)
-    }
-
-    fn name(&self) -> String {
-        let attrs = self.attrs.borrow();
-        // Podman's list entries have `Name: ""` next to `Names`.
+    fn name(attrs: &Json) -> Option<String> {
+        // A list entry has `Names`; an inspect has `Name`; both lead with '/'.
         let name = attrs
             .get("Name")
             .and_then(Json::as_str)
             .filter(|n| !n.is_empty())
-            .or_else(|| attrs.pointer("/Names/0").and_then(Json::as_str))
-            .unwrap_or_default();
-        name.trim_start_matches('/').to_owned()
+            .or_else(|| attrs.pointer("/Names/0").and_then(Json::as_str))?;
+        Some(name.trim_start_matches('/').to_owned())
     }
 
-    fn status(&self) -> String {
-        let attrs = self.attrs.borrow();
-        // Inspect has State.Status; a list entry has State as a string.
-        let status = attrs
-            .pointer("/State/Status")
-            .or_else(|| attrs.get("State").filter(|s| s.is_string()))
-            .and_then(Json::as_str)
-            .unwrap_or_default();
-        // Podman's own states, in Docker's words: "stopped" is exited but
-        // not yet cleaned up, "configured" is created but not initialised.
-        match status {
-            "stopped" => "exited",
-            "configured" => "created",
-            other => other,
-        }
-        .to_owned()
-    }
-
-    fn image(&self) -> String {
-        let attrs = self.attrs.borrow();
-        attrs
-            .pointer("/Config/Image")
-            .or_else(|| attrs.get("Image"))
-            .and_then(Json::as_str)
-            .map(crate::engine::reference::familiar_name)
-            .unwrap_or_default()
-            .to_owned()
-    }
-
-    fn labels(&self) -> Json {
-        let attrs = self.attrs.borrow();
+    fn labels(attrs: &Json) -> Option<&Json> {
         attrs
             .pointer("/Config/Labels")
             .or_else(|| attrs.get("Labels"))
-            .cloned()
-            .unwrap_or_else(|| json!({}))
     }
 
-    fn tty(&self) -> Option<bool> {
-        self.attrs
-            .borrow()
-            .pointer("/Config/Tty")
-            .and_then(Json::as_bool)
+    fn describe(c: &Object<Self>) -> String {
+        format!(
+            "{} {} {}",
+            c.short_id(),
+            c.name().unwrap_or_default(),
+            status(&c.attrs())
+        )
     }
 
-    fn short_id(&self) -> &str {
-        crate::lua::args::prefix(&self.id, 12)
+    fn fields<F: UserDataFields<Object<Self>>>(fields: &mut F) {
+        fields.add_field_method_get("image", |_, this| Ok(image(&this.attrs())));
+        fields.add_field_method_get("status", |_, this| Ok(status(&this.attrs())));
+        fields.add_field_method_get("health", |_, this| {
+            Ok(this
+                .attrs()
+                .pointer("/State/Health/Status")
+                .and_then(Json::as_str)
+                .map(str::to_owned))
+        });
     }
 
-    async fn reload(&self) -> mlua::Result<()> {
-        let attrs = self
-            .handle
-            .engine()?
-            .container_inspect(&self.id)
-            .await
-            .map_err(error::engine)?;
-        *self.attrs.borrow_mut() = attrs;
-        Ok(())
+    fn methods<M: UserDataMethods<Object<Self>>>(methods: &mut M) {
+        add_methods(methods);
+    }
+
+    fn collection(lua: &Lua, handle: &Handle, table: &Table) -> mlua::Result<()> {
+        super::collection_functions(lua, handle, table)
     }
 }
 
-const MEMBERS: &[&str] = &[
-    "id",
-    "short_id",
-    "name",
-    "image",
-    "status",
-    "labels",
-    "attrs",
-    "reload",
-    "start",
-    "stop",
-    "restart",
-    "kill",
-    "pause",
-    "unpause",
-    "remove",
-    "wait",
-    "logs",
-    "commit",
-    "exec",
-    "top",
-    "stats",
-    "rename",
-    "put_archive",
-    "get_archive",
-];
+/// `running`, `exited`...: inspect has `State.Status`, a list entry `State`.
+fn status(attrs: &Json) -> String {
+    attrs
+        .pointer("/State/Status")
+        .or_else(|| attrs.get("State").filter(|s| s.is_string()))
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The image reference the container was created from.
+fn image(attrs: &Json) -> String {
+    attrs
+        .pointer("/Config/Image")
+        .or_else(|| attrs.get("Image"))
+        .and_then(Json::as_str)
+        .map(crate::engine::reference::familiar_name)
+        .unwrap_or_default()
+        .to_owned()
+}
 
 /// `opts` for a method with a `timeout` only.
 fn timeout_opt(function: &'static str, value: Value) -> mlua::Result<Option<i64>> {
     Opts::new(function, value, &["timeout"])?.integer("timeout")
 }
 
-impl UserData for Container {
-    fn add_fields<F: UserDataFields<Self>>(fields: &mut F) {
-        fields.add_field_method_get("id", |_, this| Ok(this.id.clone()));
-        fields.add_field_method_get("short_id", |_, this| Ok(this.short_id().to_owned()));
-        fields.add_field_method_get("name", |_, this| Ok(this.name()));
-        fields.add_field_method_get("image", |_, this| Ok(this.image()));
-        fields.add_field_method_get("status", |_, this| Ok(this.status()));
-        fields.add_field_method_get("labels", |lua, this| convert::to_lua(lua, &this.labels()));
-        fields.add_field_method_get("attrs", |lua, this| {
-            convert::to_lua(lua, &this.attrs.borrow())
-        });
-        fields.add_meta_field("__name", "Container");
-        fields.add_meta_field_with("__members", |lua| {
-            lua.create_sequence_from(MEMBERS.iter().copied())
-        });
-    }
-
-    fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
-        methods.add_meta_method("__tostring", |_, this, ()| {
-            Ok(format!(
-                "<Container {} {} {}>",
-                this.short_id(),
-                this.name(),
-                this.status()
-            ))
-        });
-        methods.add_meta_method("__eq", |_, this, other: mlua::UserDataRef<Container>| {
-            Ok(this.id == other.id)
-        });
-
-        methods.add_async_method("reload", |_, this, ()| async move { this.reload().await });
+/// The methods of `Container` beyond the common ones.
+fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
+    {
         methods.add_async_method("start", |_, this, ()| async move {
-            this.handle
-                .engine()?
-                .container_start(&this.id)
-                .await
-                .map_err(error::engine)?;
-            this.reload().await
+            this.act_then_reload("/start", Query::new()).await
         });
         methods.add_async_method("stop", |_, this, opts: Value| async move {
             let timeout = timeout_opt("Container:stop", opts)?;
@@ -226,20 +176,10 @@ impl UserData for Container {
             this.reload().await
         });
         methods.add_async_method("pause", |_, this, ()| async move {
-            this.handle
-                .engine()?
-                .container_pause(&this.id)
-                .await
-                .map_err(error::engine)?;
-            this.reload().await
+            this.act_then_reload("/pause", Query::new()).await
         });
         methods.add_async_method("unpause", |_, this, ()| async move {
-            this.handle
-                .engine()?
-                .container_unpause(&this.id)
-                .await
-                .map_err(error::engine)?;
-            this.reload().await
+            this.act_then_reload("/unpause", Query::new()).await
         });
         methods.add_async_method("rename", |_, this, name: Value| async move {
             let name = args::string("Container:rename", "name", &name)?;
@@ -249,15 +189,6 @@ impl UserData for Container {
                 .await
                 .map_err(error::engine)?;
             this.reload().await
-        });
-        methods.add_async_method("remove", |_, this, opts: Value| async move {
-            let opts = Opts::new("Container:remove", opts, &["force", "volumes", "v"])?;
-            let volumes = opts.flag("volumes")? || opts.flag("v")?;
-            let engine = this.handle.engine()?;
-            engine
-                .container_remove(&this.id, opts.flag("force")?, volumes)
-                .await
-                .map_err(error::engine)
         });
         methods.add_async_method("wait", |lua, this, opts: Value| async move {
             let opts = Opts::new("Container:wait", opts, &["condition", "timeout"])?;
@@ -327,7 +258,7 @@ impl UserData for Container {
                 .map_err(error::engine)?;
             let id = answer.get("Id").and_then(Json::as_str).unwrap_or_default();
             let attrs = engine.image_inspect(id).await.map_err(error::engine)?;
-            images::Image::new(this.handle.clone(), attrs).into_lua(&lua)
+            resource::object::<images::Image>(&lua, &this.handle, attrs)
         });
         methods.add_async_method(
             "exec",
@@ -432,13 +363,4 @@ fn commit_options(args: MultiValue) -> mlua::Result<CommitOptions> {
         tag: optional("tag", args.next().unwrap_or(Value::Nil))?,
         ..CommitOptions::default()
     })
-}
-
-pub(super) async fn tty_of(this: &Container) -> mlua::Result<bool> {
-    if let Some(tty) = this.tty() {
-        return Ok(tty);
-    }
-    // A list entry does not say; ask once and keep the answer.
-    this.reload().await?;
-    Ok(this.tty().unwrap_or(false))
 }

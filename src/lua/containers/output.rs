@@ -18,8 +18,13 @@ use crate::lua::iter;
 
 use super::container::Container;
 use super::spec;
+use crate::lua::resource::Object;
 
-pub(super) async fn logs(lua: Lua, this: &Container, opts: Value) -> mlua::Result<MultiValue> {
+pub(super) async fn logs(
+    lua: Lua,
+    this: &Object<Container>,
+    opts: Value,
+) -> mlua::Result<MultiValue> {
     const F: &str = "Container:logs";
     let opts = Opts::new(
         F,
@@ -55,13 +60,14 @@ pub(super) async fn logs(lua: Lua, this: &Container, opts: Value) -> mlua::Resul
         since: opts.text("since")?,
         until: opts.text("until")?,
     };
-    let tty = super::container::tty_of(this).await?;
+    let tty = this.attrs().pointer("/Config/Tty").and_then(Json::as_bool);
     let engine = this.handle.engine()?;
     let stream = engine
         .container_logs(&this.id, &options, tty)
         .await
         .map_err(error::engine)?;
     if streamed {
+        let stream_tty = Some(stream.tty());
         let mut lines = Lines::new(stream);
         // With `until`, the stream ends at that time, not with the container.
         if follow && options.until.is_none() {
@@ -75,7 +81,7 @@ pub(super) async fn logs(lua: Lua, this: &Container, opts: Value) -> mlua::Resul
                     until: None,
                     ..options
                 },
-                tty,
+                tty: stream_tty,
             });
         }
         return iter::for_values(&lua, "LogStream", lines);
@@ -96,6 +102,8 @@ pub struct Lines {
     splitter: LineSplitter,
     ended: bool,
     recheck: Option<Recheck>,
+    /// The stream names as Lua strings, indexed by [`StreamKind`].
+    names: Option<[mlua::LuaString; 3]>,
 }
 
 /// Followed logs can end without a last line that has no newline: the engine
@@ -107,7 +115,7 @@ struct Recheck {
     id: String,
     /// `tail = 1`, not followed.
     options: LogsOptions,
-    tty: bool,
+    tty: Option<bool>,
 }
 
 impl Recheck {
@@ -134,7 +142,21 @@ impl Lines {
             splitter: LineSplitter::new(),
             ended: false,
             recheck: None,
+            names: None,
         }
+    }
+
+    /// `"stdout"` or `"stderr"`, made once per stream rather than per line.
+    fn stream_name(&mut self, lua: &Lua, kind: StreamKind) -> mlua::Result<mlua::LuaString> {
+        if self.names.is_none() {
+            self.names = Some([
+                lua.create_string(StreamKind::Stdin.name())?,
+                lua.create_string(StreamKind::Stdout.name())?,
+                lua.create_string(StreamKind::Stderr.name())?,
+            ]);
+        }
+        let names = self.names.as_ref().expect("just made");
+        Ok(names[kind.index()].clone())
     }
 }
 
@@ -153,7 +175,7 @@ impl iter::Source for Lines {
                 if let Some((kind, line)) = line {
                     return Ok(Some(MultiValue::from_iter([
                         Value::String(lua.create_string(&line)?),
-                        Value::String(lua.create_string(kind.name())?),
+                        Value::String(self.stream_name(lua, kind)?),
                     ])));
                 }
                 if self.ended {
@@ -181,7 +203,7 @@ impl iter::Source for Lines {
 
 pub(super) async fn exec(
     lua: Lua,
-    this: &Container,
+    this: &Object<Container>,
     command: Value,
     opts: Value,
 ) -> mlua::Result<MultiValue> {

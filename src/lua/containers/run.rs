@@ -10,7 +10,7 @@ use crate::engine::containers::LogsOptions;
 use crate::engine::{Engine, ErrorKind};
 use crate::lua::client::Handle;
 use crate::lua::error::{self, ContainerFailure, DockerError};
-use crate::lua::images;
+use crate::lua::{images, resource};
 
 use super::container::Container;
 use super::spec::{Pull, Spec};
@@ -63,7 +63,7 @@ pub(super) async fn run(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Res
     if spec.detach {
         engine.container_start(&id).await.map_err(error::engine)?;
         let attrs = engine.container_inspect(&id).await.map_err(error::engine)?;
-        return Container::new(handle, attrs).into_lua(&lua);
+        return resource::object::<Container>(&lua, &handle, attrs);
     }
     // Cancelled mid-run (Ctrl-C), the container is killed, and removed if
     // asked, rather than left running unseen.
@@ -180,7 +180,7 @@ async fn run_attached(
         .unwrap_or(false);
     let logs = LogsOptions::default();
     let stream = engine
-        .container_logs(id, &logs, tty)
+        .container_logs(id, &logs, Some(tty))
         .await
         .map_err(error::engine)?;
     let (out, err) = stream.collect().await.map_err(error::engine)?;

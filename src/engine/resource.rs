@@ -1,0 +1,186 @@
+//! The Engine API's collections, declared once: where each kind of object
+//! lives and how it is listed, inspected, created, removed and pruned. Every
+//! kind answers the same generic calls, so a new kind is one [`Kind`] value.
+
+use serde_json::Value;
+
+use super::{segment, Engine, Error, Query, Req, Result};
+
+/// One kind of engine object (containers, images, networks, ...).
+#[derive(Debug)]
+pub struct Kind {
+    /// What one is called in messages: `"container"`.
+    pub noun: &'static str,
+    /// The collection's path: `"/containers"`.
+    pub base: &'static str,
+    /// The list endpoint, after `base`: `"/json"` for containers, `""` for networks.
+    pub list: &'static str,
+    /// The inspect endpoint, after `base/{id}`: `"/json"` or `""`.
+    pub inspect: &'static str,
+    /// Where a list answer keeps its items (`"Volumes"`); `None`: an array.
+    pub items: Option<&'static str>,
+    /// A 404 about one of these is `ImageNotFound`, not `NotFound`.
+    pub image: bool,
+    /// Brings an answer (list entry or inspect) to Docker's shape where
+    /// engines differ.
+    pub normalize: Option<fn(&mut Value)>,
+}
+
+pub const CONTAINERS: Kind = Kind {
+    noun: "container",
+    base: "/containers",
+    list: "/json",
+    inspect: "/json",
+    items: None,
+    image: false,
+    normalize: Some(super::podman::normalize_container),
+};
+
+pub const IMAGES: Kind = Kind {
+    noun: "image",
+    base: "/images",
+    list: "/json",
+    inspect: "/json",
+    items: None,
+    image: true,
+    normalize: None,
+};
+
+impl Kind {
+    /// `base/{id}` followed by `action` (`""`, `"/json"`, `"/start"`...).
+    pub fn path(&self, id: &str, action: &str) -> String {
+        format!("{}/{}{action}", self.base, segment(id))
+    }
+
+    fn req(&self, mut req: Req<'static>) -> Req<'static> {
+        req.image = self.image;
+        req
+    }
+}
+
+/// Refuses what cannot name an object: the engine would answer a redirect
+/// or another endpoint (`""`, `".."`), never a clear "no such ...".
+pub fn check_id(kind: &Kind, id: &str) -> Result<()> {
+    if id.is_empty() || id == "." || id == ".." {
+        return Err(Error::invalid(format!(
+            "{:?} is not a {} id or name",
+            id, kind.noun
+        )));
+    }
+    Ok(())
+}
+
+/// `filters` as the query parameter the engine wants, when there are any.
+pub fn filters_query(q: &mut Query, filters: Option<&Value>) {
+    if let Some(filters) = filters.filter(|f| f.as_object().map_or(true, |m| !m.is_empty())) {
+        q.add("filters", filters.to_string());
+    }
+}
+
+impl Engine {
+    /// The engine's full description of one object.
+    pub async fn inspect(&self, kind: &Kind, id: &str) -> Result<Value> {
+        check_id(kind, id)?;
+        let mut answer = self
+            .json(kind.req(Req::get(kind.path(id, kind.inspect))))
+            .await?;
+        if let Some(normalize) = kind.normalize {
+            normalize(&mut answer);
+        }
+        Ok(answer)
+    }
+
+    /// One request for the whole list; the items are moved out of the answer.
+    pub async fn list(&self, kind: &Kind, query: Query) -> Result<Vec<Value>> {
+        let answer = self
+            .json(Req::get(format!("{}{}", kind.base, kind.list)).query(query))
+            .await?;
+        let mut items = match (kind.items, answer) {
+            (None, Value::Array(items)) => items,
+            (Some(key), Value::Object(mut map)) => match map.remove(key) {
+                Some(Value::Array(items)) => items,
+                _ => Vec::new(),
+            },
+            (_, Value::Null) => Vec::new(),
+            (_, other) => {
+                return Err(Error::new(
+                    super::ErrorKind::Api,
+                    format!(
+                        "the engine's {} list is not a list: {:.60}",
+                        kind.noun,
+                        other.to_string()
+                    ),
+                ))
+            }
+        };
+        if let Some(normalize) = kind.normalize {
+            items.iter_mut().for_each(normalize);
+        }
+        Ok(items)
+    }
+
+    /// `POST base/create` with a JSON body; answers what the engine says
+    /// (usually `{Id}`).
+    pub async fn create(&self, kind: &Kind, query: Query, body: &Value) -> Result<Value> {
+        let req = Req::post(format!("{}/create", kind.base))
+            .query(query)
+            .json_body(body);
+        self.json(kind.req(req)).await
+    }
+
+    /// `DELETE base/{id}`; answers the engine's JSON, if any.
+    pub async fn remove(&self, kind: &Kind, id: &str, query: Query) -> Result<Value> {
+        check_id(kind, id)?;
+        let req = Req::delete(kind.path(id, "")).query(query);
+        self.json(kind.req(req)).await
+    }
+
+    /// `POST base/prune`: what was deleted and the space reclaimed.
+    pub async fn prune(&self, kind: &Kind, filters: Option<&Value>) -> Result<Value> {
+        let mut q = Query::new();
+        filters_query(&mut q, filters);
+        self.json(Req::post(format!("{}/prune", kind.base)).query(q))
+            .await
+    }
+
+    /// `POST base/{id}{action}` without a body, for actions whose answer is
+    /// empty or does not matter (start, pause, connect...).
+    pub async fn act(&self, kind: &Kind, id: &str, action: &str, query: Query) -> Result<()> {
+        check_id(kind, id)?;
+        self.empty(kind.req(Req::post(kind.path(id, action)).query(query)))
+            .await
+    }
+
+    /// As [`Engine::act`], with a JSON body.
+    pub async fn act_with(
+        &self,
+        kind: &Kind,
+        id: &str,
+        action: &str,
+        query: Query,
+        body: &Value,
+    ) -> Result<()> {
+        check_id(kind, id)?;
+        let req = Req::post(kind.path(id, action))
+            .query(query)
+            .json_body(body);
+        self.empty(kind.req(req)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_ids() {
+        assert_eq!(CONTAINERS.path("abc", "/start"), "/containers/abc/start");
+        assert_eq!(
+            IMAGES.path("localhost:5000/a", "/json"),
+            "/images/localhost%3A5000/a/json"
+        );
+        assert!(check_id(&CONTAINERS, "").is_err());
+        assert!(check_id(&CONTAINERS, "..").is_err());
+        assert!(check_id(&CONTAINERS, "web").is_ok());
+    }
+}
