@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
 # THE test command: starts a private Docker Engine and registry in .engine
-# (tools/engine.sh), runs `cargo test --all-targets ARGS...` against it and
-# stops the engine again. Returns cargo test's exit status.
+# (tools/engine.sh), runs every test against it, ignored ones included:
+#
+#   cargo test --all-targets CARGO_ARGS... -- --include-ignored TEST_ARGS...
+#
+# (--all-targets only when CARGO_ARGS choose no target such as --test FILE)
+# and stops the engine again. Returns cargo test's exit status.
 #
 #   tools/test.sh                       # everything
-#   tools/test.sh --test engine_smoke   # extra arguments go to cargo test
+#   tools/test.sh --test engine_smoke   # arguments go to cargo test; after a
+#   tools/test.sh --test cli -- exit    # `--`, to the test binaries
 #   KEEP_ENGINE=1 tools/test.sh         # leave the engine running afterwards
 #                                       # (then: . .engine/env; docker ps ...)
 #   DOCKERLUA_PODMAN=1 tools/test.sh    # also start Podman in .podman
 #                                       # (tools/podman.sh) for tests/podman.rs
+#
+# Tests that need an engine are `#[ignore = "needs an engine: tools/test.sh"]`,
+# so a plain `cargo test` (no engine) runs only the engine-free ones. The
+# Podman tests (named podman_service_*) are ignored too and need Podman: without
+# DOCKERLUA_PODMAN=1 this script skips them (`--skip podman_service_`); run
+# without the service they fail, never pass.
 #
 # An engine that was already running in .engine (e.g. from KEEP_ENGINE=1 or
 # `tools/engine.sh start .engine`) is reused and left running.
@@ -36,7 +47,8 @@ trap 'exit 143' TERM
 . "$ENGINE_DIR/env"
 
 # Opt-in: tests/podman.rs runs against a Podman service next to the engine
-# (it pulls from the engine's registry); without it those tests are skipped.
+# (it pulls from the engine's registry); without it those tests are skipped
+# by name below.
 if [ "${DOCKERLUA_PODMAN:-0}" = 1 ]; then
     PODMAN_DIR=${DOCKERLUA_PODMAN_DIR:-$PWD/.podman}
     stop_both() {
@@ -52,6 +64,18 @@ if [ "${DOCKERLUA_PODMAN:-0}" = 1 ]; then
     export DOCKERLUA_TEST_PODMAN_HOST
     DOCKERLUA_TEST_PODMAN_HOST=$(. "$PODMAN_DIR/env" && echo "$DOCKERLUA_TEST_PODMAN_HOST")
 fi
+# Split the arguments at the first `--`: cargo's, then the test binaries'.
+cargo_args=() test_args=()
+while [ $# -gt 0 ] && [ "$1" != -- ]; do cargo_args+=("$1"); shift; done
+[ $# -gt 0 ] && shift
+test_args=("$@")
+[ "${DOCKERLUA_PODMAN:-0}" = 1 ] || test_args+=(--skip podman_service_)
+# Every target unless the arguments choose some (cargo would run the union).
+targets=(--all-targets)
+for a in ${cargo_args[@]+"${cargo_args[@]}"}; do
+    case "$a" in --test | --test=* | --lib | --bin | --bin=* | --bins | --tests | --bench | --bench=* | --benches | --example | --example=* | --examples | --doc) targets=() ;; esac
+done
+
 status=0
-cargo test --all-targets "$@" || status=$?
+cargo test ${targets[@]+"${targets[@]}"} ${cargo_args[@]+"${cargo_args[@]}"} -- --include-ignored ${test_args[@]+"${test_args[@]}"} || status=$?
 exit $status
