@@ -304,17 +304,31 @@ fn completes_docker_collections_and_container_methods() {
 #[test]
 #[ignore = "needs an engine: tools/test.sh"]
 fn ctrl_c_cancels_a_long_container_run() {
+    let t = common::Cleanup::new("replrun");
+    let name = t.container("run");
     let dir = state_dir();
     let mut r = Repl::start(dir.path());
-    r.send("print('running') docker.containers.run('alpine', 'sleep 30', {init = true, remove = true})\r");
+    r.send(&format!(
+        "print('running') docker.containers.run('alpine', 'sleep 30', \
+         {{init = true, remove = true, name = '{name}', labels = {}}})\r",
+        t.lua_labels()
+    ));
     r.until("running");
-    std::thread::sleep(Duration::from_millis(300));
+    common::eventually("the container runs", Duration::from_secs(30), || {
+        common::docker_output(&["inspect", "-f", "{{.State.Running}}", &name]).stdout == b"true\n"
+    });
     let pressed = Instant::now();
     r.send("\x03");
     r.until("interrupted");
     assert!(pressed.elapsed() < Duration::from_secs(3));
     r.until(PROMPT);
     assert_eq!(r.eval("docker.ping()"), "true\n");
+    // The cancelled run removes its container (`remove = true`).
+    common::eventually(
+        "the cancelled run's container to be removed",
+        Duration::from_secs(30),
+        || !common::container_exists(&name),
+    );
 }
 
 #[test]

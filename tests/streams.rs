@@ -110,18 +110,18 @@ fn stream_logs_of_a_stopped_container_yield_a_last_line_without_newline() {
 #[ignore = "needs an engine: tools/test.sh"]
 fn events_see_a_container_start_and_die_live() {
     let t = Cleanup::new("events");
-    // A task starts the container once the main thread is listening.
+    // The stream is open (no `until`) before the container starts. The engine
+    // answers the request a moment before it subscribes, so `since` (a second
+    // back) makes it replay whatever falls in between: no sleep, no race.
     let code = format!(
-        "local task = docker.spawn(function()\n\
-           docker.sleep(0.5)\n\
-           return docker.containers.run('alpine', 'true', {{detach = true, labels = {labels}}}).id\n\
-         end)\n\
+        "local events = docker.events{{since = tostring(os.time() - 1), \
+             filters = {{label = '{label}', type = 'container'}}}}\n\
+         local id = docker.containers.run('alpine', 'true', {{detach = true, labels = {labels}}}).id\n\
          local seen = {{}}\n\
-         for ev in docker.events{{filters = {{label = '{label}', type = 'container'}}}} do\n\
+         for ev in events do\n\
            seen[#seen + 1] = ev.Action\n\
            if ev.Action == 'die' then break end\n\
          end\n\
-         local id = task:join()\n\
          print(table.concat(seen, ' '))\n\
          print(#id)",
         labels = t.lua_labels(),
