@@ -41,6 +41,7 @@ fn e_and_l_run_in_order_before_the_script_with_arg() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn a_script_from_stdin_with_dash_or_a_pipe() {
     let out = dockerlua_with_stdin(&["-", "x"], "print('dash', arg[1], docker.ping())");
     assert_eq!(assert_success(&out), "dash\tx\ttrue\n");
@@ -135,6 +136,7 @@ fn counting_proxy() -> (String, Arc<AtomicUsize>) {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn listing_30_containers_is_one_request_after_negotiation() {
     let t = common::Cleanup::new("onereq");
     for n in 0..30 {
@@ -175,6 +177,7 @@ fn listing_30_containers_is_one_request_after_negotiation() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn the_engine_comes_from_host_flag_env_or_context() {
     let host = common::host();
     let config = tempfile::tempdir().unwrap();
@@ -258,6 +261,7 @@ fn the_engine_comes_from_host_flag_env_or_context() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn require_docker_is_the_global() {
     let out = dockerlua(&[
         "-e",
@@ -267,6 +271,7 @@ fn require_docker_is_the_global() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn ctrl_c_during_run_leaves_no_running_container() {
     let t = common::Cleanup::new("cancel");
     for remove in [true, false] {
@@ -284,20 +289,23 @@ fn ctrl_c_during_run_leaves_no_running_container() {
             .unwrap();
         let mut first = [0u8; 6];
         child.stdout.take().unwrap().read_exact(&mut first).unwrap();
-        common::eventually("the container runs", Duration::from_secs(10), || {
-            common::docker_output(&["inspect", "-f", "{{.State.Running}}", &name])
-                .status
-                .success()
+        common::eventually("the container runs", Duration::from_secs(30), || {
+            common::docker_output(&["inspect", "-f", "{{.State.Running}}", &name]).stdout
+                == b"true\n"
         });
         unsafe_kill(child.id(), 2);
         assert_eq!(child.wait().unwrap().code(), Some(130));
+        // The engine may still be finishing the kill or removal it was sent.
         if remove {
-            assert!(!common::container_exists(&name), "{name} was left behind");
-        } else {
-            assert_eq!(
-                common::docker(&["inspect", "-f", "{{.State.Running}}", &name]),
-                "false"
+            common::eventually(
+                &format!("{name} to be removed"),
+                Duration::from_secs(30),
+                || !common::container_exists(&name),
             );
+        } else {
+            common::eventually(&format!("{name} to stop"), Duration::from_secs(30), || {
+                common::docker(&["inspect", "-f", "{{.State.Running}}", &name]) == "false"
+            });
         }
     }
 }

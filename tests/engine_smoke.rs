@@ -5,11 +5,13 @@ mod common;
 use common::{docker, docker_output, Cleanup};
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn the_test_image_runs() {
     assert_eq!(docker(&["run", "--rm", "alpine", "echo", "hi"]), "hi");
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn the_registry_image_is_downloaded_when_pulled() {
     // The only test that pulls DOCKERLUA_TEST_PULL_IMAGE; others use
     // Cleanup::pushed_image so that parallel pulls do not share layers.
@@ -29,6 +31,7 @@ fn the_registry_image_is_downloaded_when_pulled() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn cleanup_removes_what_a_test_created() {
     let t = Cleanup::new("smoke-cleanup");
     let named = t.container("named");
@@ -60,6 +63,7 @@ fn unique_names_differ() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn commands_report_failures() {
     let out = docker_output(&["inspect", &common::unique("no-such-thing")]);
     assert!(!out.status.success());

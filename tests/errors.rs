@@ -17,6 +17,7 @@ fn fields(code: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn a_missing_container_is_not_found() {
     let out = fields("docker.containers.get('f1064a8a4c82dead')");
     assert_eq!(
@@ -27,6 +28,7 @@ fn a_missing_container_is_not_found() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn an_uncaught_error_prints_one_line_and_a_traceback() {
     let out = lua("local x = 1\ndocker.containers.get('nope-not-here')");
     assert_exit(&out, 1);
@@ -42,6 +44,7 @@ fn an_uncaught_error_prints_one_line_and_a_traceback() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn a_name_in_use_is_a_conflict() {
     let t = Cleanup::new("conflict");
     let name = t.container("c");
@@ -63,6 +66,7 @@ fn a_name_in_use_is_a_conflict() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn a_non_zero_exit_is_a_container_error() {
     let code = "local ok, e = pcall(docker.containers.run, 'alpine', \"sh -c 'echo broken >&2; exit 3'\", {remove = true})\n\
                 print(e.kind, e.exit_status, e.stderr, e.command, e.image)\n\
@@ -76,6 +80,7 @@ fn a_non_zero_exit_is_a_container_error() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn a_missing_image_with_pull_never_is_image_not_found() {
     let t = Cleanup::new("never");
     let reference = t.pushed_image("img");
@@ -89,6 +94,7 @@ fn a_missing_image_with_pull_never_is_image_not_found() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn run_pulls_a_missing_image_first() {
     let t = Cleanup::new("autopull");
     let reference = t.pushed_image("img");
@@ -133,6 +139,7 @@ fn a_bad_host_is_an_invalid_argument() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn wrong_arguments_name_the_function_and_the_argument() {
     let cases = [
         (
@@ -195,6 +202,7 @@ fn wrong_arguments_name_the_function_and_the_argument() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn json_null_is_nil_and_empty_arrays_stay_arrays() {
     let t = Cleanup::new("json");
     let code = format!(
@@ -211,6 +219,7 @@ fn json_null_is_nil_and_empty_arrays_stay_arrays() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn an_empty_entrypoint_reaches_the_engine_as_an_array() {
     let t = Cleanup::new("entry");
     let name = t.container("c");

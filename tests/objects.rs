@@ -11,6 +11,7 @@ fn state(name: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn container_lifecycle_methods_change_the_engine_state() {
     let t = Cleanup::new("life");
     let name = t.container("c");
@@ -35,6 +36,7 @@ fn container_lifecycle_methods_change_the_engine_state() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn rename_and_remove() {
     let t = Cleanup::new("rename");
     let old = t.container("old");
@@ -59,6 +61,7 @@ fn rename_and_remove() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn archives_go_in_and_come_out() {
     let t = Cleanup::new("archive");
     let name = t.container("c");
@@ -83,6 +86,7 @@ fn archives_go_in_and_come_out() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn image_tag_push_history_and_remove() {
     let t = Cleanup::new("imgops");
     let local = t.image("local");
@@ -115,6 +119,7 @@ fn image_tag_push_history_and_remove() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn images_prune_removes_only_dangling_images_of_the_filter() {
     let t = Cleanup::new("imgprune");
     let (_, up, dangling, tag) = common::exited_running_and_dangling(&t);

@@ -10,6 +10,7 @@ fn inspect(name: &str, template: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn create_options_reach_the_engine() {
     let t = Cleanup::new("opts");
     let name = t.container("c");
@@ -47,6 +48,7 @@ fn create_options_reach_the_engine() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn run_options_environment_volumes_and_auto_remove() {
     let t = Cleanup::new("runopts");
     let dir = tempfile::tempdir().unwrap();

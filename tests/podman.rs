@@ -2,9 +2,10 @@
 //! where it differs from Docker: 500s for conflicts, fully qualified image
 //! names, no default stop timeout, `Name: ""` in list entries, commit bodies.
 //!
-//! Skipped (with a message) unless `DOCKERLUA_TEST_PODMAN_HOST` names the
-//! service, e.g. after `tools/podman.sh start DIR; . DIR/env`
-//! (or `DOCKERLUA_PODMAN=1 tools/test.sh`). The pull test also needs
+//! Ignored by default: `DOCKERLUA_PODMAN=1 tools/test.sh` starts the service
+//! and runs them (without it, tools/test.sh skips them by their
+//! `podman_service_` prefix). Run without `DOCKERLUA_TEST_PODMAN_HOST` naming
+//! the service (e.g. after `tools/podman.sh start DIR; . DIR/env`) they fail. The pull test also needs
 //! `DOCKERLUA_TEST_PULL_IMAGE` in a registry Podman trusts (tools/podman.sh
 //! marks `DOCKERLUA_TEST_REGISTRY` insecure). Everything is checked through
 //! dockerlua itself: the docker CLI is not needed.
@@ -16,23 +17,20 @@ use std::time::{Duration, Instant};
 
 use common::{assert_success, stderr_of, stdout_of, unique};
 
-/// The Podman service's URL, or `None` (and a note) when the tests are skipped.
-fn podman(test: &str) -> Option<String> {
-    let host = std::env::var("DOCKERLUA_TEST_PODMAN_HOST")
+/// The Podman service's URL. These tests are ignored by default (they need
+/// Podman, which `DOCKERLUA_PODMAN=1 tools/test.sh` starts); run without the
+/// service they fail, so that they never report a pass without running.
+#[track_caller]
+fn podman() -> String {
+    std::env::var("DOCKERLUA_TEST_PODMAN_HOST")
         .ok()
-        .filter(|h| !h.is_empty());
-    if host.is_none() {
-        // CI asks for Podman: there a missing service is a failure, not a skip.
-        assert!(
-            std::env::var("DOCKERLUA_PODMAN").as_deref() != Ok("1"),
-            "DOCKERLUA_PODMAN=1 but DOCKERLUA_TEST_PODMAN_HOST is not set"
-        );
-        eprintln!(
-            "podman::{test} skipped: DOCKERLUA_TEST_PODMAN_HOST is not set \
-             (run `tools/podman.sh start DIR` and `. DIR/env`, or DOCKERLUA_PODMAN=1 tools/test.sh)"
-        );
-    }
-    host
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| {
+            panic!(
+                "DOCKERLUA_TEST_PODMAN_HOST is not set: run these tests with \
+                 DOCKERLUA_PODMAN=1 tools/test.sh (or `tools/podman.sh start DIR; . DIR/env`)"
+            )
+        })
 }
 
 fn cmd(host: &str) -> Command {
@@ -83,10 +81,9 @@ impl Drop for Labelled<'_> {
 }
 
 #[test]
-fn hello_and_run_print_the_output() {
-    let Some(host) = podman("hello_and_run_print_the_output") else {
-        return;
-    };
+#[ignore = "needs Podman: DOCKERLUA_PODMAN=1 tools/test.sh"]
+fn podman_service_hello_and_run_print_the_output() {
+    let host = podman();
     let out = assert_success(&script(&host, "scripts/hello.lua", &[]));
     let mut lines = out.lines();
     let first = lines.next().unwrap_or_default();
@@ -104,10 +101,9 @@ fn hello_and_run_print_the_output() {
 }
 
 #[test]
-fn run_detached_list_logs_and_stop_all() {
-    let Some(host) = podman("run_detached_list_logs_and_stop_all") else {
-        return;
-    };
+#[ignore = "needs Podman: DOCKERLUA_PODMAN=1 tools/test.sh"]
+fn podman_service_run_detached_list_logs_and_stop_all() {
+    let host = podman();
     let t = Labelled::new(&host, "pmlist");
     // run_detached.lua takes no labels: label a container of our own instead.
     let name = format!("{}-up", t.id);
@@ -164,10 +160,9 @@ fn run_detached_list_logs_and_stop_all() {
 }
 
 #[test]
-fn images_and_commit() {
-    let Some(host) = podman("images_and_commit") else {
-        return;
-    };
+#[ignore = "needs Podman: DOCKERLUA_PODMAN=1 tools/test.sh"]
+fn podman_service_images_and_commit() {
+    let host = podman();
     let out = assert_success(&script(&host, "scripts/images.lua", &["alpine"]));
     let line = out.lines().next().unwrap_or_default();
     let (short_id, tags) = line.split_once('\t').unwrap_or_default();
@@ -194,10 +189,9 @@ fn images_and_commit() {
 }
 
 #[test]
-fn pull_reports_progress_and_prints_the_id() {
-    let Some(host) = podman("pull_reports_progress_and_prints_the_id") else {
-        return;
-    };
+#[ignore = "needs Podman: DOCKERLUA_PODMAN=1 tools/test.sh"]
+fn podman_service_pull_reports_progress_and_prints_the_id() {
+    let host = podman();
     let Some(image) = std::env::var("DOCKERLUA_TEST_PULL_IMAGE")
         .ok()
         .filter(|i| !i.is_empty())
@@ -214,10 +208,9 @@ fn pull_reports_progress_and_prints_the_id() {
 }
 
 #[test]
-fn errors_have_dockers_kinds() {
-    let Some(host) = podman("errors_have_dockers_kinds") else {
-        return;
-    };
+#[ignore = "needs Podman: DOCKERLUA_PODMAN=1 tools/test.sh"]
+fn podman_service_errors_have_dockers_kinds() {
+    let host = podman();
     let t = Labelled::new(&host, "pmerr");
     let name = format!("{}-c", t.id);
     let code = format!(
@@ -241,10 +234,9 @@ fn errors_have_dockers_kinds() {
 }
 
 #[test]
-fn cleanup_removes_exited_containers() {
-    let Some(host) = podman("cleanup_removes_exited_containers") else {
-        return;
-    };
+#[ignore = "needs Podman: DOCKERLUA_PODMAN=1 tools/test.sh"]
+fn podman_service_cleanup_removes_exited_containers() {
+    let host = podman();
     let t = Labelled::new(&host, "pmclean");
     let code = format!(
         "local a = docker.containers.run('alpine', 'true', {{detach = true, labels = {l}}})\n\

@@ -2,6 +2,8 @@
 //! screen text out (ANSI escapes stripped). Each session gets its own
 //! `XDG_STATE_HOME`, so history never touches the real one.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -29,6 +31,8 @@ impl Repl {
     fn start_with(state: &Path, args: &[&str]) -> Repl {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
         cmd.args(args)
+            .env("DOCKER_HOST", common::host_or_none())
+            .env_remove("DOCKER_CONTEXT")
             .env("XDG_STATE_HOME", state)
             .env("TERM", "xterm");
         let opts = Options {
@@ -260,6 +264,7 @@ fn ctrl_d_exits_with_status_0_and_os_exit_with_its_own() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn completes_docker_collections_and_container_methods() {
     let dir = state_dir();
     let mut r = Repl::start(dir.path());
@@ -297,18 +302,33 @@ fn completes_docker_collections_and_container_methods() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn ctrl_c_cancels_a_long_container_run() {
+    let t = common::Cleanup::new("replrun");
+    let name = t.container("run");
     let dir = state_dir();
     let mut r = Repl::start(dir.path());
-    r.send("print('running') docker.containers.run('alpine', 'sleep 30', {init = true, remove = true})\r");
+    r.send(&format!(
+        "print('running') docker.containers.run('alpine', 'sleep 30', \
+         {{init = true, remove = true, name = '{name}', labels = {}}})\r",
+        t.lua_labels()
+    ));
     r.until("running");
-    std::thread::sleep(Duration::from_millis(300));
+    common::eventually("the container runs", Duration::from_secs(30), || {
+        common::docker_output(&["inspect", "-f", "{{.State.Running}}", &name]).stdout == b"true\n"
+    });
     let pressed = Instant::now();
     r.send("\x03");
     r.until("interrupted");
     assert!(pressed.elapsed() < Duration::from_secs(3));
     r.until(PROMPT);
     assert_eq!(r.eval("docker.ping()"), "true\n");
+    // The cancelled run removes its container (`remove = true`).
+    common::eventually(
+        "the cancelled run's container to be removed",
+        Duration::from_secs(30),
+        || !common::container_exists(&name),
+    );
 }
 
 #[test]

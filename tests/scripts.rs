@@ -37,6 +37,7 @@ fn every_script_prints_its_usage_and_exits_2_when_called_wrongly() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn ps_lists_like_docker_ps_as_table_and_json() {
     let t = Cleanup::new("ps");
     let up = t.container("up");
@@ -101,6 +102,7 @@ fn ps_lists_like_docker_ps_as_table_and_json() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn stop_label_stops_and_removes_only_labelled_containers() {
     let t = Cleanup::new("stoplabel");
     let a = t.container("a");
@@ -157,6 +159,7 @@ fn stop_label_stops_and_removes_only_labelled_containers() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn cleanup_removes_exited_containers_and_dangling_images_of_a_label() {
     let t = Cleanup::new("cleanupscript");
     let (done, up, dangling, _) = common::exited_running_and_dangling(&t);
@@ -189,6 +192,7 @@ fn cleanup_removes_exited_containers_and_dangling_images_of_a_label() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn follow_interleaves_the_logs_of_several_containers() {
     let t = Cleanup::new("follow");
     let a = t.container("a");
@@ -225,6 +229,7 @@ fn follow_interleaves_the_logs_of_several_containers() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn wait_healthy_waits_for_health_and_fails_on_timeout() {
     let t = Cleanup::new("healthy");
     let good = t.container("good");

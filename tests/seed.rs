@@ -19,6 +19,7 @@ fn state(id: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn run_prints_the_output_and_removes_the_container() {
     let out = assert_success(&script("scripts/run.lua", &[]));
     assert_eq!(out, "hello world\n");
@@ -30,6 +31,7 @@ fn run_prints_the_output_and_removes_the_container() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn run_detached_prints_the_id_of_a_running_container() {
     let out = assert_success(&script(
         "scripts/run_detached.lua",
@@ -50,6 +52,7 @@ fn run_detached_prints_the_id_of_a_running_container() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn list_shows_running_containers_with_all_filters_and_limit() {
     let t = Cleanup::new("list");
     let label = t.label();
@@ -96,6 +99,7 @@ fn assert_exit_code(out: &std::process::Output, code: i32) -> &std::process::Out
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn stop_all_stops_only_the_labelled_containers() {
     let t = Cleanup::new("stopall");
     let other = Cleanup::new("stopall-other");
@@ -117,6 +121,7 @@ fn stop_all_stops_only_the_labelled_containers() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn logs_by_id_prefix_and_name() {
     let t = Cleanup::new("logs");
     let name = t.container("c");
@@ -150,6 +155,7 @@ fn logs_by_id_prefix_and_name() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn images_lists_the_test_images() {
     let out = assert_success(&script("scripts/images.lua", &[]));
     let id = docker(&["image", "inspect", "-f", "{{.Id}}", "alpine:latest"]);
@@ -169,6 +175,7 @@ fn images_lists_the_test_images() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn pull_downloads_the_image_with_progress() {
     let t = Cleanup::new("pull");
     let reference = t.pushed_image("img");
@@ -188,6 +195,7 @@ fn pull_downloads_the_image_with_progress() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn commit_makes_an_image_with_the_file() {
     let t = Cleanup::new("commit");
     let repo = t.image("hello");
@@ -215,6 +223,7 @@ fn commit_makes_an_image_with_the_file() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn hello_demo_names_the_engine() {
     let out = assert_success(&script("scripts/hello.lua", &[]));
     let version = docker(&["version", "-f", "{{.Server.Version}}"]);

@@ -58,6 +58,7 @@ fn human_sizes_durations_and_times() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn format_containers_matches_the_docker_cli_table() {
     let t = Cleanup::new("fmt");
     let name = t.container("web");
@@ -107,6 +108,7 @@ fn format_containers_matches_the_docker_cli_table() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn format_images_and_json() {
     let cli = docker(&["images", "alpine:latest", "--format", "{{.ID}} {{.Size}}"]);
     let (id, size) = cli.split_once(' ').unwrap();
@@ -141,6 +143,7 @@ fn format_images_and_json() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn cleanup_stop_and_remove_by_filter_with_dry_run() {
     let t = Cleanup::new("clean");
     for n in 0..2 {
@@ -200,6 +203,7 @@ fn cleanup_stop_and_remove_by_filter_with_dry_run() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn cleanup_exited_and_dangling_images() {
     let t = Cleanup::new("prune");
     let (done, up, first, tag) = common::exited_running_and_dangling(&t);
@@ -221,6 +225,7 @@ fn cleanup_exited_and_dangling_images() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn wait_for_log_line_port_and_health() {
     let t = Cleanup::new("wait");
     let out = ok(&format!(
@@ -270,6 +275,7 @@ fn wait_for_log_line_port_and_health() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn retry_backs_off_and_keeps_the_last_error() {
     let out = ok(r#"
         local retry = require("docker.retry")
@@ -326,6 +332,7 @@ fn users_modules_shadow_the_stdlib_through_path_and_env() {
 /// Every member of the live `docker` module, its objects and the stdlib
 /// modules, as `Class.member`, must be in types/docker.lua.
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn type_definitions_cover_the_live_module() {
     let t = Cleanup::new("types");
     let out = ok(&format!(

@@ -59,6 +59,7 @@ fn failure(code: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn https_with_client_certificates_pings_and_lists() {
     let code = format!(
         "local d = docker.connect('https://{}', {{tls = {}}})\n\
@@ -73,6 +74,7 @@ fn https_with_client_certificates_pings_and_lists() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn tcp_with_tls_files_speaks_tls() {
     let code = format!(
         "print(docker.connect('tcp://{}', {{tls = {}}}).ping())",
@@ -83,6 +85,7 @@ fn tcp_with_tls_files_speaks_tls() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn docker_tls_verify_from_the_environment() {
     let out = run(cmd()
         .env("DOCKER_HOST", tls_env("DOCKERLUA_TEST_TLS_HOST"))
@@ -93,6 +96,7 @@ fn docker_tls_verify_from_the_environment() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn docker_tls_uses_the_cert_path_too() {
     let out = run(cmd()
         .env("DOCKER_HOST", tls_env("DOCKERLUA_TEST_TLS_HOST"))
@@ -103,6 +107,7 @@ fn docker_tls_uses_the_cert_path_too() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn the_cert_path_defaults_to_the_docker_config_folder() {
     let home = tempfile::tempdir().unwrap();
     let dir = home.path().join(".docker");
@@ -120,6 +125,7 @@ fn the_cert_path_defaults_to_the_docker_config_folder() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn docker_tls_verify_without_a_ca_names_the_missing_file() {
     let empty = tempfile::tempdir().unwrap();
     let out = run(cmd()
@@ -137,6 +143,7 @@ fn docker_tls_verify_without_a_ca_names_the_missing_file() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn without_a_client_certificate_the_engine_refuses() {
     let code = format!(
         "docker.connect('https://{}', {{tls = {{ca = '{}/ca.pem'}}}}).ping()",
@@ -156,6 +163,7 @@ fn without_a_client_certificate_the_engine_refuses() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn a_wrong_ca_fails_on_the_engine_certificate() {
     let other = tempfile::tempdir().unwrap();
     let status = Command::new("openssl")
@@ -179,6 +187,7 @@ fn a_wrong_ca_fails_on_the_engine_certificate() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn a_missing_certificate_file_is_named() {
     let code = format!(
         "docker.connect('https://{}', {{tls = {}}})",
@@ -191,6 +200,7 @@ fn a_missing_certificate_file_is_named() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn a_key_that_is_not_a_key_is_named() {
     let dir = certs();
     let code = format!(
@@ -214,6 +224,7 @@ fn tls_on_a_unix_socket_is_refused() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn plain_http_to_the_tls_port_is_an_api_error() {
     let text = failure(&format!("docker.connect('tcp://{}').ping()", tls_addr()));
     assert!(text.starts_with("APIError\t"), "{text}");

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # A private Docker Engine (and a local registry) for dockerlua's tests.
 #
-#   tools/engine.sh start  DIR   start (or reuse) the engine whose state lives in DIR
-#   tools/engine.sh stop   DIR   stop it, its containers, its registry
+#   tools/engine.sh start  DIR [--registry localhost:PORT]
+#                                start (or reuse) the engine whose state lives in DIR
+#   tools/engine.sh stop   DIR   stop it, its containers, its registry, and the
+#                                second engine and sshd tools/test.sh started in
+#                                DIR/engine2 and DIR/sshd
 #   tools/engine.sh env    DIR   print the export lines (also in DIR/env)
 #   tools/engine.sh status DIR   exit 0 if the engine answers
 #
@@ -24,6 +27,10 @@
 #   export DOCKERLUA_TEST_TLS_HOST=tcp://127.0.0.1:TLSPORT
 #   export DOCKERLUA_TEST_TLS_CERTS=DIR/tls
 #
+# With `--registry localhost:PORT` (another test engine's registry) no
+# registry is started: this engine uses that one (dockerd trusts plain http on
+# 127.0.0.0/8), e.g. for the second node of a test swarm (tools/test.sh).
+#
 # An engine that already answers is reused; one that is not running starts
 # from a fresh state (containers, images and registry content are wiped).
 set -euo pipefail
@@ -39,7 +46,7 @@ say() { echo "engine: $*" >&2; }
 die() { echo "engine: error: $*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,7s/^# \{0,1\}//p' "$0" >&2
+    sed -n '2,10s/^# \{0,1\}//p' "$0" >&2
     exit 2
 }
 
@@ -69,6 +76,7 @@ setup_paths() {
     TLS=$DIR/tls
     TLS_PORTFILE=$DIR/tls.port
     BRIDGE=dl$HEX                     # at most 15 characters
+    GWBRIDGE=dg$HEX                   # this engine's docker_gwbridge (swarm)
     NAMESPACE=dockerlua-$HEX          # containerd namespace
     CGROUP=dockerlua-$HEX             # parent cgroup of the containers
     export DOCKER_HOST=unix://$SOCK
@@ -110,18 +118,40 @@ dockercli() { "$DOCKER_CLI" "$@"; }
 
 # --- dockerd ----------------------------------------------------------------
 
-# The bridge for the default network: named after DIR, a /24 nobody else uses.
-ensure_bridge() {
-    ip link show "$BRIDGE" >/dev/null 2>&1 && return 0
+# free_net PREFIX: a PREFIX.N (a /24) that no address or route uses.
+free_net() {
     local n=$((HASH % 250)) i used
     used=$(ip -4 -o addr show; ip -4 route show)
     for i in $(seq 250); do
-        grep -q "10\.213\.$n\." <<<"$used" || break
+        grep -q "${1//./\\.}\.$n\." <<<"$used" || break
         n=$(((n + 1) % 250))
     done
+    echo "$1.$n"
+}
+
+# The bridge for the default network: named after DIR, a /24 nobody else uses.
+ensure_bridge() {
+    ip link show "$BRIDGE" >/dev/null 2>&1 && return 0
+    local net
+    net=$(free_net 10.213)
     ip link add "$BRIDGE" type bridge || die "cannot create bridge $BRIDGE (are you root?)"
-    ip addr add "10.213.$n.1/24" dev "$BRIDGE"
+    ip addr add "$net.1/24" dev "$BRIDGE"
     ip link set "$BRIDGE" up
+}
+
+# Swarm mode connects tasks to a `docker_gwbridge` network whose host bridge
+# is called docker_gwbridge (172.17.0.0/16) unless that network exists
+# already: made here, under a name and a /24 of this engine's own, so that
+# several test engines on one host never share it.
+ensure_gwbridge() {
+    dockercli network inspect docker_gwbridge >/dev/null 2>&1 && return 0
+    local net
+    net=$(free_net 10.214)
+    dockercli network create --driver bridge --subnet "$net.0/24" \
+        --opt com.docker.network.bridge.name="$GWBRIDGE" \
+        --opt com.docker.network.bridge.enable_icc=false \
+        --opt com.docker.network.bridge.enable_ip_masquerade=false \
+        docker_gwbridge >/dev/null || die "cannot create the docker_gwbridge network"
 }
 
 # Unmount whatever a dead engine left mounted under a folder (deepest first).
@@ -375,6 +405,9 @@ cleanup_leftovers() {
 
 cmd_stop() {
     local pid ids
+    # What tools/test.sh starts next to this engine (each stops by its pid file).
+    [ ! -d "$DIR/sshd" ] || "$(dirname "$0")/sshd.sh" stop "$DIR/sshd"
+    [ ! -d "$DIR/engine2" ] || "$0" stop "$DIR/engine2"
     pid=$(pid_of "$PIDFILE")
     if alive "$pid" dockerd; then
         # Containers first: `sleep` as PID 1 ignores SIGTERM and would make
@@ -388,6 +421,7 @@ cmd_stop() {
     stop_pid "$(pid_of "$REG_PIDFILE")" docker-registry registry
     cleanup_leftovers
     ip link del "$BRIDGE" 2>/dev/null || true
+    ip link del "$GWBRIDGE" 2>/dev/null || true
     rm -f "$PIDFILE" "$REG_PIDFILE" "$SOCK" "$DIR/env" "$TLS_PORTFILE"
     [ "$RUN" = "$DIR" ] || rm -rf "$RUN"
     say "stopped"
@@ -398,7 +432,13 @@ cmd_start() {
     t0=$(now_ms)
     ensure_packages
     ensure_dockerd
-    ensure_registry
+    ensure_gwbridge
+    if [ -n "${REGISTRY:-}" ]; then
+        PORT=${REGISTRY##*:}
+        ping_registry "$PORT" || die "no registry answers at $REGISTRY"
+    else
+        ensure_registry
+    fi
     ensure_images
     write_env
     say "ready in $(since "$t0") s; to use it: . $DIR/env"
@@ -406,7 +446,15 @@ cmd_start() {
 
 CMD=${1:-}
 case "$CMD" in
-start) setup_paths "${2:-}"; cmd_start ;;
+start)
+    setup_paths "${2:-}"
+    case "${3:-}" in
+    --registry) REGISTRY=${4:?--registry needs localhost:PORT} ;;
+    "") ;;
+    *) usage ;;
+    esac
+    cmd_start
+    ;;
 stop) setup_paths "${2:-}"; cmd_stop ;;
 env)
     setup_paths "${2:-}"

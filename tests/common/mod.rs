@@ -76,11 +76,27 @@ fn env_or_panic(name: &str) -> String {
 // ---------------------------------------------------------------------------
 // Running dockerlua
 
+/// Where engine-free tests point dockerlua when `DOCKER_HOST` is unset: a
+/// socket that does not exist, so a test that talks to an engine by mistake
+/// fails with a connection error instead of reaching the system engine.
+pub const NO_ENGINE: &str = "unix:///nonexistent/dockerlua-tests-have-no-engine.sock";
+
+/// The test engine, or [`NO_ENGINE`] when `DOCKER_HOST` is unset (engine-free
+/// tests run under a plain `cargo test`). Panics only for the system engine.
+#[track_caller]
+pub fn host_or_none() -> String {
+    if std::env::var("DOCKER_HOST").unwrap_or_default().is_empty() {
+        return NO_ENGINE.to_string();
+    }
+    host()
+}
+
 /// A `Command` for the dockerlua binary built by cargo, connected to the test
-/// engine, stdin empty. Add arguments, environment, then [`run`] it.
+/// engine (or to [`NO_ENGINE`] without one), stdin empty. Add arguments,
+/// environment, then [`run`] it.
 pub fn dockerlua_cmd() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
-    cmd.env("DOCKER_HOST", host())
+    cmd.env("DOCKER_HOST", host_or_none())
         .env_remove("DOCKER_CONTEXT")
         .current_dir(env!("CARGO_MANIFEST_DIR"));
     cmd
