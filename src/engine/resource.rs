@@ -72,7 +72,7 @@ pub fn check_id(kind: &Kind, id: &str) -> Result<()> {
 
 /// `filters` as the query parameter the engine wants, when there are any.
 pub fn filters_query(q: &mut Query, filters: Option<&Value>) {
-    if let Some(filters) = filters.filter(|f| f.as_object().map_or(true, |m| !m.is_empty())) {
+    if let Some(filters) = filters.filter(|f| f.as_object().is_none_or(|m| !m.is_empty())) {
         q.add("filters", filters.to_string());
     }
 }
