@@ -14,6 +14,26 @@ pub enum Auth {
     Given(Value),
 }
 
+/// `name[:tag]` split from a reference; a digest reference keeps its digest
+/// in the name and has no tag.
+pub fn split_reference(reference: &str) -> (&str, Option<&str>) {
+    if reference.contains('@') {
+        return (reference, None);
+    }
+    match reference.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => (name, Some(tag)),
+        _ => (reference, None),
+    }
+}
+
+/// The reference with `:latest` added when it names no tag or digest.
+pub fn with_tag(reference: &str) -> String {
+    match split_reference(reference) {
+        (name, None) if !name.contains('@') => format!("{name}:latest"),
+        _ => reference.to_owned(),
+    }
+}
+
 /// The short form Docker shows of an image name: Podman reports Docker Hub
 /// names fully qualified (`docker.io/library/alpine:latest`), Docker as
 /// `alpine:latest`. Other names (`localhost/x`, `quay.io/x`) stay as they are.

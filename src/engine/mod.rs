@@ -5,6 +5,7 @@
 //!   the endpoints live in [`containers`], [`images`] and [`system`].
 //! - [`config`]: finding the engine (`DOCKER_HOST`, contexts) and registry
 //!   credentials (`config.json`).
+//! - [`run`]: the `docker run` sequence and the clean-up of cancelled runs.
 //! - [`stream`]: decoders for the multiplexed log frames and JSON lines.
 //!
 //! Answers are `serde_json::Value`s, not structs: engines differ, and a field
@@ -14,6 +15,7 @@ pub mod config;
 pub mod containers;
 pub mod error;
 pub mod images;
+pub mod run;
 pub mod stream;
 pub mod system;
 mod transport;

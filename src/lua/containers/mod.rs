@@ -2,7 +2,7 @@
 //!
 //! - this file: the collection (`run`, `create`, `list`, `get`);
 //! - [`spec`]: the options of `create` and `run` to the engine's create body;
-//! - [`run`]: `run` itself, and the clean-up of cancelled runs;
+//! - [`run`]: `run` and `create` bound to [`crate::engine::run`];
 //! - [`container`]: the `Container` object and its methods;
 //! - [`output`]: `logs` and `exec`, as strings or streams of lines.
 
@@ -20,7 +20,6 @@ use super::error;
 use crate::engine::containers::ListOptions;
 
 pub use container::Container;
-pub use run::finish_cleanups;
 
 const COLLECTION: &str = "ContainerCollection";
 
