@@ -9,8 +9,10 @@ use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 use mlua::{Function, Lua, MultiValue, Value};
 
 use crate::engine::host::HostChoice;
+use crate::lua::lifecycle::{self, End};
 use crate::lua::{self, error};
 use crate::repl;
+use crate::repl::interrupt::{self, Signals};
 
 /// Run Lua scripts against the Docker Engine API.
 #[derive(Parser, Debug)]
@@ -66,6 +68,8 @@ enum Step {
 }
 
 pub fn main() -> i32 {
+    // First: a signal from now on ends the program through its clean-ups.
+    interrupt::install_handlers();
     let matches = Args::command().get_matches();
     let args = match Args::from_arg_matches(&matches) {
         Ok(args) => args,
@@ -92,35 +96,91 @@ pub fn main() -> i32 {
         }
     };
     let local = tokio::task::LocalSet::new();
-    local.block_on(&runtime, run(args, steps))
+    local.block_on(&runtime, async {
+        let mut signals = Signals::new();
+        run(args, steps, &mut signals).await
+    })
 }
 
-async fn run(args: Args, steps: Vec<Step>) -> i32 {
+async fn run(args: Args, steps: Vec<Step>, signals: &mut Signals) -> i32 {
     if args.print_types {
         print!("{}", lua::stdlib::TYPES);
         return 0;
     }
-    let opts = lua::Options {
-        host: HostChoice {
-            host: args.host.clone(),
-            context: args.context.clone(),
-        },
-        paths: args.paths.clone(),
-    };
-    let lua = match lua::new_state(&opts) {
+    let lua = match lua::new_state(&engine_options(&args)) {
         Ok(lua) => lua,
         Err(e) => {
             eprintln!("dockerlua: {}", error::one_line(&e));
             return 1;
         }
     };
+    if let Err(e) = prepare(&lua) {
+        eprintln!("dockerlua: {}", error::one_line(&e));
+        return 1;
+    }
+    let end = run_code(&lua, &args, steps, signals).await;
+    finish(&lua, end, signals).await
+}
+
+/// The host's part of a Lua state: tasks run on our `LocalSet`, signals
+/// interrupt Lua code, and `print` ends the program on a closed pipe.
+fn prepare(lua: &Lua) -> mlua::Result<()> {
+    lifecycle::set_spawner(lua, std::rc::Rc::new(tokio::task::spawn_local));
+    interrupt::watch(lua)?;
+    let broken_pipe = lua.create_function(|_, ()| -> mlua::Result<()> {
+        interrupt::record(interrupt::SIGPIPE);
+        Err(mlua::Error::runtime("broken pipe"))
+    })?;
+    let check = lua.create_function(|_, ()| match interrupt::pending() {
+        Some(_) => Err(mlua::Error::runtime("interrupted")),
+        None => Ok(()),
+    })?;
+    lua.load(HOST_IO)
+        .set_name("=dockerlua.io")
+        .call::<()>((broken_pipe, check))
+}
+
+/// `print` as Lua's own (tab-separated `tostring`s, a newline, a flush),
+/// written through `io.stdout` so that a closed pipe is seen: then the
+/// program ends as `lua` does when SIGPIPE kills it (status 141), where
+/// Lua's `print` would ignore the error and go on forever.
+///
+/// `io.read` and `file:read`, which a signal cuts short, raise at once
+/// rather than hand the script a `nil` before the hook notices.
+const HOST_IO: &str = r##"
+local broken_pipe, check = ...
+local stdout, tostring, select, concat = io.stdout, tostring, select, table.concat
+local EPIPE = 32
+function print(...)
+  local n = select("#", ...)
+  local parts = {...}
+  for i = 1, n do parts[i] = tostring(parts[i]) end
+  local ok, _, code = stdout:write(concat(parts, "\t", 1, n), "\n")
+  if ok then ok, _, code = stdout:flush() end
+  if not ok and code == EPIPE then broken_pipe() end
+end
+local pack, unpack = table.pack, table.unpack
+local function checked(read)
+  return function(...)
+    local r = pack(read(...))
+    check()
+    return unpack(r, 1, r.n)
+  end
+end
+io.read = checked(io.read)
+local methods = getmetatable(io.stdin).__index
+methods.read = checked(methods.read)
+"##;
+
+/// Runs the `-e`/`-l` steps, the script and the prompt, as asked.
+async fn run_code(lua: &Lua, args: &Args, steps: Vec<Step>, signals: &mut Signals) -> End {
     let (script, script_args) = match args.script.split_first() {
         Some((script, rest)) => (Some(script.clone()), rest.to_vec()),
         None => (None, Vec::new()),
     };
-    if let Err(e) = set_arg_table(&lua, script.as_deref(), &script_args) {
+    if let Err(e) = set_arg_table(lua, script.as_deref(), &script_args) {
         eprintln!("dockerlua: {}", error::one_line(&e));
-        return 1;
+        return End::Failed(1);
     }
 
     for step in steps {
@@ -134,8 +194,9 @@ async fn run(args: Args, steps: Vec<Step>) -> i32 {
                 )
             }
         };
-        if let Some(status) = run_chunk(&lua, code.as_bytes(), &name, MultiValue::new()).await {
-            return status;
+        if let Some(end) = run_chunk(lua, signals, code.as_bytes(), &name, MultiValue::new()).await
+        {
+            return end;
         }
     }
 
@@ -152,7 +213,7 @@ async fn run(args: Args, steps: Vec<Step>) -> i32 {
             Ok(found) => found,
             Err(message) => {
                 eprintln!("dockerlua: {message}");
-                return 1;
+                return End::Failed(1);
             }
         };
         let script_args = script_args
@@ -163,11 +224,11 @@ async fn run(args: Args, steps: Vec<Step>) -> i32 {
             Ok(a) => a,
             Err(e) => {
                 eprintln!("dockerlua: {}", error::one_line(&e));
-                return 1;
+                return End::Failed(1);
             }
         };
-        if let Some(status) = run_chunk(&lua, &source, &name, script_args).await {
-            return status;
+        if let Some(end) = run_chunk(lua, signals, &source, &name, script_args).await {
+            return end;
         }
     }
 
@@ -175,35 +236,67 @@ async fn run(args: Args, steps: Vec<Step>) -> i32 {
         let banner = format!(
             "dockerlua {} ({}) -- engine {}",
             env!("CARGO_PKG_VERSION"),
-            lua_version(&lua),
-            lua::describe_engine(&opts)
+            lua_version(lua),
+            lua::describe_engine(&engine_options(args))
         );
         return repl::run(
-            &lua,
+            lua,
             repl::ReplOptions {
                 banner,
                 history_path: None,
             },
+            signals,
         )
         .await;
     }
-    finish_tasks(&lua).await
+    End::Done
 }
 
-/// The end of a script: its spawned tasks finish first; a failure nobody
-/// joined is reported and makes the exit status 1.
-async fn finish_tasks(lua: &Lua) -> i32 {
-    let failures = tokio::select! {
-        f = lua::tasks::finish_spawned() => f,
-        _ = tokio::signal::ctrl_c() => return interrupted(lua).await,
-    };
-    for failure in &failures {
-        eprintln!("dockerlua: a task failed: {}", error::one_line(failure));
+fn engine_options(args: &Args) -> lua::Options {
+    lua::Options {
+        host: HostChoice {
+            host: args.host.clone(),
+            context: args.context.clone(),
+        },
+        paths: args.paths.clone(),
     }
-    if failures.is_empty() {
-        0
-    } else {
-        1
+}
+
+/// The one end of every program, after scripts and after the prompt: on a
+/// normal end the spawned tasks finish first (a failure nobody joined is
+/// reported and makes the status 1); on an error or a signal, tasks are
+/// stopped and the containers of runs under way killed (or removed with
+/// `remove = true`) before the status (128 + the signal for a signal).
+async fn finish(lua: &Lua, end: End, signals: &mut Signals) -> i32 {
+    let end = match end {
+        End::Done => match signals.run(lifecycle::wait(lua)).await {
+            Ok(failures) => {
+                for failure in &failures {
+                    eprintln!("dockerlua: a task failed: {}", error::one_line(failure));
+                }
+                return i32::from(!failures.is_empty());
+            }
+            Err(sig) => End::Signal(sig),
+        },
+        other => other,
+    };
+    interrupt::unwatch(lua);
+    match end {
+        End::Done => 0,
+        End::Failed(status) => {
+            lifecycle::cancel(lua).await;
+            status
+        }
+        End::Signal(sig) => {
+            match sig {
+                interrupt::SIGINT => eprintln!("dockerlua: interrupted"),
+                interrupt::SIGTERM => eprintln!("dockerlua: terminated"),
+                interrupt::SIGHUP => eprintln!("dockerlua: hangup"),
+                _ => {}
+            }
+            lifecycle::cancel(lua).await;
+            interrupt::exit_status(sig)
+        }
     }
 }
 
@@ -271,17 +364,14 @@ return function(...)
 end
 "#;
 
-/// Ctrl-C: the cancelled call's future is gone; its clean-up (a run's
-/// container killed or removed) runs before the exit status 130.
-async fn interrupted(lua: &Lua) -> i32 {
-    eprintln!("dockerlua: interrupted");
-    lua.gc_collect().ok();
-    lua::containers::finish_cleanups().await;
-    130
-}
-
-/// Runs one chunk; `Some(status)` when the program must stop with it.
-async fn run_chunk(lua: &Lua, source: &[u8], name: &str, args: MultiValue) -> Option<i32> {
+/// Runs one chunk; `Some(end)` when the program must stop.
+async fn run_chunk(
+    lua: &Lua,
+    signals: &mut Signals,
+    source: &[u8],
+    name: &str,
+    args: MultiValue,
+) -> Option<End> {
     let outcome = async {
         let function = lua.load(source).set_name(name).into_function()?;
         let runner: Function = lua.load(RUNNER).set_name("=dockerlua").call(function)?;
@@ -289,13 +379,14 @@ async fn run_chunk(lua: &Lua, source: &[u8], name: &str, args: MultiValue) -> Op
             .call_async::<(bool, Value, Option<String>)>(args)
             .await
     };
-    let result = tokio::select! {
-        r = outcome => Some(r),
-        _ = tokio::signal::ctrl_c() => None,
+    let result = match signals.run(outcome).await {
+        Ok(result) => result,
+        Err(sig) => return Some(End::Signal(sig)),
     };
-    let Some(result) = result else {
-        return Some(interrupted(lua).await);
-    };
+    // The hook raised in Lua code, or a blocking read returned early.
+    if let Some(sig) = interrupt::pending() {
+        return Some(End::Signal(sig));
+    }
     match result {
         Ok((true, _, _)) => None,
         Ok((false, err, traceback)) => {
@@ -303,12 +394,12 @@ async fn run_chunk(lua: &Lua, source: &[u8], name: &str, args: MultiValue) -> Op
             if let Some(tb) = traceback {
                 eprintln!("{}", clean_traceback(&tb));
             }
-            Some(1)
+            Some(End::Failed(1))
         }
         // A syntax error, or an error outside the script's own code.
         Err(e) => {
             eprintln!("dockerlua: {}", error::one_line(&e));
-            Some(1)
+            Some(End::Failed(1))
         }
     }
 }

@@ -8,6 +8,7 @@
 //! - [`host`]: finding the engine (`DOCKER_HOST`, contexts);
 //!   [`credentials`]: who we are to registries; [`config`]: `config.json`.
 //! - [`reference`]: image references, parsed in one place.
+//! - [`run`]: the `docker run` sequence and the clean-up of cancelled runs.
 //! - [`stream`]: decoders for the multiplexed log frames and JSON lines.
 //! - `transport`: moving requests over unix sockets, TCP and TLS.
 //!
@@ -25,6 +26,7 @@ mod podman;
 pub mod reference;
 mod request;
 pub mod resource;
+pub mod run;
 pub mod stream;
 pub mod system;
 mod transport;

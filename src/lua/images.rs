@@ -12,9 +12,10 @@ use super::convert;
 use super::error::{self, invalid};
 use super::resource::{self, ListOpt, Model, Object};
 use crate::engine::images::Auth;
-use crate::engine::reference::split_reference;
+use crate::engine::reference::{split_reference, with_tag};
 use crate::engine::resource::{Kind, IMAGES};
-use crate::engine::{Engine, JsonStream, Query};
+use crate::engine::run::PullEvent;
+use crate::engine::{JsonStream, Query};
 
 /// The `Image` kind on the shared resource model.
 pub struct Image;
@@ -272,7 +273,14 @@ async fn follow_progress(
     let result = async {
         while let Some(event) = stream.next().await.map_err(error::engine)? {
             match &mut progress {
-                Progress::Callback(f) => f.call_async::<()>(convert::to_lua(lua, &event)?).await?,
+                // Protected, so that what the callback raises stays itself.
+                Progress::Callback(f) => {
+                    let call = MultiValue::from_iter([
+                        Value::Function(f.clone()),
+                        convert::to_lua(lua, &event)?,
+                    ]);
+                    super::tasks::protected_thread(lua, call)?.await?;
+                }
                 Progress::Display(d) => d.update(&event),
                 Progress::Quiet => {}
             }
@@ -286,39 +294,54 @@ async fn follow_progress(
     result
 }
 
-/// The pull `run` does for a missing image, reporting on stderr as the
-/// docker CLI does.
-pub async fn pull_for_run(
-    engine: &Engine,
-    image: &str,
-    platform: Option<&str>,
-) -> mlua::Result<()> {
-    let (name, tag) = split_reference(image);
-    let tag = tag.unwrap_or(if name.contains('@') { "" } else { "latest" });
-    let mut stream = engine
-        .image_pull(name, tag, platform, &Auth::FromConfig)
-        .await
-        .map_err(error::engine)?;
-    let terminal = std::io::stderr().is_terminal();
-    let mut display = Display::default();
-    let mut last_status = String::new();
-    while let Some(event) = stream.next().await.map_err(error::engine)? {
-        if terminal {
-            display.update(&event);
+/// Shows a pull that `run` makes on stderr as the docker CLI does: the
+/// progress line on a terminal, then the final status line.
+pub struct RunPullReport {
+    terminal: bool,
+    display: Display,
+    last_status: String,
+}
+
+impl Default for RunPullReport {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RunPullReport {
+    pub fn new() -> Self {
+        RunPullReport {
+            terminal: std::io::stderr().is_terminal(),
+            display: Display::default(),
+            last_status: String::new(),
         }
-        if let Some(status) = event.get("status").and_then(Json::as_str) {
-            if status.starts_with("Status:") || status.starts_with("Digest:") {
-                last_status = status.to_owned();
+    }
+
+    pub fn event(&mut self, event: PullEvent<'_>) {
+        match event {
+            PullEvent::Missing(image) => {
+                eprintln!("Unable to find image '{}' locally", with_tag(image))
+            }
+            PullEvent::Progress(event) => {
+                if self.terminal {
+                    self.display.update(event);
+                }
+                if let Some(status) = event.get("status").and_then(Json::as_str) {
+                    if status.starts_with("Status:") || status.starts_with("Digest:") {
+                        self.last_status = status.to_owned();
+                    }
+                }
+            }
+            PullEvent::Pulled => {
+                if self.terminal {
+                    self.display.finish();
+                }
+                if !self.last_status.is_empty() {
+                    eprintln!("{}", std::mem::take(&mut self.last_status));
+                }
             }
         }
     }
-    if terminal {
-        display.finish();
-    }
-    if !last_status.is_empty() {
-        eprintln!("{last_status}");
-    }
-    Ok(())
 }
 
 /// The methods of `Image` beyond the common ones.

@@ -7,13 +7,15 @@
 //! drops the answer and its connection at once instead of at the next garbage
 //! collection. Kept in a variable, it also works as
 //! `local s <close> = c:logs{follow = true}; for line in s do ... end`, and
-//! `s:close()` ends it by hand.
+//! `s:close()` ends it by hand, also from another task: a loop waiting for
+//! the next step then ends at once instead of when the engine next sends.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use futures_util::future::LocalBoxFuture;
 use mlua::{Lua, MultiValue, UserData, UserDataFields, UserDataMethods, Value};
+use tokio::sync::Notify;
 
 /// Something that yields one loop step at a time.
 pub trait Source: 'static {
@@ -28,6 +30,15 @@ pub struct Stream {
     source: Rc<RefCell<Option<Box<dyn Source>>>>,
     /// Set by a streamed exec once its process has ended.
     exit_code: Rc<Cell<Option<i64>>>,
+    /// Wakes a step in progress when the stream is closed meanwhile.
+    closed: Rc<Notify>,
+}
+
+impl Stream {
+    fn close(&self) {
+        self.source.borrow_mut().take();
+        self.closed.notify_waiters();
+    }
 }
 
 impl UserData for Stream {
@@ -42,20 +53,29 @@ impl UserData for Stream {
             let Some(mut source) = this.source.borrow_mut().take() else {
                 return Ok(MultiValue::new());
             };
-            match source.next(&lua).await? {
-                Some(values) => {
+            let closed = this.closed.clone();
+            // Registered before the step starts: a close during it wins.
+            let close = closed.notified();
+            let step = tokio::select! {
+                biased;
+                _ = close => None,
+                step = source.next(&lua) => Some(step?),
+            };
+            match step {
+                // Dropping the source drops the answer and its connection.
+                None | Some(None) => Ok(MultiValue::new()),
+                Some(Some(values)) => {
                     *this.source.borrow_mut() = Some(source);
                     Ok(values)
                 }
-                None => Ok(MultiValue::new()),
             }
         });
         methods.add_meta_method("__close", |_, this, _: MultiValue| {
-            this.source.borrow_mut().take();
+            this.close();
             Ok(())
         });
         methods.add_method("close", |_, this, ()| {
-            this.source.borrow_mut().take();
+            this.close();
             Ok(())
         });
         methods.add_meta_method("__tostring", |_, this, ()| {
@@ -85,6 +105,7 @@ pub fn for_values_with_exit(
         name,
         source: Rc::new(RefCell::new(Some(Box::new(source)))),
         exit_code,
+        closed: Rc::default(),
     })?;
     Ok(MultiValue::from_iter([
         Value::UserData(stream.clone()),

@@ -3,7 +3,8 @@
 //!
 //! - [`client`]: client tables (`docker`, `docker.connect`, `docker.from_env`);
 //! - [`containers`] and [`images`]: the collections and their live objects;
-//! - [`tasks`]: `parallel`, `spawn`, `sleep`;
+//! - [`tasks`]: `parallel`, `spawn`, `sleep`; [`lifecycle`]: a state's tasks,
+//!   runs and clean-ups, and how a program using it ends;
 //! - [`iter`]: streamed answers as `for` iterators; [`host`]: `net.probe`, `clock`;
 //! - [`convert`]: JSON to Lua and back; [`args`]: checking arguments;
 //! - [`error`]: the error objects scripts see; [`stdlib`]: embedded modules.
@@ -16,6 +17,7 @@ pub mod error;
 pub mod host;
 pub mod images;
 pub mod iter;
+pub mod lifecycle;
 pub mod resource;
 pub mod stdlib;
 pub mod tasks;
@@ -45,6 +47,7 @@ pub fn new_state(opts: &Options) -> mlua::Result<Lua> {
     let lua =
         unsafe { Lua::unsafe_new_with(StdLib::ALL_SAFE | StdLib::DEBUG, LuaOptions::default()) };
     error::install(&lua)?;
+    lifecycle::install(&lua);
     let handle = client::Handle::from_env(opts.host.clone());
     let docker = client::client_table(&lua, handle)?;
     lua.globals().raw_set("docker", &docker)?;

@@ -2,9 +2,11 @@
 //! `docker.parallel`. One Lua state, many Lua threads: each task runs in its
 //! own coroutine, and Rust drives their futures together, so engine calls of
 //! different tasks overlap while Lua code itself runs one piece at a time.
-//! `spawn` needs the caller to run inside a tokio `LocalSet`.
+//! `spawn` needs a host that runs tasks (see [`super::lifecycle`]); its
+//! tasks are kept in the state's [`Registry`] only while they run.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -15,6 +17,7 @@ use tokio::sync::Notify;
 use super::args::{self, Opts};
 use super::client::strip_self;
 use super::error::{invalid, DockerError, Raised};
+use super::lifecycle;
 
 pub const DEFAULT_LIMIT: usize = 16;
 
@@ -64,27 +67,15 @@ pub fn install(lua: &Lua, client: &Table) -> mlua::Result<()> {
             };
             let mut call = MultiValue::from_iter([Value::Function(function)]);
             call.extend(args);
-            let thread = protected_thread(lua, call)?;
-            let shared = Rc::new(Shared::default());
-            let done = shared.clone();
-            let run = async move {
-                let result = thread.await;
-                *done.result.borrow_mut() = Some(result);
-                done.finished.notify_waiters();
-            };
-            // Only a host that runs us on a LocalSet can spawn (the CLI and
-            // the REPL do); say so instead of panicking.
-            let spawned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                tokio::task::spawn_local(run)
-            }));
-            if spawned.is_err() {
+            let Some(spawner) = lifecycle::spawner(lua) else {
                 return Err(invalid(
                     "spawn",
-                    "tasks need a tokio LocalSet in the host program",
+                    "tasks need a host that runs them (see lifecycle::set_spawner)",
                 ));
-            }
-            SPAWNED.with(|tasks| tasks.borrow_mut().push(shared.clone()));
-            Ok(Task(shared))
+            };
+            let registry = lifecycle::tasks(lua);
+            let thread = protected_thread(lua, call)?;
+            Ok(Task(registry.spawn(&spawner, thread)))
         })?,
     )?;
     client.raw_set(
@@ -186,12 +177,15 @@ async fn parallel(
 /// thread under `pcall`, so that an error comes back as the value the
 /// function raised: a docker error object stays itself, a string stays that
 /// string (mlua would otherwise add "runtime error:" and a traceback).
-fn protected_thread(
+pub(crate) fn protected_thread(
     lua: &Lua,
     call: MultiValue,
 ) -> mlua::Result<impl std::future::Future<Output = mlua::Result<MultiValue>>> {
     let pcall: Function = lua.named_registry_value(PCALL_KEY)?;
-    let future = lua.create_thread(pcall)?.into_async::<MultiValue>(call)?;
+    // `call_async`, not a thread of our own: dropped unfinished, it ends the
+    // Rust futures waiting inside (a run's guard cleans up then), instead of
+    // leaving them to the garbage collector.
+    let future = pcall.call_async::<MultiValue>(call);
     let lua = lua.clone();
     Ok(async move {
         let mut values = future.await?;
@@ -215,8 +209,9 @@ fn protected_thread(
 const PCALL_KEY: &str = "dockerlua.pcall";
 
 /// What a spawned task and its `Task` handles share.
-#[derive(Default)]
 struct Shared {
+    /// Its key in the registry; the task it runs as.
+    key: u64,
     /// Set once the function has returned or raised.
     result: RefCell<Option<mlua::Result<MultiValue>>>,
     finished: Notify,
@@ -237,28 +232,107 @@ impl Shared {
     }
 }
 
-thread_local! {
-    /// Every task spawned on this thread, for [`finish_spawned`].
-    static SPAWNED: RefCell<Vec<Rc<Shared>>> = RefCell::default();
+/// A task in the registry: what its handles share, and its tokio task.
+type Running = (Rc<Shared>, tokio::task::JoinHandle<()>);
+
+tokio::task_local! {
+    /// The key of the spawned task being polled, so `join` sees a self-join.
+    static CURRENT: u64;
 }
 
-/// Waits for the tasks scripts spawned and did not wait for (a script ends
-/// when its tasks have, as work is not left half done), and answers the
-/// failures nobody joined.
-pub async fn finish_spawned() -> Vec<mlua::Error> {
-    let mut failures = Vec::new();
-    loop {
-        // Tasks may spawn tasks while we wait: take them in rounds.
-        let tasks = SPAWNED.with(|t| std::mem::take(&mut *t.borrow_mut()));
-        if tasks.is_empty() {
-            return failures;
-        }
-        for task in tasks {
-            if let Err(e) = task.wait().await {
-                if !task.joined.get() {
-                    failures.push(e);
+/// The spawned tasks of one Lua state. A task leaves it when it finishes:
+/// its result then lives only as long as its `Task` handles, so many short
+/// tasks keep no memory. A failure stays until someone joins it or the
+/// program ends and reports it.
+#[derive(Default)]
+pub struct Registry {
+    next: Cell<u64>,
+    running: RefCell<HashMap<u64, Running>>,
+    failed: RefCell<Vec<Rc<Shared>>>,
+}
+
+impl Registry {
+    fn spawn(
+        self: Rc<Self>,
+        spawner: &lifecycle::Spawner,
+        thread: impl std::future::Future<Output = mlua::Result<MultiValue>> + 'static,
+    ) -> Rc<Shared> {
+        let key = self.next.get();
+        self.next.set(key + 1);
+        let shared = Rc::new(Shared {
+            key,
+            result: RefCell::new(None),
+            finished: Notify::new(),
+            joined: Cell::new(false),
+        });
+        let done = shared.clone();
+        let registry = self.clone();
+        let run = async move {
+            let result = CURRENT.scope(key, thread).await;
+            let failed = result.is_err();
+            *done.result.borrow_mut() = Some(result);
+            done.finished.notify_waiters();
+            registry.running.borrow_mut().remove(&key);
+            if failed {
+                let mut list = registry.failed.borrow_mut();
+                // Joined failures are dropped now and then, not one by one.
+                if list.len() >= 64 && list.len().is_power_of_two() {
+                    list.retain(|t| !t.joined.get());
                 }
+                list.push(done);
             }
+        };
+        let handle = spawner(Box::pin(run));
+        self.running
+            .borrow_mut()
+            .insert(key, (shared.clone(), handle));
+        shared
+    }
+
+    /// How many tasks are running.
+    pub fn running(&self) -> usize {
+        self.running.borrow().len()
+    }
+
+    /// Waits for every task, also those spawned meanwhile, and answers the
+    /// failures nobody joined.
+    pub async fn wait_all(&self) -> Vec<mlua::Error> {
+        loop {
+            let tasks: Vec<Rc<Shared>> = self
+                .running
+                .borrow()
+                .values()
+                .map(|(t, _)| t.clone())
+                .collect();
+            if tasks.is_empty() {
+                break;
+            }
+            for task in tasks {
+                let _ = task.wait().await;
+            }
+        }
+        let failed = std::mem::take(&mut *self.failed.borrow_mut());
+        failed
+            .into_iter()
+            .filter(|t| !t.joined.get())
+            .filter_map(|t| t.result.borrow().clone().and_then(Result::err))
+            .collect()
+    }
+
+    /// Stops every running task: its future is dropped, so a run it was in
+    /// is cancelled (and cleaned up) like a line interrupted at the prompt.
+    pub async fn abort_all(&self) {
+        let handles: Vec<_> = self
+            .running
+            .borrow_mut()
+            .drain()
+            .map(|(_, (_, handle))| handle)
+            .collect();
+        for handle in &handles {
+            handle.abort();
+        }
+        for handle in handles {
+            let _ = handle.await;
         }
     }
 }
@@ -277,6 +351,12 @@ impl UserData for Task {
             })
         });
         methods.add_async_method("join", |_, this, ()| async move {
+            if CURRENT.try_with(|k| *k == this.0.key).unwrap_or(false) {
+                return Err(invalid(
+                    "Task:join",
+                    "a task cannot join itself (it would wait forever)",
+                ));
+            }
             this.0.joined.set(true);
             this.0.wait().await
         });

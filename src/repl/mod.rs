@@ -10,12 +10,19 @@
 //! - `local` statements at the top level of a line become global
 //!   assignments, so `local x = 1` stays defined for the next lines (see
 //!   `locals.rs`);
-//! - Ctrl-C cancels the running line (an engine call or a Lua loop), Ctrl-C
-//!   at the prompt clears it, Ctrl-D exits.
+//! - Ctrl-C cancels the running line (an engine call or a Lua loop; a
+//!   `containers.run` in it has its container killed, or removed), Ctrl-C
+//!   at the prompt clears it, Ctrl-D exits; SIGTERM and SIGHUP end the
+//!   session as they end a script.
+//!
+//! The line editor blocks, so it runs on a thread of its own while the
+//! runtime goes on: tasks spawned by earlier lines keep running (and
+//! printing) while the prompt waits. Completion, which needs the Lua state,
+//! is asked back from that thread.
 
 mod complete;
 mod history;
-mod interrupt;
+pub mod interrupt;
 mod lex;
 mod locals;
 mod printer;
@@ -23,6 +30,7 @@ mod printer;
 use std::borrow::Cow;
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::{mpsc, Arc, Mutex};
 
 use mlua::{Function, Lua, MultiValue, Value};
 use rustyline::completion::Completer;
@@ -32,6 +40,10 @@ use rustyline::hint::Hinter;
 use rustyline::history::FileHistory;
 use rustyline::validate::Validator;
 use rustyline::{CompletionType, Config, Context, Editor};
+use tokio::sync::{mpsc as async_mpsc, oneshot};
+
+use crate::lua::lifecycle::End;
+use interrupt::Signals;
 
 pub use history::default_history_path;
 pub use printer::{format_value, format_values, FormatOptions};
@@ -52,19 +64,20 @@ pub struct ReplOptions {
 const HINT: &str =
     "Tab completes; `local` names stay defined; Ctrl-C cancels a call; Ctrl-D exits.";
 
-/// Runs the prompt on `lua` until Ctrl-D and returns the exit status: 0, or
-/// 1 if the terminal fails. `os.exit(n)` in a line ends the process at once.
+/// Runs the prompt on `lua` until Ctrl-D ([`End::Done`]), a terminal
+/// failure ([`End::Failed`]) or SIGTERM/SIGHUP ([`End::Signal`]); the caller
+/// finishes the program with that. `os.exit(n)` in a line ends the process
+/// at once.
 ///
 /// Call it inside a tokio runtime with signals enabled (`enable_all`); on a
-/// current-thread runtime, wrap it in a `LocalSet` if the Lua state spawns
-/// local tasks. Reading a line blocks the thread, so other tasks only run
-/// while a line is being evaluated.
-pub async fn run(lua: &Lua, opts: ReplOptions) -> i32 {
-    let mut editor = match new_editor(lua) {
+/// current-thread runtime, inside a `LocalSet` if the Lua state spawns
+/// local tasks.
+pub async fn run(lua: &Lua, opts: ReplOptions, signals: &mut Signals) -> End {
+    let mut editor = match LineEditor::new() {
         Ok(e) => e,
         Err(e) => {
             eprintln!("cannot open the prompt: {e}");
-            return 1;
+            return End::Failed(1);
         }
     };
     // Lines piped in (`-i` without a terminal) are not worth remembering.
@@ -74,7 +87,7 @@ pub async fn run(lua: &Lua, opts: ReplOptions) -> i32 {
         .filter(|_| std::io::stdin().is_terminal())
         .filter(|p| history::prepare(p));
     if let Some(path) = history.as_deref().filter(|p| p.exists()) {
-        if let Err(e) = editor.load_history(path) {
+        if let Err(e) = editor.lock().load_history(path) {
             eprintln!("history not loaded from {}: {e}", path.display());
         }
     }
@@ -85,7 +98,7 @@ pub async fn run(lua: &Lua, opts: ReplOptions) -> i32 {
                 "cannot start the prompt: {}",
                 printer::error_text(&Value::Error(Box::new(e)))
             );
-            return 1;
+            return End::Failed(1);
         }
     };
     if !opts.banner.is_empty() {
@@ -93,55 +106,125 @@ pub async fn run(lua: &Lua, opts: ReplOptions) -> i32 {
     }
     println!("{HINT}");
 
-    let status = loop {
-        let chunk = match read_chunk(&mut editor, lua) {
-            Ok(Some(chunk)) => chunk,
+    let end = loop {
+        let chunk = match read_chunk(&mut editor, lua, signals).await {
+            Ok(Ok(Some(chunk))) => chunk,
             // Ctrl-C at the prompt: drop what was typed.
-            Ok(None) => continue,
-            Err(ReadlineError::Eof) => break 0,
-            Err(e) => {
+            Ok(Ok(None)) => continue,
+            Ok(Err(ReadlineError::Eof)) => break End::Done,
+            Ok(Err(e)) => {
                 eprintln!("cannot read the terminal: {e}");
-                break 1;
+                break End::Failed(1);
             }
+            Err(sig) => break End::Signal(sig),
         };
         if chunk.trim().is_empty() {
             continue;
         }
         // Saved before running: `os.exit` in the line must not lose it.
-        if editor.add_history_entry(chunk.as_str()).unwrap_or(false) {
-            if let Some(path) = &history {
-                if let Err(e) = editor.append_history(path) {
-                    eprintln!("history not saved to {}: {e}", path.display());
+        {
+            let mut locked = editor.lock();
+            if locked.add_history_entry(chunk.as_str()).unwrap_or(false) {
+                if let Some(path) = &history {
+                    if let Err(e) = locked.append_history(path) {
+                        eprintln!("history not saved to {}: {e}", path.display());
+                    }
                 }
             }
         }
-        evaluator.eval(&chunk).await;
+        if let Some(sig) = evaluator.eval(&chunk, signals).await {
+            break End::Signal(sig);
+        }
     };
-    interrupt::uninstall(lua);
-    status
+    end
 }
 
-fn new_editor(lua: &Lua) -> rustyline::Result<Editor<LuaHelper, FileHistory>> {
-    let config = Config::builder()
-        .max_history_size(1000)?
-        .history_ignore_dups(true)?
-        .auto_add_history(false)
-        .completion_type(CompletionType::List)
-        .build();
-    let mut editor = Editor::with_config(config)?;
-    editor.set_helper(Some(LuaHelper { lua: lua.clone() }));
-    Ok(editor)
+/// The rustyline editor, used from a thread of its own; its helper asks the
+/// Lua state for completions through `completions`.
+struct LineEditor {
+    editor: Arc<Mutex<Editor<LuaHelper, FileHistory>>>,
+    completions: async_mpsc::UnboundedReceiver<Completion>,
+}
+
+/// A completion asked by the editor's thread, answered on the runtime's.
+struct Completion {
+    line: String,
+    pos: usize,
+    answer: mpsc::Sender<(usize, Vec<String>)>,
+}
+
+impl LineEditor {
+    fn new() -> rustyline::Result<Self> {
+        let config = Config::builder()
+            .max_history_size(1000)?
+            .history_ignore_dups(true)?
+            .auto_add_history(false)
+            .completion_type(CompletionType::List)
+            .build();
+        let mut editor = Editor::with_config(config)?;
+        let (ask, completions) = async_mpsc::unbounded_channel();
+        editor.set_helper(Some(LuaHelper { ask }));
+        Ok(LineEditor {
+            editor: Arc::new(Mutex::new(editor)),
+            completions,
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Editor<LuaHelper, FileHistory>> {
+        self.editor.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Reads a line on the editor's thread while this one goes on running
+    /// tasks and answering completions; `Err(sig)` on SIGTERM or SIGHUP
+    /// (the read is abandoned with the program).
+    async fn readline(
+        &mut self,
+        lua: &Lua,
+        prompt: &'static str,
+        signals: &mut Signals,
+    ) -> Result<rustyline::Result<String>, i32> {
+        let (done, line) = oneshot::channel();
+        let editor = self.editor.clone();
+        let spawned = std::thread::Builder::new()
+            .name("readline".into())
+            .spawn(move || {
+                let mut editor = editor.lock().unwrap_or_else(|e| e.into_inner());
+                let _ = done.send(editor.readline(prompt));
+            });
+        if let Err(e) = spawned {
+            return Ok(Err(ReadlineError::Io(e)));
+        }
+        tokio::pin!(line);
+        loop {
+            tokio::select! {
+                read = &mut line => {
+                    return Ok(read.unwrap_or(Err(ReadlineError::Eof)));
+                }
+                Some(ask) = self.completions.recv() => {
+                    let _ = ask.answer.send(complete::complete(lua, &ask.line, ask.pos));
+                }
+                sig = signals.next() => {
+                    if sig != interrupt::SIGINT {
+                        return Err(sig);
+                    }
+                    // `kill -INT` at the prompt: nothing runs to cancel.
+                    interrupt::clear_interrupt();
+                }
+            }
+        }
+    }
 }
 
 /// Reads one chunk, asking for more lines (on the secondary prompt) while
-/// Lua says the input ends too early. `Ok(None)` on Ctrl-C.
+/// Lua says the input ends too early. `Ok(Ok(None))` on Ctrl-C.
 ///
 /// rustyline 19 cannot draw a prompt on the continuation lines of one edit
 /// buffer, so each line is read on its own and the chunk put together here.
-fn read_chunk(
-    editor: &mut Editor<LuaHelper, FileHistory>,
+async fn read_chunk(
+    editor: &mut LineEditor,
     lua: &Lua,
-) -> rustyline::Result<Option<String>> {
+    signals: &mut Signals,
+) -> Result<rustyline::Result<Option<String>>, i32> {
     let mut chunk = String::new();
     loop {
         let prompt = if chunk.is_empty() {
@@ -149,17 +232,17 @@ fn read_chunk(
         } else {
             PROMPT_MORE
         };
-        let line = match editor.readline(prompt) {
+        let line = match editor.readline(lua, prompt, signals).await? {
             Ok(line) => line,
-            Err(ReadlineError::Interrupted) => return Ok(None),
-            Err(e) => return Err(e),
+            Err(ReadlineError::Interrupted) => return Ok(Ok(None)),
+            Err(e) => return Ok(Err(e)),
         };
         if !chunk.is_empty() {
             chunk.push('\n');
         }
         chunk.push_str(&line);
         if chunk.trim().is_empty() || !is_incomplete(lua, &chunk) {
-            return Ok(Some(chunk));
+            return Ok(Ok(Some(chunk)));
         }
     }
 }
@@ -201,7 +284,6 @@ struct Evaluator {
     pcall: Function,
     /// Flushes Lua's `io.stdout`, so `io.write` output shows before ours.
     flush: Function,
-    interrupt: interrupt::Interrupt,
     format: FormatOptions,
 }
 
@@ -222,7 +304,6 @@ impl Evaluator {
             lua: lua.clone(),
             pcall,
             flush,
-            interrupt: interrupt::Interrupt::install(lua)?,
             format: FormatOptions::default(),
         })
     }
@@ -250,19 +331,32 @@ impl Evaluator {
         })
     }
 
-    async fn eval(&mut self, src: &str) {
+    /// Runs a line and prints its outcome; `Some(sig)` when a signal other
+    /// than SIGINT came meanwhile and the session must end.
+    async fn eval(&mut self, src: &str, signals: &mut Signals) -> Option<i32> {
         let function = match self.compile(src) {
             Ok(f) => f,
             Err(e) => {
                 eprintln!("{}", printer::error_text(&Value::Error(Box::new(e))));
-                return;
+                return None;
             }
         };
-        let (outcome, pressed) = self
-            .interrupt
+        interrupt::clear_interrupt();
+        // A cancelled line's future is dropped here: a `containers.run` in it
+        // cleans up in the background while the prompt is back.
+        let outcome = signals
             .run(self.pcall.call_async::<MultiValue>(function))
-            .await;
+            .await
+            .ok();
         let _ = self.flush.call::<()>(());
+        let pressed = match interrupt::pending() {
+            None => false,
+            Some(interrupt::SIGINT) => {
+                interrupt::clear_interrupt();
+                true
+            }
+            Some(sig) => return Some(sig),
+        };
         // The terminal echoed `^C` where the cursor was: start a new line.
         let after_ctrl_c = if pressed { "\n" } else { "" };
         match outcome {
@@ -285,12 +379,14 @@ impl Evaluator {
                 }
             }
         }
+        None
     }
 }
 
-/// Gives rustyline what it asks of the Lua state: completions.
+/// Gives rustyline what it asks of the Lua state: completions, asked of
+/// the runtime's thread (the Lua state cannot leave it).
 struct LuaHelper {
-    lua: Lua,
+    ask: async_mpsc::UnboundedSender<Completion>,
 }
 
 impl Completer for LuaHelper {
@@ -302,7 +398,16 @@ impl Completer for LuaHelper {
         pos: usize,
         _: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<String>)> {
-        Ok(complete::complete(&self.lua, line, pos))
+        let (answer, answered) = mpsc::channel();
+        let asked = self.ask.send(Completion {
+            line: line.to_owned(),
+            pos,
+            answer,
+        });
+        Ok(match asked {
+            Ok(()) => answered.recv().unwrap_or((pos, Vec::new())),
+            Err(_) => (pos, Vec::new()),
+        })
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! - this file: the collection (`run`, `create`, `list`, `get`);
 //! - [`spec`]: the options of `create` and `run` to the engine's create body;
-//! - [`run`]: `run` itself, and the clean-up of cancelled runs;
+//! - [`run`]: `run` and `create` bound to [`crate::engine::run`];
 //! - [`container`]: the `Container` object and its methods;
 //! - [`output`]: `logs` and `exec`, as strings or streams of lines.
 
@@ -17,7 +17,6 @@ use super::client::{bound, Handle};
 use super::resource::{self, Model};
 
 pub use container::Container;
-pub use run::finish_cleanups;
 
 /// `run` and `create`; `get`, `list` and `prune` come from the resource model.
 pub(super) fn collection_functions(lua: &Lua, handle: &Handle, t: &Table) -> mlua::Result<()> {

@@ -56,12 +56,7 @@ pub(super) struct Spec {
     pub(super) stderr: bool,
 }
 
-#[derive(PartialEq)]
-pub(super) enum Pull {
-    Missing,
-    Always,
-    Never,
-}
+pub(super) use crate::engine::run::Pull;
 
 impl Spec {
     pub(super) fn parse(function: &'static str, args: MultiValue, run: bool) -> mlua::Result<Spec> {

@@ -1,0 +1,290 @@
+//! `run` as `docker run` does it: create (pulling the image when missing or
+//! when asked), start, wait for the exit, read the output, remove; and what
+//! a cancelled run leaves to clean up.
+//!
+//! A run registers its container in the [`Cleanups`] of its caller while it
+//! runs. Cancelled (its future dropped: Ctrl-C, a signal, an aborted task),
+//! its guard starts the clean-up at once: kill, or remove when the run
+//! removes its container (`remove`, `AutoRemove`). A run whose future is
+//! never dropped is still registered, so [`Cleanups::cancel_all`] ends it
+//! explicitly: nothing waits for a garbage collector.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::containers::LogsOptions;
+use super::images::Auth;
+use super::reference::split_reference;
+use super::{Engine, Error, ErrorKind, Result};
+
+/// When `run` and `create` pull the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pull {
+    #[default]
+    Missing,
+    Always,
+    Never,
+}
+
+/// What to create and how.
+#[derive(Debug, Clone)]
+pub struct RunSpec<'a> {
+    pub image: &'a str,
+    pub name: Option<&'a str>,
+    pub platform: Option<&'a str>,
+    /// The create body.
+    pub config: &'a Value,
+    pub pull: Pull,
+    /// Remove the container after the run, whatever its end.
+    pub remove: bool,
+}
+
+/// What a pull made for a run reports, for the caller to show.
+pub enum PullEvent<'a> {
+    /// The image is missing locally and will be pulled (`Unable to find image`).
+    Missing(&'a str),
+    /// One progress value of the engine's pull answer.
+    Progress(&'a Value),
+    /// The pull has ended.
+    Pulled,
+}
+
+/// The collected output and exit status of an attached run.
+#[derive(Debug)]
+pub struct RunOutput {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub exit_code: i64,
+}
+
+/// Creates the container, pulling its image first when it is missing (or
+/// always, as asked). Answers the new id.
+pub async fn create(
+    engine: &Engine,
+    spec: &RunSpec<'_>,
+    progress: &mut dyn FnMut(PullEvent<'_>),
+) -> Result<String> {
+    if spec.pull == Pull::Always {
+        pull(engine, spec, progress).await?;
+    }
+    let attempt = || engine.container_create(spec.name, spec.platform, spec.config);
+    let answer = match attempt().await {
+        Err(e) if e.kind == ErrorKind::ImageNotFound && spec.pull == Pull::Missing => {
+            progress(PullEvent::Missing(spec.image));
+            pull(engine, spec, progress).await?;
+            attempt().await
+        }
+        other => other,
+    }
+    .map_err(|e| {
+        if e.kind == ErrorKind::ImageNotFound && spec.pull == Pull::Never {
+            Error {
+                message: format!("{} (and pull = \"never\")", e.message),
+                ..e
+            }
+        } else {
+            e
+        }
+    })?;
+    answer
+        .get("Id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| Error::new(ErrorKind::Api, "create answered no id"))
+}
+
+async fn pull(
+    engine: &Engine,
+    spec: &RunSpec<'_>,
+    progress: &mut dyn FnMut(PullEvent<'_>),
+) -> Result<()> {
+    let (name, tag) = split_reference(spec.image);
+    let tag = tag.unwrap_or(if name.contains('@') { "" } else { "latest" });
+    let mut stream = engine
+        .image_pull(name, tag, spec.platform, &Auth::FromConfig)
+        .await?;
+    while let Some(event) = stream.next().await? {
+        progress(PullEvent::Progress(&event));
+    }
+    progress(PullEvent::Pulled);
+    Ok(())
+}
+
+/// Creates, starts and waits for a container, and collects its output
+/// (`docker run` without `-d`). A non-zero exit is an answer, not an error.
+pub async fn run(
+    engine: &Engine,
+    spec: &RunSpec<'_>,
+    cleanups: &Cleanups,
+    progress: &mut dyn FnMut(PullEvent<'_>),
+) -> Result<RunOutput> {
+    let id = create(engine, spec, progress).await?;
+    let auto_remove = spec
+        .config
+        .pointer("/HostConfig/AutoRemove")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let guard = cleanups.register(engine, &id, spec.remove || auto_remove);
+    let result = attached(engine, &id, spec.config).await;
+    guard.disarm();
+    if spec.remove {
+        // Removed whatever happened, so that a failed run leaves nothing.
+        let _ = engine.container_remove(&id, true, false).await;
+    }
+    result
+}
+
+/// Creates and starts a container (`docker run -d`); answers its id.
+pub async fn run_detached(
+    engine: &Engine,
+    spec: &RunSpec<'_>,
+    progress: &mut dyn FnMut(PullEvent<'_>),
+) -> Result<String> {
+    let id = create(engine, spec, progress).await?;
+    engine.container_start(&id).await?;
+    Ok(id)
+}
+
+/// Starts a created container, waits for its exit, and reads its output.
+async fn attached(engine: &Engine, id: &str, config: &Value) -> Result<RunOutput> {
+    // Ask for the exit before starting, so that a fast exit is not missed.
+    let wait = engine.container_wait_begin(id, Some("next-exit")).await?;
+    engine.container_start(id).await?;
+    let status = wait.finish().await?;
+    if let Some(message) = status.pointer("/Error/Message").and_then(Value::as_str) {
+        if !message.is_empty() {
+            return Err(Error::new(ErrorKind::Api, message));
+        }
+    }
+    let exit_code = status
+        .get("StatusCode")
+        .and_then(Value::as_i64)
+        .unwrap_or(-1);
+    let tty = config.get("Tty").and_then(Value::as_bool).unwrap_or(false);
+    let logs = engine
+        .container_logs(id, &LogsOptions::default(), Some(tty))
+        .await?;
+    let (stdout, stderr) = logs.collect().await?;
+    Ok(RunOutput {
+        stdout,
+        stderr,
+        exit_code,
+    })
+}
+
+/// The runs of one program (one Lua state) still under way, and the
+/// clean-ups started for cancelled ones. Cheap to clone; clones share.
+#[derive(Clone, Default)]
+pub struct Cleanups(Rc<CleanupsInner>);
+
+#[derive(Default)]
+struct CleanupsInner {
+    next: Cell<u64>,
+    active: RefCell<HashMap<u64, Active>>,
+    started: RefCell<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+struct Active {
+    engine: Engine,
+    id: String,
+    remove: bool,
+}
+
+impl Active {
+    async fn clean(self) {
+        let _ = if self.remove {
+            self.engine.container_remove(&self.id, true, false).await
+        } else {
+            self.engine.container_kill(&self.id, None).await
+        };
+    }
+}
+
+/// How long the end of a program waits for its clean-ups.
+const CLEANUP_LIMIT: Duration = Duration::from_secs(10);
+
+impl Cleanups {
+    /// Registers a running container; dropping the guard without
+    /// [`RunGuard::disarm`] cleans it up.
+    pub fn register(&self, engine: &Engine, id: &str, remove: bool) -> RunGuard {
+        let key = self.0.next.get();
+        self.0.next.set(key + 1);
+        self.0.active.borrow_mut().insert(
+            key,
+            Active {
+                engine: engine.clone(),
+                id: id.to_owned(),
+                remove,
+            },
+        );
+        RunGuard {
+            cleanups: self.clone(),
+            key,
+            armed: true,
+        }
+    }
+
+    /// How many runs are under way.
+    pub fn active(&self) -> usize {
+        self.0.active.borrow().len()
+    }
+
+    /// Starts the clean-up of one run, in the background when a runtime
+    /// exists (so a prompt goes on meanwhile); [`Cleanups::finish`] waits.
+    fn start(&self, key: u64) {
+        let Some(run) = self.0.active.borrow_mut().remove(&key) else {
+            return;
+        };
+        // Without a runtime (a Lua state dropped after it) nothing can be sent.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let task = runtime.spawn(run.clean());
+            let mut started = self.0.started.borrow_mut();
+            started.retain(|t| !t.is_finished());
+            started.push(task);
+        }
+    }
+
+    /// Cancels every run still under way: their containers are killed, or
+    /// removed when the run would have removed them.
+    pub fn cancel_all(&self) {
+        let keys: Vec<u64> = self.0.active.borrow().keys().copied().collect();
+        for key in keys {
+            self.start(key);
+        }
+    }
+
+    /// Waits (a bounded time) for the clean-ups started so far, so that a
+    /// program ending on Ctrl-C does not leave their containers behind.
+    pub async fn finish(&self) {
+        let tasks = std::mem::take(&mut *self.0.started.borrow_mut());
+        let all = futures_util::future::join_all(tasks);
+        let _ = tokio::time::timeout(CLEANUP_LIMIT, all).await;
+    }
+}
+
+/// A run under way in its [`Cleanups`]; cleaned up if dropped armed.
+pub struct RunGuard {
+    cleanups: Cleanups,
+    key: u64,
+    armed: bool,
+}
+
+impl RunGuard {
+    /// The run ended by itself: nothing to clean up.
+    pub fn disarm(mut self) {
+        self.armed = false;
+        self.cleanups.0.active.borrow_mut().remove(&self.key);
+    }
+}
+
+impl Drop for RunGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            self.cleanups.start(self.key);
+        }
+    }
+}
