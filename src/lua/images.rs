@@ -53,10 +53,11 @@ async fn list(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Table> {
 }
 
 async fn get(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
-    let name = args::string(
+    let name = args::name(
         "images.get",
         "reference",
         args.front().unwrap_or(&Value::Nil),
+        args::NameKind::Image,
     )?;
     let attrs = h
         .engine()?
@@ -413,8 +414,8 @@ impl UserData for Image {
                 format!("<Image {short} {}>", tags.join(" "))
             })
         });
-        methods.add_meta_method("__eq", |_, this, other: mlua::UserDataRef<Image>| {
-            Ok(this.id() == other.id())
+        methods.add_meta_method("__eq", |_, this, other: mlua::AnyUserData| {
+            Ok(other.borrow::<Image>().is_ok_and(|o| this.id() == o.id()))
         });
         methods.add_async_method("reload", |_, this, ()| async move { this.reload().await });
         methods.add_async_method(

@@ -1,7 +1,6 @@
 //! The `Container` object: a thin handle on a live container.
 
 use std::cell::RefCell;
-use std::time::Duration;
 
 use bytes::Bytes;
 use mlua::{Lua, MultiValue, UserData, UserDataFields, UserDataMethods, Value};
@@ -143,7 +142,7 @@ const MEMBERS: &[&str] = &[
 
 /// `opts` for a method with a `timeout` only.
 fn timeout_opt(function: &'static str, value: Value) -> mlua::Result<Option<i64>> {
-    Opts::new(function, value, &["timeout"])?.integer("timeout")
+    Opts::new(function, value, &["timeout"])?.count("timeout")
 }
 
 impl UserData for Container {
@@ -172,8 +171,8 @@ impl UserData for Container {
                 this.status()
             ))
         });
-        methods.add_meta_method("__eq", |_, this, other: mlua::UserDataRef<Container>| {
-            Ok(this.id == other.id)
+        methods.add_meta_method("__eq", |_, this, other: mlua::AnyUserData| {
+            Ok(other.borrow::<Container>().is_ok_and(|o| this.id == o.id))
         });
 
         methods.add_async_method("reload", |_, this, ()| async move { this.reload().await });
@@ -272,16 +271,7 @@ impl UserData for Container {
             }
             let engine = this.handle.engine()?;
             let wait = engine.container_wait(&this.id, condition.as_deref());
-            let timeout = match opts.number("timeout")? {
-                None => None,
-                Some(secs) if secs >= 0.0 => Duration::try_from_secs_f64(secs).ok(),
-                Some(secs) => {
-                    return Err(invalid(
-                        "Container:wait",
-                        format!("bad option 'timeout' (non-negative seconds expected, got {secs})"),
-                    ))
-                }
-            };
+            let timeout = opts.seconds("timeout")?;
             let answer = match timeout {
                 None => wait.await,
                 Some(limit) => match tokio::time::timeout(limit, wait).await {
@@ -421,6 +411,13 @@ fn commit_options(args: MultiValue) -> mlua::Result<CommitOptions> {
             author: opts.string("author")?,
             changes: opts.strings("changes")?.unwrap_or_default(),
             pause: opts.bool("pause")?,
+            config: match opts.table("conf")? {
+                Some(t) => Some(
+                    convert::from_lua(&Value::Table(t))
+                        .map_err(|e| invalid(F, format!("bad option 'conf': {}", e.0)))?,
+                ),
+                None => None,
+            },
         });
     }
     let optional = |name: &str, v: Value| match v {

@@ -76,10 +76,11 @@ async fn list(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Table> {
 }
 
 async fn get(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
-    let id = args::string(
+    let id = args::name(
         "containers.get",
         "id_or_name",
         args.front().unwrap_or(&Value::Nil),
+        args::NameKind::Container,
     )?;
     let attrs = h
         .engine()?
