@@ -241,13 +241,12 @@ pub fn prefix(text: &str, n: usize) -> &str {
     text.char_indices().nth(n).map_or(text, |(i, _)| &text[..i])
 }
 
-/// A value as an error message quotes it: numbers as written (NaN, -1),
-/// strings as an excerpt, anything else by its type.
+/// A value as an error message names it: numbers as written (NaN, -1),
+/// anything else by its type.
 pub fn describe(v: &Value) -> String {
     match v {
         Value::Integer(i) => i.to_string(),
         Value::Number(n) => n.to_string(),
-        Value::String(s) => format!("'{}'", excerpt(&s.to_string_lossy(), 40)),
         other => type_name(other).to_owned(),
     }
 }
@@ -369,7 +368,10 @@ pub fn time(function: &str, name: &str, v: &Value) -> mlua::Result<String> {
             format!(
                 "bad option '{name}' (Unix seconds, RFC 3339 time or duration such as \
                  '10m' expected, got {})",
-                describe(v)
+                match v {
+                    Value::String(s) => format!("'{}'", excerpt(&s.to_string_lossy(), 40)),
+                    other => describe(other),
+                }
             ),
         )
     };
