@@ -305,8 +305,9 @@ fn timeout_from_env() -> Result<Duration> {
     text.trim()
         .parse::<f64>()
         .ok()
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .filter(|s| *s >= 0.0)
+        // Longer than a Duration holds (inf too): no clock overflows with MAX.
+        .map(|s| Duration::try_from_secs_f64(s).unwrap_or(Duration::MAX))
         .ok_or_else(|| {
             Error::invalid(format!(
                 "DOCKERLUA_TIMEOUT: seconds expected (0 for none), got '{}'",

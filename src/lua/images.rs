@@ -226,10 +226,9 @@ impl Display {
             _ => self.status = status.to_owned(),
         }
         let done = self.layers.values().filter(|l| l.2).count();
-        let (current, total) = self
-            .layers
-            .values()
-            .fold((0, 0), |(c, t), l| (c + l.0, t + l.1));
+        let (current, total) = self.layers.values().fold((0u64, 0u64), |(c, t), l| {
+            (c.saturating_add(l.0), t.saturating_add(l.1))
+        });
         let mut line = format!("{done}/{} layers", self.layers.len());
         if total > 0 {
             line.push_str(&format!(
