@@ -194,6 +194,8 @@ fn container_json() -> String {
 fn a_stalled_engine_times_out_naming_the_call() {
     let engine = fake(|_, path| match path {
         "/version" => Answer::Stall,
+        // The head, part of the body, then nothing.
+        "/info" => Answer::Pieces(vec![(Duration::ZERO, r#"{"ID": "#.into())]),
         _ => Answer::Json(404, r#"{"message":"no"}"#.into()),
     });
     // From DOCKERLUA_TIMEOUT...
@@ -221,6 +223,15 @@ fn a_stalled_engine_times_out_naming_the_call() {
         .args(["-e", &code])));
     assert!(out.starts_with("Timeout\tGET /version"), "{out}");
     assert!(out.contains("0.5 s"), "{out}");
+    // An answer that stops half-way times out too.
+    let out = run(against(&engine.url)
+        .env("DOCKERLUA_TIMEOUT", "1")
+        .args(["-e", "docker.info()"]));
+    assert!(
+        stderr_of(&out).contains("Timeout: GET /info: the engine sent nothing for 1 s"),
+        "{}",
+        describe(&out)
+    );
 }
 
 #[test]
@@ -322,7 +333,7 @@ fn flooded_answers_are_capped_and_memory_stays_bounded() {
          print(e.kind, e.message) io.stdout:flush() io.read()",
     );
     assert!(
-        line.starts_with("APIError\tthe engine's answer is larger than 64 MiB"),
+        line.starts_with("APIError\tGET /version: the engine's answer is larger than 64 MiB"),
         "{line}"
     );
     println!("peak memory reading a flooded answer: {peak} MiB");
@@ -385,6 +396,7 @@ fn no_panic_from_huge_or_odd_seconds() {
            function() docker.sleep(0/0) end,\n\
            function() wait.poll(function() end, {{timeout = 0/0}}) end,\n\
            function() wait.port('127.0.0.1', {closed}, {{probe_timeout = 0/0}}) end,\n\
+           function() require('docker.retry').call(function() end, {{delay = 0/0}}) end,\n\
          }}) do\n\
            local ok, e = pcall(call)\n\
            print(e.kind)\n\
@@ -394,7 +406,7 @@ fn no_panic_from_huge_or_odd_seconds() {
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with("false\t"), "{out}");
     assert_eq!(lines[1], "Timeout", "{out}");
-    assert_eq!(lines[2..], ["InvalidArgument"; 4], "{out}");
+    assert_eq!(lines[2..], ["InvalidArgument"; 5], "{out}");
 }
 
 #[test]

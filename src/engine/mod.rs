@@ -214,7 +214,7 @@ impl Engine {
             Deadline::Plus(extra) => self.timeout().map(|t| t.saturating_add(extra)),
             Deadline::Lasting => None,
         };
-        let what = format!("{} {}", req.method, error::excerpt(&req.path, 100));
+        let what = req.describe();
         let target = format!("/v{version}{}{}", req.path, req.query.as_str());
         let Req {
             method,
@@ -255,16 +255,27 @@ impl Engine {
     }
 
     /// The whole body of an ordinary answer: capped, and read within the
-    /// client timeout for each wait for data.
-    async fn body_of(&self, response: Response<Incoming>, idle: Option<Duration>) -> Result<Bytes> {
-        body::read_capped(response, MAX_ANSWER, idle).await
+    /// client timeout for each wait for data. Errors name the call.
+    async fn body_of(
+        &self,
+        response: Response<Incoming>,
+        idle: Option<Duration>,
+        what: &str,
+    ) -> Result<Bytes> {
+        body::read_capped(response, MAX_ANSWER, idle)
+            .await
+            .map_err(|e| Error {
+                message: format!("{what}: {}", e.message),
+                ..e
+            })
     }
 
     /// A request whose answer is JSON (or empty: `Value::Null`).
     pub async fn json(&self, req: Req<'_>) -> Result<Value> {
         let idle = self.idle_limit(&req);
+        let what = req.describe();
         let response = self.request(req).await?;
-        let bytes = self.body_of(response, idle).await?;
+        let bytes = self.body_of(response, idle, &what).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Null);
         }
@@ -279,8 +290,9 @@ impl Engine {
     /// A request whose answer does not matter beyond its status.
     pub async fn empty(&self, req: Req<'_>) -> Result<()> {
         let idle = self.idle_limit(&req);
+        let what = req.describe();
         let response = self.request(req).await?;
-        self.body_of(response, idle).await.map(drop)
+        self.body_of(response, idle, &what).await.map(drop)
     }
 
     fn idle_limit(&self, req: &Req<'_>) -> Option<Duration> {

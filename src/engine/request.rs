@@ -151,6 +151,11 @@ impl<'a> Req<'a> {
         self
     }
 
+    /// "GET /containers/x/json", for messages (the path cut short).
+    pub fn describe(&self) -> String {
+        format!("{} {}", self.method, super::error::excerpt(&self.path, 100))
+    }
+
     /// A stream or a wait: no client timeout applies.
     pub fn lasting(mut self) -> Self {
         self.deadline = Deadline::Lasting;
