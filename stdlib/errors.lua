@@ -1,7 +1,8 @@
 --[[ docker.errors: error objects for scripts and the stdlib, shaped like the
 docker module's own: err.kind, err.message, and tostring(err) is one line.
 
-  errors.new(kind, message [, fields]) -> err   an error object (a table)
+  errors.new(kind, message [, fields]) -> err   an error object (a table);
+                                  kind must be a string
   errors.raise(kind, message [, fields])        error(errors.new(...), 0)
   errors.kind(err) -> string      "NotFound", "Timeout", ...; "LuaError" for
                                   a plain string or anything without a kind
