@@ -1,7 +1,8 @@
 --[[ docker.errors: error objects for scripts and the stdlib, shaped like the
 docker module's own: err.kind, err.message, and tostring(err) is one line.
 
-  errors.new(kind, message [, fields]) -> err   an error object (a table)
+  errors.new(kind, message [, fields]) -> err   an error object (a table);
+                                  kind must be a string
   errors.raise(kind, message [, fields])        error(errors.new(...), 0)
   errors.kind(err) -> string      "NotFound", "Timeout", ...; "LuaError" for
                                   a plain string or anything without a kind
@@ -26,10 +27,17 @@ local Error = {}
 Error.__index = Error
 Error.__name = "DockerError"
 function Error:__tostring()
-  return self.kind .. ": " .. tostring(self.message)
+  -- Fields may have been changed since: tostring must not raise.
+  return tostring(rawget(self, "kind") or "LuaError") .. ": " .. tostring(rawget(self, "message"))
 end
 
 function M.new(kind, message, fields)
+  if type(kind) ~= "string" then
+    error(M.new("InvalidArgument", ("errors.new: bad argument 'kind' (string expected, got %s)"):format(type(kind))), 2)
+  end
+  if fields ~= nil and type(fields) ~= "table" then
+    error(M.new("InvalidArgument", ("errors.new: bad argument 'fields' (table expected, got %s)"):format(type(fields))), 2)
+  end
   local err = {}
   if fields then
     for k, v in pairs(fields) do

@@ -243,12 +243,23 @@ local function rows(fn, list, opts, want)
     if want and kind ~= want then
       errors.invalid(fn, ("bad list item #%d (%s expected, got %s)"):format(i, want, kind or "something else"))
     end
-    if kind == "image" then
-      image_rows(a, opts, now, out)
-    elseif kind == "container" then
-      out[#out + 1] = container_row(a, opts, now)
-    else
-      errors.invalid(fn, ("bad list item #%d (neither a container nor an image)"):format(i))
+    -- An odd attrs table (a field of the wrong type) is the caller's
+    -- mistake: say which item, not where in this file it broke.
+    local ok, err = pcall(function()
+      if kind == "image" then
+        image_rows(a, opts, now, out)
+      elseif kind == "container" then
+        out[#out + 1] = container_row(a, opts, now)
+      else
+        errors.invalid(fn, ("bad list item #%d (neither a container nor an image)"):format(i))
+      end
+    end)
+    if not ok then
+      if errors.kind(err) == "InvalidArgument" and tostring(errors.message(err)):find("^" .. fn) then
+        error(err, 0)
+      end
+      local why = tostring(errors.message(err)):gsub("^[^:]*:%d+: ", "")
+      errors.invalid(fn, ("bad list item #%d (%s)"):format(i, why))
     end
   end
   return out, opts
@@ -262,6 +273,13 @@ function M.tabulate(lines, opts)
   errors.check("format.tabulate", "rows", lines, "table")
   opts = errors.options("format.tabulate", opts, { "padding", "min_width" })
   local padding, min_width = opts.padding or 3, opts.min_width or 10
+  -- Columns are for terminals: a width past 1000 is a mistake, and would
+  -- build a string of that many spaces per cell.
+  for name, value in pairs({ padding = padding, min_width = min_width }) do
+    if math.type(value) ~= "integer" or value < 0 or value > 1000 then
+      errors.invalid("format.tabulate", ("bad option '%s' (integer 0-1000 expected, got %s)"):format(name, tostring(value)))
+    end
+  end
   local widths = {}
   for _, line in ipairs(lines) do
     for c, cell in ipairs(line) do

@@ -34,6 +34,12 @@ function M.size(bytes, opts)
     base, units = 1024.0, BINARY
   end
   local precision = opts.precision or 3
+  if math.type(precision) ~= "integer" or precision < 1 or precision > 17 then
+    errors.invalid("human.size", ("bad option 'precision' (integer 1-17 expected, got %s)"):format(tostring(precision)))
+  end
+  if bytes ~= bytes then
+    errors.invalid("human.size", "bad argument 'bytes' (a number expected, got nan)")
+  end
   local size, i = bytes + 0.0, 1
   while size >= base and i < #units do
     size, i = size / base, i + 1
@@ -44,6 +50,9 @@ end
 
 function M.duration(seconds)
   errors.check("human.duration", "seconds", seconds, "number")
+  if seconds ~= seconds or seconds == math.huge or seconds == -math.huge then
+    errors.invalid("human.duration", ("bad argument 'seconds' (a finite number expected, got %s)"):format(tostring(seconds)))
+  end
   local s = math.floor(seconds)
   if s < 1 then
     return "Less than a second"
@@ -99,6 +108,13 @@ function M.time(value)
   end
   if y == "0001" then
     return nil
+  end
+  local year, month, day = tonumber(y), tonumber(mo), tonumber(d)
+  local month_days = { 31, (year % 4 == 0 and (year % 100 ~= 0 or year % 400 == 0)) and 29 or 28,
+    31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
+  if month < 1 or month > 12 or day < 1 or day > month_days[month]
+    or tonumber(h) > 23 or tonumber(mi) > 59 or tonumber(s) > 60 then
+    errors.invalid("human.time", ("bad argument 'value' (no such date or time: '%s')"):format(value))
   end
   local fraction, zone = rest:match("^(%.%d+)(.*)$")
   if not fraction then

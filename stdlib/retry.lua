@@ -51,7 +51,8 @@ local function settings(fn, opts)
   if math.type(s.attempts) ~= "integer" or s.attempts < 1 then
     errors.invalid(fn, "bad option 'attempts' (integer >= 1 expected)")
   end
-  if s.delay < 0 or s.factor < 1 or s.max_delay < 0 or s.jitter < 0 or s.jitter > 1 then
+  -- Written so that NaN (which compares false to everything) fails too.
+  if not (s.delay >= 0 and s.factor >= 1 and s.max_delay >= 0 and s.jitter >= 0 and s.jitter <= 1) then
     errors.invalid(fn, "bad option (delay, max_delay >= 0, factor >= 1, jitter in 0..1 expected)")
   end
   return s

@@ -42,7 +42,8 @@ local function timing(fn, opts, default_timeout, default_interval)
   errors.check(fn, "opts.interval", opts.interval, "number", true)
   local timeout = opts.timeout or default_timeout
   local interval = opts.interval or default_interval
-  if timeout < 0 or interval <= 0 then
+  -- NaN compares false to everything: it would never expire.
+  if not (timeout >= 0) or not (interval > 0) then
     errors.invalid(fn, "bad option (timeout must be >= 0 and interval > 0)")
   end
   return timeout, interval
@@ -207,6 +208,9 @@ function M.port(target, port, opts)
   opts = errors.options(fn, opts, { "timeout", "interval", "probe_timeout", "published" })
   local timeout, interval = timing(fn, opts, 30, 0.25)
   errors.check(fn, "opts.probe_timeout", opts.probe_timeout, "number", true)
+  if opts.probe_timeout and not (opts.probe_timeout >= 0) then
+    errors.invalid(fn, "bad option 'probe_timeout' (non-negative seconds expected)")
+  end
   local host
   if errors.object_name(target) == "Container" then
     if type(port) ~= "number" and type(port) ~= "string" then

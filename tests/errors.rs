@@ -197,7 +197,7 @@ fn wrong_arguments_name_the_function_and_the_argument() {
     );
     assert_eq!(
         assert_success(&lua(&code)),
-        "InvalidArgument\tContainer:stop: bad option 'timeout' (integer expected, got string)\n"
+        "InvalidArgument\tContainer:stop: bad option 'timeout' (non-negative integer expected, got string)\n"
     );
 }
 

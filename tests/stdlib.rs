@@ -306,27 +306,37 @@ fn retry_backs_off_and_keeps_the_last_error() {
     assert_eq!(lines[4], "InvalidArgument");
 }
 
+/// Users' folders serve their own modules, but never replace the embedded
+/// `docker.*` ones: not through `--path`, `DOCKERLUA_PATH`, nor a
+/// `docker/args.lua` planted in the current folder (`./?.lua` is on Lua's
+/// default path).
 #[test]
-fn users_modules_shadow_the_stdlib_through_path_and_env() {
+fn embedded_stdlib_wins_over_everything_on_the_path() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("docker")).unwrap();
-    std::fs::write(
-        dir.path().join("docker/human.lua"),
-        "return { mine = true }",
-    )
-    .unwrap();
+    for module in ["human", "args"] {
+        std::fs::write(
+            dir.path().join(format!("docker/{module}.lua")),
+            "PLANTED = true; return { mine = true }",
+        )
+        .unwrap();
+    }
     std::fs::write(dir.path().join("teamlib.lua"), "return { team = 'ops' }").unwrap();
     let path = dir.path().to_str().unwrap();
-    let code = "print(require('teamlib').team, require('docker.human').mine, require('docker.wait') ~= nil)";
+    let code = "print(require('teamlib').team, require('docker.human').mine, \
+                require('docker.args').mine, PLANTED, type(require('docker.human').size))";
+    let want = "ops\tnil\tnil\tnil\tfunction\n";
     let out = assert_success(&run(dockerlua_cmd().args(["--path", path, "-e", code])));
-    assert_eq!(out, "ops\ttrue\ttrue\n");
+    assert_eq!(out, want);
     let out = assert_success(&run(dockerlua_cmd()
         .env("DOCKERLUA_PATH", path)
         .args(["-e", code])));
-    assert_eq!(out, "ops\ttrue\ttrue\n");
-    // Without the folder the embedded module is back.
-    let out = ok("print(require('docker.human').mine, type(require('docker.human').size))");
-    assert_eq!(out, "nil\tfunction\n");
+    assert_eq!(out, want);
+    let code = "print(require('docker.args').mine, PLANTED, type(require('docker.args').parse))";
+    let out = assert_success(&run(dockerlua_cmd()
+        .current_dir(dir.path())
+        .args(["-e", code])));
+    assert_eq!(out, "nil\tnil\tfunction\n");
 }
 
 /// Every member of the live `docker` module, its objects and the stdlib

@@ -89,8 +89,8 @@ function DockerClient.info() end
 
 ---@class EventsOptions
 ---@field filters table<string, string|string[]>?
----@field since string|number?
----@field until string|number? (a Lua keyword: `["until"] = ...`)
+---@field since string|number? Unix seconds, RFC 3339 time, date or duration before now ("10m")
+---@field until string|number? the same (a Lua keyword: `["until"] = ...`)
 ---@field decode boolean? accepted for the Python SDK's sake: events are always tables
 
 ---Engine events, as they happen: `for event in docker.events{...} do`.
@@ -110,6 +110,7 @@ function DockerClient.events(opts) end
 ---@class ConnectOptions
 ---@field version string? the API version to use ("1.43"); negotiated when nil
 ---@field tls TlsOptions? speak TLS to a `tcp://` engine (`https://` always does)
+---@field timeout number? client timeout in seconds for ordinary calls (0: none); default DOCKERLUA_TIMEOUT or 60
 
 ---A client for another engine (`unix://`, `tcp://`, `http://`, `https://`).
 ---Raises InvalidArgument at once for a bad address or TLS file; nothing is
@@ -236,7 +237,7 @@ function DockerStream:close() end
 ---@field since string?
 ---@field before string?
 ---@field size boolean?
----@field sparse boolean?
+---@field sparse boolean? accepted, changes nothing: lists are always one request
 
 ---@class ContainerCollection
 local ContainerCollection = {}
@@ -272,8 +273,8 @@ function ContainerCollection.prune(opts) end
 ---@field stderr boolean? default true
 ---@field timestamps boolean?
 ---@field tail integer|"all"?
----@field since string|number?
----@field until string|number? (a Lua keyword: `["until"] = ...`)
+---@field since string|number? Unix seconds, RFC 3339 time, date or duration before now ("10m")
+---@field until string|number? the same (a Lua keyword: `["until"] = ...`)
 
 ---@class LogsOptions: LogsBaseOptions
 ---@field follow false?
@@ -340,7 +341,7 @@ function Container:wait(opts) end
 ---@overload fun(opts: LogsFollowOptions): LogStream
 ---@overload fun(opts: LogsStreamOptions): LogStream
 function Container:logs(opts) end
----@param repository (string|{repository: string?, tag: string?, message: string?, author: string?, changes: string[]?, pause: boolean?})?
+---@param repository (string|{repository: string?, tag: string?, message: string?, author: string?, changes: string[]?, pause: boolean?, conf: table?})?
 ---@param tag string?
 ---@return Image
 function Container:commit(repository, tag) end

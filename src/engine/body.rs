@@ -1,6 +1,8 @@
 //! Reading answers: whole (small) bodies, chunk by chunk, JSON lines, and a
 //! container's output from a body or a hijacked connection.
 
+use std::time::Duration;
+
 use bytes::{Buf, Bytes};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -13,14 +15,72 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 use super::stream::{self, StreamKind};
 use super::{Error, ErrorKind, Result};
 
-/// The whole body of a (small) answer.
+/// The most an ordinary answer read whole may have: lists of thousands of
+/// containers fit; an engine sending more is broken or hostile.
+pub const MAX_ANSWER: usize = 64 << 20;
+/// The most of an error answer that is read, as the Go client caps it.
+pub const MAX_ERROR: usize = 1 << 20;
+
+/// The whole body of an ordinary answer; more than [`MAX_ANSWER`] bytes is
+/// an error rather than unbounded memory.
 pub async fn read_body(response: Response<Incoming>) -> Result<Bytes> {
-    response
-        .into_body()
-        .collect()
-        .await
-        .map(|collected| collected.to_bytes())
-        .map_err(|e| Error::new(ErrorKind::Connection, format!("reading the answer: {e}")))
+    read_capped(response, MAX_ANSWER, None).await
+}
+
+/// The whole body, failing past `limit` bytes, or when the engine sends
+/// nothing for `idle` (a stalled engine must not hang the call).
+pub async fn read_capped(
+    response: Response<Incoming>,
+    limit: usize,
+    idle: Option<Duration>,
+) -> Result<Bytes> {
+    let (bytes, cut) = read_at_most(response, limit, idle).await?;
+    if cut {
+        return Err(Error::new(
+            ErrorKind::Api,
+            format!(
+                "the engine's answer is larger than {} MiB: not read further",
+                limit >> 20
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// At most `limit` bytes of the body, and whether there was more (the rest
+/// is not read: the connection is then dropped, not reused).
+pub async fn read_at_most(
+    response: Response<Incoming>,
+    limit: usize,
+    idle: Option<Duration>,
+) -> Result<(Bytes, bool)> {
+    let mut reader = BodyReader::new(response);
+    let mut out = bytes::BytesMut::new();
+    loop {
+        let chunk = match idle {
+            None => reader.chunk().await?,
+            Some(idle) => tokio::time::timeout(idle, reader.chunk())
+                .await
+                .map_err(|_| {
+                    Error::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "the engine sent nothing for {} s while answering",
+                            idle.as_secs_f64()
+                        ),
+                    )
+                })??,
+        };
+        let Some(chunk) = chunk else {
+            return Ok((out.freeze(), false));
+        };
+        let room = limit.saturating_sub(out.len());
+        if chunk.len() > room {
+            out.extend_from_slice(&chunk[..room]);
+            return Ok((out.freeze(), true));
+        }
+        out.extend_from_slice(&chunk);
+    }
 }
 
 /// Reads a body piece by piece, as the engine sends it.

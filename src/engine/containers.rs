@@ -40,6 +40,9 @@ pub struct CommitOptions {
     pub author: Option<String>,
     pub changes: Vec<String>,
     pub pause: Option<bool>,
+    /// The new image's config (`Env`, `Labels`, `Cmd`...), over the
+    /// container's.
+    pub config: Option<Value>,
 }
 
 /// A wait the engine has registered; [`PendingWait::finish`] reads its end.
@@ -59,6 +62,19 @@ impl PendingWait {
 
 /// Docker's stop timeout for a container created without one, in seconds.
 const DEFAULT_STOP_TIMEOUT: i64 = 10;
+
+/// The most of an archive `get_archive` reads (it is held in memory).
+const MAX_ARCHIVE: usize = 1 << 30;
+
+/// Stop and restart: the engine waits up to `t` seconds before it answers,
+/// so the client waits that much longer. Without `t`, the container's own
+/// stop timeout applies, which the client does not know: no timeout then.
+fn engine_waits(req: Req<'_>, t: Option<i64>) -> Req<'_> {
+    match t {
+        Some(t) => req.plus(std::time::Duration::from_secs(t.max(0).unsigned_abs())),
+        None => req.lasting(),
+    }
+}
 
 fn path(id: &str, action: &str) -> String {
     format!("/containers/{}/{action}", segment(id))
@@ -104,13 +120,18 @@ impl Engine {
     pub async fn container_stop(&self, id: &str, timeout: Option<i64>) -> Result<()> {
         let mut q = Query::new();
         q.add_opt("t", timeout.map(|t| t.to_string()));
-        self.empty(Req::post(path(id, "stop")).query(q)).await
+        self.empty(engine_waits(Req::post(path(id, "stop")).query(q), timeout))
+            .await
     }
 
     pub async fn container_restart(&self, id: &str, timeout: Option<i64>) -> Result<()> {
         let mut q = Query::new();
         q.add_opt("t", timeout.map(|t| t.to_string()));
-        self.empty(Req::post(path(id, "restart")).query(q)).await
+        self.empty(engine_waits(
+            Req::post(path(id, "restart")).query(q),
+            timeout,
+        ))
+        .await
     }
 
     pub async fn container_kill(&self, id: &str, signal: Option<&str>) -> Result<()> {
@@ -165,7 +186,8 @@ impl Engine {
     ) -> Result<PendingWait> {
         let mut q = Query::new();
         q.add_opt("condition", condition);
-        let response = self.request(Req::post(path(id, "wait")).query(q)).await?;
+        let req = Req::post(path(id, "wait")).query(q).lasting();
+        let response = self.request(req).await?;
         Ok(PendingWait(response))
     }
 
@@ -186,7 +208,11 @@ impl Engine {
         q.add_opt("tail", opts.tail.as_deref())
             .add_opt("since", opts.since.as_deref())
             .add_opt("until", opts.until.as_deref());
-        let response = self.request(Req::get(path(id, "logs")).query(q)).await?;
+        let mut req = Req::get(path(id, "logs")).query(q);
+        if opts.follow {
+            req = req.lasting();
+        }
+        let response = self.request(req).await?;
         let tty = match (framing(&response, self.api_version().await?), tty) {
             (Some(stated), _) | (None, Some(stated)) => stated,
             (None, None) => self
@@ -210,11 +236,12 @@ impl Engine {
         for change in &opts.changes {
             q.add("changes", change);
         }
-        // Podman decodes the body as the new image's config and fails on an
-        // empty one ("Decode(): EOF"); Docker takes `{}` as no changes.
+        // The body is the new image's config. Podman fails on an empty one
+        // ("Decode(): EOF"); Docker takes `{}` as no changes.
+        let empty = serde_json::json!({});
         let req = Req::post("/commit")
             .query(q)
-            .json_body(&serde_json::json!({}));
+            .json_body(opts.config.as_ref().unwrap_or(&empty));
         self.json(req).await
     }
 
@@ -236,8 +263,8 @@ impl Engine {
     pub async fn container_stats_stream(&self, id: &str) -> Result<JsonStream> {
         let mut q = Query::new();
         q.add("stream", "1");
-        let response = self.request(Req::get(path(id, "stats")).query(q)).await?;
-        Ok(JsonStream::new(response, false))
+        let req = Req::get(path(id, "stats")).query(q).lasting();
+        Ok(JsonStream::new(self.request(req).await?, false))
     }
 
     /// Extracts a tar archive into `dir` in the container.
@@ -265,7 +292,9 @@ impl Engine {
             })
             .and_then(|json| serde_json::from_slice(&json).ok())
             .unwrap_or(Value::Null);
-        Ok((super::read_body(response).await?, stat))
+        let idle = self.timeout();
+        let tar = super::body::read_capped(response, MAX_ARCHIVE, idle).await?;
+        Ok((tar, stat))
     }
 
     /// Creates an exec instance; answers its id.
@@ -290,7 +319,9 @@ impl Engine {
         stdin: Option<Bytes>,
     ) -> Result<OutputStream> {
         let body = serde_json::json!({ "Detach": false, "Tty": tty });
-        let mut req = Req::post(format!("/exec/{}/start", segment(exec_id))).json_body(&body);
+        let mut req = Req::post(format!("/exec/{}/start", segment(exec_id)))
+            .json_body(&body)
+            .lasting();
         if stdin.is_some() {
             req = req
                 .header("connection", "Upgrade".into())

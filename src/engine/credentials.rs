@@ -30,7 +30,7 @@ pub async fn credentials(registry: &str) -> Result<Option<Value>> {
             // Keys are often full URLs ("https://localhost:5000/v1/").
             auths
                 .iter()
-                .find_map(|(key, v)| (strip_url(key) == registry).then_some(v))
+                .find_map(|(key, v)| (strip_url(key) == strip_url(registry)).then_some(v))
         })
     });
     let Some(entry) = entry else { return Ok(None) };

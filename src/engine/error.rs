@@ -80,6 +80,20 @@ impl Error {
     }
 }
 
+/// At most `max` bytes of `text` (cut on a character boundary), with "…" and
+/// the full length when cut: messages quote what they are about, but a
+/// 10 MB name must not become a 10 MB message.
+pub fn excerpt(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &text[..end], text.len())
+}
+
 fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
     text.get(..prefix.len())
         .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
@@ -131,6 +145,14 @@ mod tests {
         assert_eq!(kind(500, state), ErrorKind::Conflict);
         assert_eq!(kind(500, "something broke"), ErrorKind::Api);
         assert_eq!(kind(409, "anything"), ErrorKind::Conflict);
+    }
+
+    #[test]
+    fn excerpts_are_short() {
+        assert_eq!(excerpt("abc", 5), "abc");
+        assert_eq!(excerpt("abcdef", 3), "abc… (6 bytes)");
+        // Never cuts inside a character.
+        assert_eq!(excerpt("ééé", 3), "é… (6 bytes)");
     }
 
     #[test]

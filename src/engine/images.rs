@@ -43,7 +43,8 @@ impl Engine {
         let req = Req::post("/images/create")
             .query(q)
             .header("x-registry-auth", header)
-            .about_image();
+            .about_image()
+            .lasting();
         Ok(JsonStream::new(self.request(req).await?, true))
     }
 
@@ -59,7 +60,8 @@ impl Engine {
         let req = Req::post(format!("/images/{}/push", segment(image)))
             .query(q)
             .header("x-registry-auth", header)
-            .about_image();
+            .about_image()
+            .lasting();
         Ok(JsonStream::new(self.request(req).await?, true))
     }
 

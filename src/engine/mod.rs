@@ -32,6 +32,7 @@ pub mod system;
 mod transport;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -40,15 +41,31 @@ use hyper::{Method, Request, Response};
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
-pub use body::{read_body, BodyReader, JsonStream, OutputStream};
+pub use body::{read_body, BodyReader, JsonStream, OutputStream, MAX_ANSWER};
 pub use error::{Error, ErrorKind, Result};
 use request::check;
-pub use request::{segment, Query, Req};
+pub use request::{segment, Deadline, Query, Req};
 pub use stream::StreamKind;
-pub use transport::{Address, TlsFiles};
+pub use transport::{redact, Address, TlsFiles};
 
 /// The newest API version we speak; an older engine's own version is used.
 pub const MAX_API_VERSION: &str = "1.47";
+
+/// The client timeout when neither the caller nor `DOCKERLUA_TIMEOUT` gives
+/// one, as the Python SDK's.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How to reach an engine, beyond its address.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    /// The API version to speak; negotiated when `None`.
+    pub api_version: Option<String>,
+    /// TLS files (`tcp://` or `https://` engines).
+    pub tls: Option<TlsFiles>,
+    /// The client timeout: `None` takes `DOCKERLUA_TIMEOUT` or
+    /// [`DEFAULT_TIMEOUT`]; `Some(Duration::ZERO)` means none.
+    pub timeout: Option<Duration>,
+}
 
 /// A handle to one engine. Cheap to clone; clones share connections.
 #[derive(Clone)]
@@ -62,6 +79,8 @@ struct Inner {
     pinned_version: Option<String>,
     /// What the first `/_ping` told; one ping serves every question.
     facts: OnceCell<Facts>,
+    /// The longest an ordinary call may wait for the engine; `None`: forever.
+    timeout: Option<Duration>,
 }
 
 /// What an engine says of itself in its `/_ping` answer.
@@ -86,17 +105,44 @@ impl Engine {
         api_version: Option<String>,
         tls: Option<&TlsFiles>,
     ) -> Result<Self> {
-        let pinned_version = api_version
+        Self::connect_with(
+            url,
+            ConnectOptions {
+                api_version,
+                tls: tls.cloned(),
+                timeout: None,
+            },
+        )
+    }
+
+    /// A client for the engine at `url`, as `opts` say.
+    pub fn connect_with(url: &str, opts: ConnectOptions) -> Result<Self> {
+        let pinned_version = opts
+            .api_version
             .or_else(|| std::env::var("DOCKER_API_VERSION").ok())
             .filter(|v| !v.is_empty())
             .map(|v| v.trim_start_matches('v').to_owned());
+        let timeout = match opts.timeout {
+            Some(t) => t,
+            None => timeout_from_env()?,
+        };
+        let timeout = (!timeout.is_zero()).then_some(timeout);
+        // Connecting (and the TLS handshake) never waits longer than an
+        // ordinary call may, nor, for streams, than the docker CLI's 10 s.
+        let handshake = timeout.map_or(HANDSHAKE_TIMEOUT, |t| t.min(HANDSHAKE_TIMEOUT));
         Ok(Engine {
             inner: Arc::new(Inner {
-                transport: transport::Transport::new(url, tls)?,
+                transport: transport::Transport::new(url, opts.tls.as_ref(), handshake)?,
                 pinned_version,
                 facts: OnceCell::new(),
+                timeout,
             }),
         })
+    }
+
+    /// The client timeout of ordinary calls; `None`: no timeout.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.inner.timeout
     }
 
     /// The address this client talks to, as given.
@@ -123,7 +169,8 @@ impl Engine {
         self.inner
             .facts
             .get_or_try_init(|| async {
-                let response = self.send_raw(Method::GET, "/_ping", None, &[]).await?;
+                let send = self.send_raw(Method::GET, "/_ping", None, &[]);
+                let response = self.within(self.timeout(), "GET /_ping", send).await?;
                 let headers = response.headers();
                 let version = match headers.get("api-version").and_then(|v| v.to_str().ok()) {
                     Some(engine) if version_lt(engine, MAX_API_VERSION) => engine.to_owned(),
@@ -163,20 +210,76 @@ impl Engine {
 
     /// Sends a versioned request and returns the answer once its status says
     /// success; an error status becomes an [`Error`] with the engine's message.
+    /// The answer's head must come within the request's [`Deadline`].
     pub async fn request(&self, req: Req<'_>) -> Result<Response<Incoming>> {
         let version = self.api_version().await?;
+        let limit = match req.deadline {
+            Deadline::Client => self.timeout(),
+            Deadline::Plus(extra) => self.timeout().map(|t| t.saturating_add(extra)),
+            Deadline::Lasting => None,
+        };
+        let what = req.describe();
         let target = format!("/v{version}{}{}", req.path, req.query.as_str());
-        let body = req.body.map(|b| (b, req.content_type));
-        let response = self
-            .send_raw(req.method, &target, body, &req.headers)
-            .await?;
-        check(response, req.image).await
+        let Req {
+            method,
+            body,
+            content_type,
+            headers,
+            image,
+            ..
+        } = req;
+        let body = body.map(|b| (b, content_type));
+        let answer = async {
+            let response = self.send_raw(method, &target, body, &headers).await?;
+            check(response, image).await
+        };
+        self.within(limit, &what, answer).await
+    }
+
+    /// `future`, failing with `Timeout` after `limit`.
+    async fn within<T>(
+        &self,
+        limit: Option<Duration>,
+        what: &str,
+        future: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let Some(limit) = limit else {
+            return future.await;
+        };
+        tokio::time::timeout(limit, future).await.map_err(|_| {
+            Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "{what}: no answer from the engine at {} within {} s (the client timeout)",
+                    self.url(),
+                    limit.as_secs_f64()
+                ),
+            )
+        })?
+    }
+
+    /// The whole body of an ordinary answer: capped, and read within the
+    /// client timeout for each wait for data. Errors name the call.
+    async fn body_of(
+        &self,
+        response: Response<Incoming>,
+        idle: Option<Duration>,
+        what: &str,
+    ) -> Result<Bytes> {
+        body::read_capped(response, MAX_ANSWER, idle)
+            .await
+            .map_err(|e| Error {
+                message: format!("{what}: {}", e.message),
+                ..e
+            })
     }
 
     /// A request whose answer is JSON (or empty: `Value::Null`).
     pub async fn json(&self, req: Req<'_>) -> Result<Value> {
+        let idle = self.idle_limit(&req);
+        let what = req.describe();
         let response = self.request(req).await?;
-        let bytes = read_body(response).await?;
+        let bytes = self.body_of(response, idle, &what).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Null);
         }
@@ -190,9 +293,43 @@ impl Engine {
 
     /// A request whose answer does not matter beyond its status.
     pub async fn empty(&self, req: Req<'_>) -> Result<()> {
+        let idle = self.idle_limit(&req);
+        let what = req.describe();
         let response = self.request(req).await?;
-        read_body(response).await.map(drop)
+        self.body_of(response, idle, &what).await.map(drop)
     }
+
+    fn idle_limit(&self, req: &Req<'_>) -> Option<Duration> {
+        match req.deadline {
+            Deadline::Lasting => None,
+            _ => self.timeout(),
+        }
+    }
+}
+
+/// Connecting and the TLS handshake take at most this long.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `DOCKERLUA_TIMEOUT`: seconds, `0` for none; unset: [`DEFAULT_TIMEOUT`].
+fn timeout_from_env() -> Result<Duration> {
+    let Some(text) = std::env::var("DOCKERLUA_TIMEOUT")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    else {
+        return Ok(DEFAULT_TIMEOUT);
+    };
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| *s >= 0.0)
+        // Longer than a Duration holds (inf too): no clock overflows with MAX.
+        .map(|s| Duration::try_from_secs_f64(s).unwrap_or(Duration::MAX))
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "DOCKERLUA_TIMEOUT: seconds expected (0 for none), got '{}'",
+                error::excerpt(&text, 40)
+            ))
+        })
 }
 
 /// `a < b` for dotted API versions such as "1.41".

@@ -34,11 +34,17 @@ pub fn familiar_name(name: &str) -> &str {
     }
 }
 
-/// The registry a reference lives in, as `config.json` keys it.
+/// The key `config.json` (and credential helpers) keep Docker Hub under.
+pub const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
+
+/// The registry a reference lives in, as `config.json` keys it. Docker Hub,
+/// however named (`alpine`, `docker.io/...`, `index.docker.io/...`), is
+/// [`DOCKER_HUB_KEY`], as the docker CLI keys it.
 pub fn registry_of(reference: &str) -> String {
     match reference.split_once('/') {
+        Some(("docker.io" | "index.docker.io", _)) => DOCKER_HUB_KEY.to_owned(),
         Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => first.to_owned(),
-        _ => "https://index.docker.io/v1/".to_owned(),
+        _ => DOCKER_HUB_KEY.to_owned(),
     }
 }
 
@@ -56,6 +62,8 @@ mod tests {
         assert_eq!(registry_of("localhost:5000/x/y"), "localhost:5000");
         assert_eq!(registry_of("ghcr.io/a/b"), "ghcr.io");
         assert_eq!(registry_of("localhost/a"), "localhost");
+        assert_eq!(registry_of("docker.io/library/alpine"), DOCKER_HUB_KEY);
+        assert_eq!(registry_of("index.docker.io/me/app:1"), DOCKER_HUB_KEY);
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! What a request is: method, path, query (percent-encoded as it is built),
 //! body and headers; and how an error status becomes an [`Error`].
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::{Method, Response, StatusCode};
 use serde_json::Value;
 
-use super::body::read_body;
+use super::body::{read_at_most, MAX_ERROR};
 use super::{Error, Result};
 
 /// Query parameters, percent-encoded as they are added.
@@ -79,6 +81,21 @@ pub struct Req<'a> {
     pub headers: Vec<(&'a str, String)>,
     /// A 404 means `ImageNotFound`.
     pub image: bool,
+    /// How long the engine may take to answer.
+    pub deadline: Deadline,
+}
+
+/// How long a request may take before it fails with `Timeout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadline {
+    /// The client's timeout, for the answer's head and for each wait for
+    /// more of its body.
+    Client,
+    /// The client's timeout plus this: the engine itself waits that long
+    /// before it answers (stop's `t`).
+    Plus(Duration),
+    /// None: streams and waits that are meant to last.
+    Lasting,
 }
 
 impl<'a> Req<'a> {
@@ -91,6 +108,7 @@ impl<'a> Req<'a> {
             content_type: "application/json",
             headers: Vec::new(),
             image: false,
+            deadline: Deadline::Client,
         }
     }
 
@@ -132,6 +150,23 @@ impl<'a> Req<'a> {
         self.image = true;
         self
     }
+
+    /// "GET /containers/x/json", for messages (the path cut short).
+    pub fn describe(&self) -> String {
+        format!("{} {}", self.method, super::error::excerpt(&self.path, 100))
+    }
+
+    /// A stream or a wait: no client timeout applies.
+    pub fn lasting(mut self) -> Self {
+        self.deadline = Deadline::Lasting;
+        self
+    }
+
+    /// The engine waits `extra` before it answers.
+    pub fn plus(mut self, extra: Duration) -> Self {
+        self.deadline = Deadline::Plus(extra);
+        self
+    }
 }
 
 /// Turns an error status into an [`Error`] carrying the engine's message.
@@ -144,13 +179,20 @@ pub(crate) async fn check(response: Response<Incoming>, image: bool) -> Result<R
     {
         return Ok(response);
     }
-    let bytes = read_body(response).await.unwrap_or_default();
+    let (bytes, cut) = read_at_most(response, MAX_ERROR, None)
+        .await
+        .unwrap_or_default();
     let message = serde_json::from_slice::<Value>(&bytes)
         .ok()
         .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
         .unwrap_or_else(|| String::from_utf8_lossy(&bytes).trim().to_owned());
     let message = if message.is_empty() {
         status.canonical_reason().unwrap_or("error").to_owned()
+    } else {
+        message
+    };
+    let message = if cut {
+        format!("{message} (the engine's error message was cut at 1 MiB)")
     } else {
         message
     };

@@ -29,7 +29,7 @@ impl Engine {
         q.add_opt("since", since).add_opt("until", until);
         q.add_opt("filters", filters.map(Value::to_string));
         Ok(JsonStream::new(
-            self.request(Req::get("/events").query(q)).await?,
+            self.request(Req::get("/events").query(q).lasting()).await?,
             false,
         ))
     }

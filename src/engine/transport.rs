@@ -18,7 +18,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ClientConfig, RootCertStore};
 
-use super::error::{Error, ErrorKind, Result};
+use super::error::{excerpt, Error, ErrorKind, Result};
 
 pub type Body = Full<Bytes>;
 
@@ -45,7 +45,8 @@ pub struct TlsFiles {
 
 impl Address {
     pub fn parse(url: &str) -> Result<Self> {
-        let bad = |why: &str| Error::invalid(format!("bad engine address '{url}': {why}"));
+        let bad =
+            |why: &str| Error::invalid(format!("bad engine address '{}': {why}", redact(url)));
         if let Some(path) = url.strip_prefix("unix://") {
             if !path.starts_with('/') {
                 return Err(bad("the socket path must be absolute"));
@@ -62,20 +63,28 @@ impl Address {
         };
         if let Some(rest) = rest {
             let authority = rest.trim_end_matches('/');
+            // Userinfo means nothing to the engine's API: dropped, as the
+            // docker CLI drops it (and never shown: see `redact`).
+            let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
             if authority.is_empty() || authority.contains('/') {
                 return Err(bad("expected tcp://HOST:PORT"));
             }
             // The engine's conventional ports: 2375 plain, 2376 over TLS.
-            let authority = if authority
-                .rsplit_once(':')
-                .is_some_and(|(_, p)| !p.contains(']'))
-            {
-                authority.to_owned()
-            } else if tls {
-                format!("{authority}:2376")
-            } else {
-                format!("{authority}:2375")
+            let default_port = if tls { 2376 } else { 2375 };
+            let (host, port) = split_host_port(authority).map_err(|why| bad(&why))?;
+            let port = match port {
+                None => default_port,
+                Some(p) => match p.parse::<u16>() {
+                    Ok(n) if n > 0 => n,
+                    _ => {
+                        return Err(bad(&format!(
+                            "bad port '{}' (1-65535 expected)",
+                            excerpt(p, 20)
+                        )))
+                    }
+                },
             };
+            let authority = format!("{host}:{port}");
             return Ok(if tls {
                 Address::Https(authority)
             } else {
@@ -91,24 +100,73 @@ impl Address {
     }
 }
 
+/// `host[:port]` or `[v6]:port` apart; the host keeps its brackets.
+fn split_host_port(authority: &str) -> std::result::Result<(&str, Option<&str>), String> {
+    let (host, port) = if authority.starts_with('[') {
+        let Some(end) = authority.find(']') else {
+            return Err("unclosed '[' in the IPv6 address".into());
+        };
+        let (host, after) = authority.split_at(end + 1);
+        match after {
+            "" => (host, None),
+            _ => match after.strip_prefix(':') {
+                Some(port) => (host, Some(port)),
+                None => return Err(format!("unexpected '{}' after ']'", excerpt(after, 20))),
+            },
+        }
+    } else {
+        match authority.split_once(':') {
+            None => (authority, None),
+            Some((_, port)) if port.contains(':') => {
+                return Err("an IPv6 address needs brackets: tcp://[::1]:2375".into())
+            }
+            Some((host, port)) => (host, Some(port)),
+        }
+    };
+    if host.is_empty() || host == "[]" {
+        return Err("no host".into());
+    }
+    Ok((host, port))
+}
+
+/// `url` with a password in its userinfo replaced by `xxxxx`, as Go's
+/// `url.Redacted` (and so the docker CLI) shows it.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = match userinfo.split_once(':') {
+                Some((user, _)) => format!("{user}:xxxxx"),
+                None => userinfo.to_owned(),
+            };
+            format!("{scheme}://{user}@{host}{path}")
+        }
+        None => url.to_owned(),
+    }
+}
+
 enum Inner {
     Unix {
         client: Client<UnixConnector, Body>,
         host_hex: String,
     },
     Tcp {
-        client: Client<HttpConnector, Body>,
+        client: Client<Limited<HttpConnector>, Body>,
         authority: String,
     },
     Tls {
-        client: Client<HttpsConnector<HttpConnector>, Body>,
+        client: Client<Limited<HttpsConnector<HttpConnector>>, Body>,
         authority: String,
     },
 }
 
 pub struct Transport {
     inner: Inner,
-    /// The address as the user wrote it, for error messages.
+    /// The address as the user wrote it, password hidden, for messages.
     url: String,
 }
 
@@ -116,12 +174,13 @@ impl Transport {
     /// A transport for `url`; with `tls`, a `tcp://` engine is spoken to over
     /// TLS (as the docker CLI does with `--tls`), and `https://` uses those
     /// files instead of the system's roots.
-    pub fn new(url: &str, tls: Option<&TlsFiles>) -> Result<Self> {
+    /// Connecting (TCP, then TLS) fails with `Timeout` after `handshake`.
+    pub fn new(url: &str, tls: Option<&TlsFiles>, handshake: Duration) -> Result<Self> {
         let mut builder = Client::builder(TokioExecutor::new());
         builder.pool_idle_timeout(Duration::from_secs(30));
         let tcp = || {
             let mut http = HttpConnector::new();
-            http.set_connect_timeout(Some(Duration::from_secs(10)));
+            http.set_connect_timeout(Some(handshake));
             http.set_nodelay(true);
             http
         };
@@ -137,7 +196,7 @@ impl Transport {
                 host_hex: path.bytes().map(|b| format!("{b:02x}")).collect(),
             },
             Address::Tcp(authority) if tls.is_none() => Inner::Tcp {
-                client: builder.build(tcp()),
+                client: builder.build(Limited::new(tcp(), handshake)),
                 authority,
             },
             Address::Tcp(_) if url.starts_with("http://") => return Err(no_tls()),
@@ -151,14 +210,14 @@ impl Transport {
                     .enable_http1()
                     .wrap_connector(http);
                 Inner::Tls {
-                    client: builder.build(connector),
+                    client: builder.build(Limited::new(connector, handshake)),
                     authority,
                 }
             }
         };
         Ok(Transport {
             inner,
-            url: url.to_owned(),
+            url: redact(url),
         })
     }
 
@@ -173,8 +232,16 @@ impl Transport {
             Inner::Tcp { authority, .. } => format!("http://{authority}{path_and_query}"),
             Inner::Tls { authority, .. } => format!("https://{authority}{path_and_query}"),
         };
-        text.parse()
-            .map_err(|_| Error::invalid(format!("bad request path '{path_and_query}'")))
+        // http's URIs hold at most 64 KiB: a longer one is a huge name or
+        // value, quoted as an excerpt.
+        text.parse().map_err(|_| {
+            let why = if text.len() >= u16::MAX as usize {
+                "too long"
+            } else {
+                "bad request path"
+            };
+            Error::invalid(format!("{why}: '{}'", excerpt(path_and_query, 80)))
+        })
     }
 
     pub async fn send(&self, request: Request<Body>) -> Result<Response<Incoming>> {
@@ -188,6 +255,20 @@ impl Transport {
             while let Some(next) = cause.source() {
                 cause = next;
             }
+            if let Some(limit) = find_cause::<ConnectTimeout>(&e) {
+                let what = match self.inner {
+                    Inner::Tls { .. } => "connecting (with the TLS handshake)",
+                    _ => "connecting",
+                };
+                return Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "{what} to the engine at {} took longer than {} s",
+                        self.url,
+                        limit.0.as_secs_f64()
+                    ),
+                );
+            }
             let message = if is_tls_error(&e) {
                 format!(
                     "TLS handshake with the engine at {} failed: {cause}",
@@ -199,6 +280,80 @@ impl Transport {
             Error::new(ErrorKind::Connection, message)
         })
     }
+}
+
+/// A connector whose connections (TCP, then TLS) must be made within a time:
+/// an engine that accepts and then says nothing must not hang a call.
+#[derive(Clone)]
+pub struct Limited<C> {
+    inner: C,
+    limit: Duration,
+}
+
+impl<C> Limited<C> {
+    fn new(inner: C, limit: Duration) -> Self {
+        Limited { inner, limit }
+    }
+}
+
+/// The error of a connection not made in time.
+#[derive(Debug)]
+struct ConnectTimeout(Duration);
+
+impl std::fmt::Display for ConnectTimeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "not connected within {} s", self.0.as_secs_f64())
+    }
+}
+
+impl std::error::Error for ConnectTimeout {}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl<C> tower_service::Service<Uri> for Limited<C>
+where
+    C: tower_service::Service<Uri>,
+    C::Future: Send + 'static,
+    C::Error: Into<BoxError>,
+    C::Response: Send + 'static,
+{
+    type Response = C::Response;
+    type Error = BoxError;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = std::result::Result<C::Response, BoxError>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::result::Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        let connecting = self.inner.call(uri);
+        let limit = self.limit;
+        Box::pin(async move {
+            match tokio::time::timeout(limit, connecting).await {
+                Ok(made) => made.map_err(Into::into),
+                Err(_) => Err(Box::new(ConnectTimeout(limit)) as BoxError),
+            }
+        })
+    }
+}
+
+/// An error of type `T` in `e`'s chain of causes.
+fn find_cause<'a, T: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if let Some(found) = c.downcast_ref::<T>() {
+            return Some(found);
+        }
+        cause = c.source();
+    }
+    None
 }
 
 /// Whether rustls is behind a failed request. Its errors come wrapped in
@@ -309,6 +464,43 @@ mod tests {
         assert!(Address::parse("unix://relative").is_err());
         assert!(Address::parse("ftp://x").is_err());
         assert!(Address::parse("tcp://").is_err());
+        assert_eq!(
+            Address::parse("tcp://[::1]:2375").unwrap(),
+            Address::Tcp("[::1]:2375".into())
+        );
+        assert_eq!(
+            Address::parse("tcp://user:pw@host:1").unwrap(),
+            Address::Tcp("host:1".into())
+        );
+    }
+
+    #[test]
+    fn bad_hosts_and_ports_are_named() {
+        for (url, why) in [
+            ("tcp://127.0.0.1:99999", "bad port '99999'"),
+            ("tcp://localhost:notaport", "bad port 'notaport'"),
+            ("tcp://localhost:", "bad port ''"),
+            ("tcp://localhost:0", "bad port '0'"),
+            ("tcp://[::1", "unclosed '['"),
+            ("tcp://::1", "needs brackets"),
+            ("tcp://:2375", "no host"),
+        ] {
+            let err = Address::parse(url).unwrap_err();
+            assert_eq!(err.kind, ErrorKind::InvalidArgument, "{url}");
+            assert!(err.message.contains(why), "{url}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn passwords_are_hidden() {
+        assert_eq!(
+            redact("tcp://user:s3cret@host:2375"),
+            "tcp://user:xxxxx@host:2375"
+        );
+        assert_eq!(redact("ssh://me@host/x"), "ssh://me@host/x");
+        assert_eq!(redact("unix:///run/d.sock"), "unix:///run/d.sock");
+        let err = Address::parse("tcp://user:s3cret@host:x").unwrap_err();
+        assert!(!err.message.contains("s3cret"), "{}", err.message);
     }
 
     #[test]
@@ -317,16 +509,20 @@ mod tests {
             ca: Some("/nonexistent/ca.pem".into()),
             ..TlsFiles::default()
         };
-        let err = Transport::new("https://127.0.0.1:2376", Some(&files))
-            .err()
-            .unwrap();
+        let err = Transport::new(
+            "https://127.0.0.1:2376",
+            Some(&files),
+            Duration::from_secs(1),
+        )
+        .err()
+        .unwrap();
         assert_eq!(err.kind, ErrorKind::InvalidArgument);
         assert!(
             err.message.contains("/nonexistent/ca.pem"),
             "{}",
             err.message
         );
-        let err = Transport::new("unix:///x.sock", Some(&files))
+        let err = Transport::new("unix:///x.sock", Some(&files), Duration::from_secs(1))
             .err()
             .unwrap();
         assert_eq!(err.kind, ErrorKind::InvalidArgument);

@@ -11,7 +11,7 @@ use super::args::{self, Opts};
 use super::error::{self, invalid};
 use super::{containers, convert, host, images, iter, resource, tasks};
 use crate::engine::host::{self as engine_host, HostChoice};
-use crate::engine::{Engine, JsonStream, TlsFiles};
+use crate::engine::{redact, ConnectOptions, Engine, JsonStream, TlsFiles};
 
 /// Where a client's engine is, and the engine once made.
 #[derive(Clone)]
@@ -24,11 +24,7 @@ struct HandleInner {
 
 enum Source {
     Env(HostChoice),
-    Url {
-        url: String,
-        version: Option<String>,
-        tls: Option<TlsFiles>,
-    },
+    Url { url: String, opts: ConnectOptions },
 }
 
 impl Handle {
@@ -39,9 +35,9 @@ impl Handle {
         }))
     }
 
-    pub fn from_url(url: String, version: Option<String>, tls: Option<TlsFiles>) -> Self {
+    pub fn from_url(url: String, opts: ConnectOptions) -> Self {
         Handle(Rc::new(HandleInner {
-            source: Source::Url { url, version, tls },
+            source: Source::Url { url, opts },
             engine: RefCell::new(None),
         }))
     }
@@ -57,20 +53,21 @@ impl Handle {
                 let (url, tls) = engine_host::resolve_engine(choice).map_err(error::engine)?;
                 Engine::connect_tls(&url, None, tls.as_ref())
             }
-            Source::Url { url, version, tls } => {
-                Engine::connect_tls(url, version.clone(), tls.as_ref())
-            }
+            Source::Url { url, opts } => Engine::connect_with(url, opts.clone()),
         }
         .map_err(error::engine)?;
         *self.0.engine.borrow_mut() = Some(engine.clone());
         Ok(engine)
     }
 
-    /// The engine address without connecting (for banners and `tostring`).
+    /// The engine address without connecting (for banners and `tostring`),
+    /// a password in it hidden.
     pub fn describe(&self) -> String {
         match &self.0.source {
-            Source::Env(choice) => engine_host::resolve_host(choice).unwrap_or_else(|e| e.message),
-            Source::Url { url, .. } => url.clone(),
+            Source::Env(choice) => engine_host::resolve_host(choice)
+                .map(|url| redact(&url))
+                .unwrap_or_else(|e| e.message),
+            Source::Url { url, .. } => redact(url),
         }
     }
 }
@@ -167,8 +164,8 @@ async fn events(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiValu
         &["filters", "since", "until", "decode"],
     )?;
     let filters = filters_json(&opts, "filters")?;
-    let since = opts.text("since")?;
-    let until = opts.text("until")?;
+    let since = opts.time("since")?;
+    let until = opts.time("until")?;
     let stream = h
         .engine()?
         .events(since.as_deref(), until.as_deref(), filters.as_ref())
@@ -204,7 +201,7 @@ fn install_helpers(lua: &Lua, client: &Table) -> mlua::Result<()> {
             let opts = Opts::new(
                 "connect",
                 args.next().unwrap_or(Value::Nil),
-                &["version", "tls"],
+                &["version", "tls", "timeout"],
             )?;
             let tls = match opts.table("tls")? {
                 Some(t) => {
@@ -218,8 +215,13 @@ fn install_helpers(lua: &Lua, client: &Table) -> mlua::Result<()> {
                 }
                 None => None,
             };
-            let version = opts.string("version")?;
-            let handle = Handle::from_url(url, version, tls);
+            let options = ConnectOptions {
+                api_version: opts.string("version")?,
+                tls,
+                // 0 means none, as for DOCKERLUA_TIMEOUT.
+                timeout: opts.seconds("timeout")?,
+            };
+            let handle = Handle::from_url(url, options);
             // Made now, so that a bad address or certificate file is reported
             // by `connect` itself (nothing is sent yet).
             handle.engine()?;
@@ -266,12 +268,32 @@ fn install_helpers(lua: &Lua, client: &Table) -> mlua::Result<()> {
     )?;
     json.raw_set(
         "array",
-        lua.create_function(|lua, t: Option<Table>| {
-            let t = match t {
-                Some(t) => t,
-                None => lua.create_table()?,
+        lua.create_function(|lua, args: MultiValue| {
+            let t = match args.into_iter().next().unwrap_or(Value::Nil) {
+                Value::Nil => lua.create_table()?,
+                Value::Table(t) => t,
+                other => {
+                    return Err(invalid(
+                        "json.array",
+                        format!(
+                            "bad argument 't' (table expected, got {})",
+                            args::type_name(&other)
+                        ),
+                    ))
+                }
             };
-            t.set_metatable(Some(convert::array_metatable(lua)?))?;
+            let mark = convert::array_metatable(lua)?;
+            match t.metatable() {
+                None => t.set_metatable(Some(mark))?,
+                Some(mt) if mt == mark => {}
+                // Replacing it would silently take the table's behaviour away.
+                Some(_) => {
+                    return Err(invalid(
+                        "json.array",
+                        "bad argument 't' (the table has a metatable of its own)",
+                    ))
+                }
+            }
             Ok(t)
         })?,
     )?;

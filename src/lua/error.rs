@@ -12,6 +12,7 @@ use std::fmt;
 use mlua::{Lua, Value};
 
 use crate::engine;
+use crate::engine::error::excerpt;
 
 #[derive(Debug, Clone)]
 pub struct DockerError {
@@ -47,11 +48,15 @@ impl DockerError {
 impl fmt::Display for DockerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(c) = &self.container {
-            let stderr = c.stderr.trim_end();
+            // One line, whatever the size of the command or its output:
+            // the fields keep them whole.
+            let stderr = excerpt(c.stderr.trim_end(), 4096);
             write!(
                 f,
                 "ContainerError: command '{}' in image '{}' returned non-zero exit status {}",
-                c.command, c.image, c.exit_status
+                excerpt(&c.command, 200),
+                excerpt(&c.image, 200),
+                c.exit_status
             )?;
             return if stderr.is_empty() {
                 Ok(())

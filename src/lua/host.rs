@@ -10,8 +10,8 @@ use mlua::{Lua, MultiValue, Table, Value};
 use super::args;
 use super::error::invalid;
 
-/// Seconds a probe waits when the script does not say.
-const DEFAULT_TIMEOUT: f64 = 2.0;
+/// How long a probe waits when the script does not say.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub fn install(lua: &Lua, client: &Table) -> mlua::Result<()> {
     let start = Instant::now();
@@ -47,25 +47,14 @@ fn net(lua: &Lua) -> mlua::Result<Table> {
             };
             let timeout = match args.next() {
                 None | Some(Value::Nil) => DEFAULT_TIMEOUT,
-                Some(Value::Integer(t)) if t > 0 => t as f64,
-                Some(Value::Number(t)) if t.is_finite() && t > 0.0 => t,
-                Some(other) => {
-                    return Err(invalid(
-                        F,
-                        format!(
-                            "bad argument 'timeout' (positive number expected, got {})",
-                            describe(Some(&other))
-                        ),
-                    ))
-                }
+                Some(v) => args::seconds(F, "argument 'timeout'", &v)?,
             };
             let connect = tokio::net::TcpStream::connect((host.as_str(), port));
-            let failure =
-                match tokio::time::timeout(Duration::from_secs_f64(timeout), connect).await {
-                    Ok(Ok(_stream)) => return Ok(MultiValue::from_iter([Value::Boolean(true)])),
-                    Ok(Err(e)) => e.to_string(),
-                    Err(_) => format!("no answer within {timeout} s"),
-                };
+            let failure = match tokio::time::timeout(timeout, connect).await {
+                Ok(Ok(_stream)) => return Ok(MultiValue::from_iter([Value::Boolean(true)])),
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => format!("no answer within {} s", timeout.as_secs_f64()),
+            };
             // false and why, like io.open: a closed port is an answer, not an error.
             Ok(MultiValue::from_iter([
                 Value::Boolean(false),

@@ -33,6 +33,8 @@ impl Model for Image {
         Some(&[("force", "force"), ("noprune", "noprune")]);
     const PRUNE: bool = true;
     const NAMED: bool = false;
+    const NAME_KIND: args::NameKind = args::NameKind::Image;
+    const ID_ARG: &'static str = "reference";
 
     /// `sha256:` and 10 hex digits, as the Python SDK shows it.
     fn short_id(id: &str) -> String {
@@ -240,10 +242,9 @@ impl Display {
             _ => self.status = status.to_owned(),
         }
         let done = self.layers.values().filter(|l| l.2).count();
-        let (current, total) = self
-            .layers
-            .values()
-            .fold((0, 0), |(c, t), l| (c + l.0, t + l.1));
+        let (current, total) = self.layers.values().fold((0u64, 0u64), |(c, t), l| {
+            (c.saturating_add(l.0), t.saturating_add(l.1))
+        });
         let mut line = format!("{done}/{} layers", self.layers.len());
         if total > 0 {
             line.push_str(&format!(

@@ -53,6 +53,11 @@ pub trait Model: Sized + 'static {
     const PRUNE: bool = false;
     /// Whether objects have a `name` (images have tags instead).
     const NAMED: bool = true;
+    /// What an id or name argument may look like (checked before it becomes
+    /// part of a request path).
+    const NAME_KIND: args::NameKind = args::NameKind::Container;
+    /// How `get` names its argument in errors.
+    const ID_ARG: &'static str = "id_or_name";
 
     /// The id in an answer (a list entry or an inspect).
     fn id(attrs: &Json) -> String {
@@ -301,7 +306,12 @@ pub async fn fetch<M: Model>(lua: &Lua, handle: &Handle, id: &str) -> mlua::Resu
 
 async fn get<M: Model>(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Result<Value> {
     let function = static_name(collection_name::<M>(), ".get");
-    let id = args::string(function, "id", args.front().unwrap_or(&Value::Nil))?;
+    let id = args::name(
+        function,
+        M::ID_ARG,
+        args.front().unwrap_or(&Value::Nil),
+        M::NAME_KIND,
+    )?;
     fetch::<M>(&lua, &handle, &id).await
 }
 

@@ -1,5 +1,6 @@
 //! Lua modules shipped inside the binary (`stdlib/*.lua`), found by
-//! `require` after users' own libraries. Chunk names point at
+//! `require` before anything on `package.path`: a `docker/args.lua` in the
+//! current folder must not replace them. Chunk names point at
 //! `stdlib/NAME.lua`, so tracebacks name the file.
 
 use mlua::{Lua, Table, Value};
@@ -32,9 +33,10 @@ pub fn install(lua: &Lua, package: &Table) -> mlua::Result<()> {
             .into_function()?;
         Ok(Value::Function(chunk))
     })?;
-    // After the preload searcher and Lua's path searcher: users' libraries
-    // may shadow ours.
-    let position = searchers.raw_len().min(2) + 1;
+    // Right after the preload searcher (which only the script itself fills)
+    // and before Lua's path and C searchers: files lying around, in the
+    // current folder or elsewhere on the path, never replace `docker.*`.
+    let position = searchers.raw_len().min(1) + 1;
     searchers.raw_insert(position as i64, searcher)?;
     Ok(())
 }

@@ -8,7 +8,6 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
 use mlua::{Function, Lua, MultiValue, Table, UserData, UserDataMethods, Value};
@@ -28,24 +27,10 @@ pub fn install(lua: &Lua, client: &Table) -> mlua::Result<()> {
         "sleep",
         lua.create_async_function(|_, args: MultiValue| async move {
             let args = strip_self(args, "DockerClient");
-            let seconds = match args.front() {
-                Some(Value::Integer(i)) if *i >= 0 => *i as f64,
-                Some(Value::Number(n)) if *n >= 0.0 => *n,
-                other => {
-                    return Err(invalid(
-                        "sleep",
-                        format!(
-                            "bad argument 'seconds' (non-negative number expected, got {})",
-                            other.map_or("nil", args::type_name)
-                        ),
-                    ))
-                }
-            };
-            // Longer than a Duration holds (or infinite): forever.
-            match Duration::try_from_secs_f64(seconds) {
-                Ok(d) => tokio::time::sleep(d).await,
-                Err(_) => std::future::pending().await,
-            }
+            let nil = Value::Nil;
+            let seconds =
+                args::seconds("sleep", "argument 'seconds'", args.front().unwrap_or(&nil))?;
+            tokio::time::sleep(seconds).await;
             Ok(())
         })?,
     )?;

@@ -1,7 +1,5 @@
 //! The `Container` object: a thin handle on a live container.
 
-use std::time::Duration;
-
 use bytes::Bytes;
 use mlua::{Lua, MultiValue, Table, UserDataFields, UserDataMethods, Value};
 use serde_json::Value as Json;
@@ -126,7 +124,7 @@ fn image(attrs: &Json) -> String {
 
 /// `opts` for a method with a `timeout` only.
 fn timeout_opt(function: &'static str, value: Value) -> mlua::Result<Option<i64>> {
-    Opts::new(function, value, &["timeout"])?.integer("timeout")
+    Opts::new(function, value, &["timeout"])?.count("timeout")
 }
 
 /// The methods of `Container` beyond the common ones.
@@ -203,16 +201,7 @@ fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
             }
             let engine = this.handle.engine()?;
             let wait = engine.container_wait(&this.id, condition.as_deref());
-            let timeout = match opts.number("timeout")? {
-                None => None,
-                Some(secs) if secs >= 0.0 => Duration::try_from_secs_f64(secs).ok(),
-                Some(secs) => {
-                    return Err(invalid(
-                        "Container:wait",
-                        format!("bad option 'timeout' (non-negative seconds expected, got {secs})"),
-                    ))
-                }
-            };
+            let timeout = opts.seconds("timeout")?;
             let answer = match timeout {
                 None => wait.await,
                 Some(limit) => match tokio::time::timeout(limit, wait).await {
@@ -352,6 +341,13 @@ fn commit_options(args: MultiValue) -> mlua::Result<CommitOptions> {
             author: opts.string("author")?,
             changes: opts.strings("changes")?.unwrap_or_default(),
             pause: opts.bool("pause")?,
+            config: match opts.table("conf")? {
+                Some(t) => Some(
+                    convert::from_lua(&Value::Table(t))
+                        .map_err(|e| invalid(F, format!("bad option 'conf': {}", e.0)))?,
+                ),
+                None => None,
+            },
         });
     }
     let optional = |name: &str, v: Value| match v {

@@ -57,8 +57,8 @@ pub(super) async fn logs(
         follow,
         timestamps: opts.flag("timestamps")?,
         tail,
-        since: opts.text("since")?,
-        until: opts.text("until")?,
+        since: opts.time("since")?,
+        until: opts.time("until")?,
     };
     let tty = this.attrs().pointer("/Config/Tty").and_then(Json::as_bool);
     let engine = this.handle.engine()?;
@@ -119,19 +119,28 @@ struct Recheck {
 }
 
 impl Recheck {
-    /// The pieces of the last log entry when it does not end a line.
-    async fn unfinished_line(self) -> mlua::Result<Vec<(StreamKind, Bytes)>> {
-        let mut stream = self
+    /// The pieces of the last log entry when it does not end a line. The
+    /// stream has ended well already: when the container is gone meanwhile
+    /// (removed, `auto_remove`) or the engine refuses, there is nothing to
+    /// add, and no error to raise (`docker logs -f` ends cleanly there too).
+    async fn unfinished_line(self) -> Vec<(StreamKind, Bytes)> {
+        let Ok(mut stream) = self
             .engine
             .container_logs(&self.id, &self.options, self.tty)
             .await
-            .map_err(error::engine)?;
+        else {
+            return Vec::new();
+        };
         let mut pieces = Vec::new();
-        while let Some(piece) = stream.next().await.map_err(error::engine)? {
+        while let Ok(Some(piece)) = stream.next().await {
             pieces.push(piece);
         }
         let unfinished = pieces.last().is_some_and(|(_, b)| !b.ends_with(b"\n"));
-        Ok(if unfinished { pieces } else { Vec::new() })
+        if unfinished {
+            pieces
+        } else {
+            Vec::new()
+        }
     }
 }
 
@@ -189,7 +198,7 @@ impl iter::Source for Lines {
                             // Had the stream brought the unfinished line, it
                             // would be pending now.
                             if !self.splitter.has_partial() {
-                                for (kind, piece) in recheck.unfinished_line().await? {
+                                for (kind, piece) in recheck.unfinished_line().await {
                                     self.splitter.push(kind, piece);
                                 }
                             }

@@ -61,7 +61,12 @@ pub(super) use crate::engine::run::Pull;
 impl Spec {
     pub(super) fn parse(function: &'static str, args: MultiValue, run: bool) -> mlua::Result<Spec> {
         let mut args = args.into_iter();
-        let image = args::string(function, "image", &args.next().unwrap_or(Value::Nil))?;
+        let image = args::name(
+            function,
+            "image",
+            &args.next().unwrap_or(Value::Nil),
+            args::NameKind::Image,
+        )?;
         let mut command = args.next().unwrap_or(Value::Nil);
         let mut opts = args.next().unwrap_or(Value::Nil);
         // run(image, {detach = true}): the command is optional.
@@ -106,7 +111,7 @@ impl Spec {
                 config.insert(field.into(), json!(v));
             }
         }
-        if let Some(v) = opts.integer("stop_timeout")? {
+        if let Some(v) = opts.count("stop_timeout")? {
             config.insert("StopTimeout".into(), json!(v));
         }
         let tty = opts.flag("tty")?;
@@ -122,6 +127,16 @@ impl Spec {
 
         let detach = run && opts.flag("detach")?;
         let remove = run && opts.flag("remove")?;
+        // `run` removes a container once it has read its output; detached,
+        // it never does: the engine must (`auto_remove`). The Python SDK
+        // refuses the pair too rather than leave the container behind.
+        if detach && remove {
+            return Err(invalid(
+                function,
+                "options 'detach' and 'remove' cannot be used together \
+                 (use 'auto_remove' for a detached container)",
+            ));
+        }
         if let Some(init) = opts.bool("init")? {
             host.insert("Init".into(), json!(init));
         }
@@ -147,7 +162,10 @@ impl Spec {
             }
         }
         if let Some(mem) = opts.text("mem_limit")? {
-            host.insert("Memory".into(), json!(parse_size(function, &mem)?));
+            host.insert(
+                "Memory".into(),
+                json!(args::size(function, "mem_limit", &mem)?),
+            );
         }
         if let Some(ports) = opts.table("ports")? {
             let (exposed, bindings) = ports_json(function, &ports)?;
@@ -158,16 +176,28 @@ impl Spec {
             host.insert("Binds".into(), json!(binds(function, &volumes)?));
         }
         if let Some(policy) = opts.table("restart_policy")? {
-            let name: Option<String> = policy.get("Name").or_else(|_| policy.get("name")).ok();
-            let retries: Option<i64> = policy
-                .get("MaximumRetryCount")
-                .or_else(|_| policy.get("maximum_retry_count"))
-                .ok();
-            let Some(name) = name else {
-                return Err(invalid(
+            let field = |upper: &str, lower: &str| -> mlua::Result<Value> {
+                match policy.raw_get::<Value>(upper)? {
+                    Value::Nil => policy.raw_get(lower),
+                    v => Ok(v),
+                }
+            };
+            let name = match field("Name", "name")? {
+                Value::String(s) => s.to_string_lossy(),
+                _ => {
+                    return Err(invalid(
+                        function,
+                        "bad option 'restart_policy' (needs a Name)",
+                    ))
+                }
+            };
+            let retries = match field("MaximumRetryCount", "maximum_retry_count")? {
+                Value::Nil => None,
+                v => Some(args::count(
                     function,
-                    "bad option 'restart_policy' (needs a Name)",
-                ));
+                    "option 'restart_policy.MaximumRetryCount'",
+                    &v,
+                )?),
             };
             host.insert(
                 "RestartPolicy".into(),
@@ -192,7 +222,10 @@ impl Spec {
         Ok(Spec {
             image,
             command,
-            name: opts.string("name")?,
+            name: match opts.raw("name")? {
+                Value::Nil => None,
+                v => Some(args::name(function, "name", &v, args::NameKind::Container)?),
+            },
             platform: opts.string("platform")?,
             config: Json::Object(config),
             pull,
@@ -367,25 +400,4 @@ fn binds(function: &str, table: &Table) -> mlua::Result<Vec<String>> {
     }
     out.sort();
     Ok(out)
-}
-
-/// "512m", "1g", 1048576 to bytes.
-fn parse_size(function: &str, text: &str) -> mlua::Result<i64> {
-    let lower = text.trim().to_lowercase();
-    let (digits, unit) = lower.split_at(
-        lower
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(lower.len()),
-    );
-    let n: i64 = digits
-        .parse()
-        .map_err(|_| invalid(function, format!("bad size '{text}'")))?;
-    let mult = match unit.trim_end_matches('b') {
-        "" => 1,
-        "k" => 1 << 10,
-        "m" => 1 << 20,
-        "g" => 1 << 30,
-        _ => return Err(invalid(function, format!("bad size '{text}'"))),
-    };
-    Ok(n * mult)
 }
