@@ -1,5 +1,6 @@
 //! The `dockerlua` command line: the stock `lua` interpreter's habits
-//! (`-e`, `-l`, `-i`, `-`, `arg`) plus the docker CLI's `-H`/`--context`.
+//! (`-e`, `-l`, `-i`, `-`, `arg`) plus the docker CLI's `-H`/`--context`,
+//! and `--dry-run`/`--read-only` for every engine the script reaches.
 //! It only wires a Lua state from [`crate::lua`] to scripts and the REPL.
 
 use std::io::{IsTerminal, Read};
@@ -9,6 +10,7 @@ use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 use mlua::{Function, Lua, MultiValue, Value};
 
 use crate::engine::host::HostChoice;
+use crate::engine::WriteMode;
 use crate::lua::{self, error};
 use crate::repl;
 
@@ -34,13 +36,21 @@ struct Args {
     #[arg(short = 'i')]
     interactive: bool,
 
-    /// The engine to use (unix:///path, tcp://host:port, https://host:port)
+    /// The engine to use (unix:///path, tcp://host:port, https://host:port, ssh://[user@]host[:port])
     #[arg(short = 'H', long = "host", value_name = "URL")]
     host: Option<String>,
 
     /// The docker context to use
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "host")]
     context: Option<String>,
+
+    /// Print every request that would change an engine instead of sending it
+    #[arg(long = "dry-run", conflicts_with = "read_only")]
+    dry_run: bool,
+
+    /// Refuse every request that would change an engine (ReadOnly errors)
+    #[arg(long = "read-only")]
+    read_only: bool,
 
     /// A folder of Lua libraries for require (repeatable; before DOCKERLUA_PATH)
     #[arg(long = "path", value_name = "DIR", action = ArgAction::Append)]
@@ -104,6 +114,13 @@ async fn run(args: Args, steps: Vec<Step>) -> i32 {
         host: HostChoice {
             host: args.host.clone(),
             context: args.context.clone(),
+        },
+        mode: if args.dry_run {
+            WriteMode::DryRun
+        } else if args.read_only {
+            WriteMode::ReadOnly
+        } else {
+            WriteMode::Normal
         },
         paths: args.paths.clone(),
     };

@@ -7,9 +7,11 @@
 //!   [`body`] reads answers: whole, chunked, JSON lines, container output.
 //! - [`host`]: finding the engine (`DOCKER_HOST`, contexts);
 //!   [`credentials`]: who we are to registries; [`config`]: `config.json`.
+//! - `guard`: `--dry-run` and `--read-only`, applied to every request.
 //! - [`reference`]: image references, parsed in one place.
 //! - [`stream`]: decoders for the multiplexed log frames and JSON lines.
-//! - `transport`: moving requests over unix sockets, TCP and TLS.
+//! - `transport`: moving requests over unix sockets, TCP and TLS; `ssh`:
+//!   `ssh://` engines through the system's `ssh`.
 //!
 //! Answers are `serde_json::Value`s, not structs: engines differ, and a field
 //! one of them lacks must not break a caller.
@@ -19,10 +21,12 @@ pub mod config;
 pub mod containers;
 pub mod credentials;
 pub mod error;
+mod guard;
 pub mod host;
 pub mod images;
 pub mod reference;
 mod request;
+mod ssh;
 pub mod stream;
 pub mod system;
 mod transport;
@@ -38,6 +42,7 @@ use tokio::sync::OnceCell;
 
 pub use body::{read_body, BodyReader, JsonStream, OutputStream};
 pub use error::{Error, ErrorKind, Result};
+pub use guard::{is_write, WriteMode};
 use request::check;
 pub use request::{segment, Query, Req};
 pub use stream::StreamKind;
@@ -58,6 +63,8 @@ struct Inner {
     pinned_version: Option<String>,
     /// What the first `/_ping` told; one ping serves every question.
     facts: OnceCell<Facts>,
+    /// Dry run or read-only: what becomes of requests that change things.
+    guard: guard::Guard,
 }
 
 /// What an engine says of itself in its `/_ping` answer.
@@ -91,8 +98,26 @@ impl Engine {
                 transport: transport::Transport::new(url, tls)?,
                 pinned_version,
                 facts: OnceCell::new(),
+                guard: guard::Guard::new(WriteMode::Normal, None),
             }),
         })
+    }
+
+    /// This client with writes dry-run or refused (`mode`); `label` names
+    /// the engine in dry-run lines. Call it on a new client, before it is
+    /// cloned or used.
+    pub fn with_mode(mut self, mode: WriteMode, label: Option<String>) -> Self {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.guard = guard::Guard::new(mode, label),
+            // A shared client keeps its mode: a programming error, loud in tests.
+            None => debug_assert!(false, "Engine::with_mode on a shared client"),
+        }
+        self
+    }
+
+    /// Whether writes are sent, dry-run or refused.
+    pub fn mode(&self) -> WriteMode {
+        self.inner.guard.mode()
     }
 
     /// The address this client talks to, as given.
@@ -159,7 +184,16 @@ impl Engine {
 
     /// Sends a versioned request and returns the answer once its status says
     /// success; an error status becomes an [`Error`] with the engine's message.
+    /// Under `--dry-run`/`--read-only` a write is answered by the guard.
     pub async fn request(&self, req: Req<'_>) -> Result<Response<Incoming>> {
+        if let Some(answer) = self.inner.guard.intercept(self, &req).await? {
+            return Ok(answer);
+        }
+        self.send_checked(req).await
+    }
+
+    /// [`Engine::request`] past the guard, for the guard's own reads.
+    async fn send_checked(&self, req: Req<'_>) -> Result<Response<Incoming>> {
         let version = self.api_version().await?;
         let target = format!("/v{version}{}{}", req.path, req.query.as_str());
         let body = req.body.map(|b| (b, req.content_type));
