@@ -189,8 +189,13 @@ async fn run(args: Args, steps: Vec<Step>) -> i32 {
     }
 
     if args.interactive || (no_code && args.script.is_empty() && stdin_terminal) {
+        let mode = match opts.mode {
+            WriteMode::Normal => "",
+            WriteMode::DryRun => " (dry run: changes are printed, not made)",
+            WriteMode::ReadOnly => " (read-only)",
+        };
         let banner = format!(
-            "dockerlua {} ({}) -- engine {}",
+            "dockerlua {} ({}) -- engine {}{mode}",
             env!("CARGO_PKG_VERSION"),
             lua_version(&lua),
             lua::describe_engine(&opts)
