@@ -45,6 +45,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use guard::{is_write, WriteMode};
 use request::check;
 pub use request::{segment, Query, Req};
+pub use ssh::redact as redact_url;
 pub use stream::StreamKind;
 pub use transport::{Address, TlsFiles};
 

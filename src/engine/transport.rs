@@ -46,7 +46,8 @@ pub struct TlsFiles {
 
 impl Address {
     pub fn parse(url: &str) -> Result<Self> {
-        let bad = |why: &str| Error::invalid(format!("bad engine address '{url}': {why}"));
+        let bad =
+            |why: &str| Error::invalid(format!("bad engine address '{}': {why}", ssh::redact(url)));
         if let Some(path) = url.strip_prefix("unix://") {
             if !path.starts_with('/') {
                 return Err(bad("the socket path must be absolute"));

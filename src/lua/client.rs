@@ -13,7 +13,7 @@ use super::args::{self, Opts};
 use super::error::{self, invalid};
 use super::{containers, convert, host, images, iter, tasks};
 use crate::engine::host::{self as engine_host, HostChoice};
-use crate::engine::{Engine, JsonStream, TlsFiles, WriteMode};
+use crate::engine::{redact_url, Engine, JsonStream, TlsFiles, WriteMode};
 
 /// Where a client's engine is, and the engine once made.
 #[derive(Clone)]
@@ -85,7 +85,7 @@ impl Handle {
             }
             Source::Url { url, version, tls } => (
                 Engine::connect_tls(url, version.clone(), tls.as_ref()),
-                Some(url.clone()),
+                Some(redact_url(url)),
             ),
             Source::Context { name, host } => {
                 let (url, tls) =
@@ -104,10 +104,12 @@ impl Handle {
     /// The engine address without connecting (for banners and `tostring`).
     pub fn describe(&self) -> String {
         match &self.0.source {
-            Source::Env(choice) => engine_host::resolve_host(choice).unwrap_or_else(|e| e.message),
-            Source::Url { url, .. } => url.clone(),
+            Source::Env(choice) => engine_host::resolve_host(choice)
+                .map(|url| redact_url(&url))
+                .unwrap_or_else(|e| e.message),
+            Source::Url { url, .. } => redact_url(url),
             Source::Context { name, host } => engine_host::context_engine(name, host.as_deref())
-                .map(|(url, _)| url)
+                .map(|(url, _)| redact_url(&url))
                 .unwrap_or_else(|e| e.message),
         }
     }
