@@ -496,8 +496,17 @@ fn fleet_scripts_run_against_two_engines_in_parallel() {
             r#"
             local labels = {labels}
             local mine = docker.containers.list{{filters = {{label = "{label}"}}}}
-            docker.sleep(2)
-            print("has", mine[1].name:match("^fleet%-%a+"), arg[1])
+            local me = mine[1].name:match("^fleet%-(%a+)")
+            -- A barrier: each run waits for the other's mark, which only
+            -- runs at the same time can both pass.
+            io.open(arg[1] .. "/" .. me, "w"):close()
+            local other = arg[1] .. "/" .. (me == "one" and "two" or "one")
+            local deadline = docker.clock() + 30
+            while not io.open(other) do
+              assert(docker.clock() < deadline, "the other context never ran alongside")
+              docker.sleep(0.05)
+            end
+            print("has", "fleet-" .. me, arg[2])
             io.write(docker.containers.run("alpine", "echo ran", {{remove = true, labels = labels}}))
             "#,
             labels = t.lua_labels(),
@@ -505,7 +514,6 @@ fn fleet_scripts_run_against_two_engines_in_parallel() {
         ),
     )
     .unwrap();
-    let start = Instant::now();
     let out = fleet(&[
         "scripts/fleet_run.lua",
         "-c",
@@ -515,9 +523,9 @@ fn fleet_scripts_run_against_two_engines_in_parallel() {
         "-c",
         "gone",
         script.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
         "hello",
     ]);
-    let elapsed = start.elapsed();
     let err = assert_exit(&out, 1);
     let text = stdout_of(&out);
     let mut lines: Vec<&str> = text.lines().collect();
@@ -534,8 +542,6 @@ fn fleet_scripts_run_against_two_engines_in_parallel() {
     );
     assert!(err.contains("fleet_run: 1 of 3 contexts failed:"), "{err}");
     assert!(err.contains("  gone: ConnectionError"), "{err}");
-    // Two 2-second sleeps in parallel, not one after the other.
-    assert!(elapsed < Duration::from_millis(3900), "{elapsed:?}");
 }
 
 // ---------------------------------------------------------------------------

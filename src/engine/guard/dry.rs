@@ -1,52 +1,17 @@
-//! `--dry-run` and `--read-only`: what happens to a request that would
-//! change the engine. Every request passes [`Guard::intercept`] in
-//! [`super::Engine::request`], so no endpoint can slip past it.
-//!
-//! - Reads (`GET`, `HEAD`, and the few `POST`s that change nothing, such as
-//!   `wait` and `auth`) go to the engine.
-//! - Read-only: a write raises a `ReadOnly` error; nothing is sent.
-//! - Dry run: a write is printed as one line on stderr (method, path, the
-//!   essential body) and answered here with a plausible placeholder, so the
-//!   script goes on. What a dry write "made" (a container, an image, an
-//!   exec, a network...) is remembered, so that reading it back (inspect,
-//!   logs, wait) answers as the engine would have.
-//!
-//! Placeholders are real HTTP answers (written into an in-memory pipe and
-//! read by hyper), so every caller reads them as it reads the engine's.
+//! What a dry run "made": the objects its writes created (containers,
+//! images, execs, networks, volumes...), their synthesized inspect answers,
+//! and the placeholder answer of every kind of write.
 
-use std::io::Write as _;
-use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::body::Incoming;
-use hyper::{Method, Request, Response};
-use hyper_util::rt::TokioIo;
-use serde_json::{json, Map, Value};
+use hyper::Method;
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{Engine, Error, ErrorKind, Req, Result};
-
-/// What a script may do to its engines (the `--dry-run`/`--read-only` flags).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum WriteMode {
-    #[default]
-    Normal,
-    /// Writes are printed and answered with placeholders, not sent.
-    DryRun,
-    /// Writes raise `ReadOnly` errors.
-    ReadOnly,
-}
-
-/// One engine's write policy and what its dry writes made.
-pub(crate) struct Guard {
-    mode: WriteMode,
-    /// Names the engine in printed lines (a context's name), when given.
-    label: Option<String>,
-    dry: Mutex<DryState>,
-}
+use super::answer::Answer;
+use super::text::{capitalize, query_value, query_values, rfc3339_now, short, unix_now};
+use super::{Guard, Route};
+use crate::engine::{Engine, Error, ErrorKind, Req, Result};
 
 /// Kinds whose `POST /{kind}/create` makes an object inspected at
 /// `GET /{kind}/{id}` (plus `/json` for containers and images): a kind
@@ -75,26 +40,8 @@ impl Kind {
     }
 }
 
-/// Collection-level verbs: `/images/create` is not an image named "create".
-const VERBS: &[&str] = &[
-    "create",
-    "prune",
-    "json",
-    "load",
-    "search",
-    "get",
-    "init",
-    "join",
-    "leave",
-    "update",
-    "unlock",
-    "unlockkey",
-    "pull",
-    "privileges",
-];
-
 #[derive(Default)]
-struct DryState {
+pub(super) struct DryState {
     counter: u64,
     objects: Vec<DryObject>,
     /// Real containers a dry stop, kill or remove "ended", with the exit
@@ -109,205 +56,9 @@ struct DryObject {
     attrs: Value,
 }
 
-/// A placeholder answer.
-struct Answer {
-    status: u16,
-    content_type: &'static str,
-    body: Bytes,
-    /// `101 Switching Protocols` for a hijacked exec.
-    upgrade: bool,
-}
-
-impl Answer {
-    fn json(status: u16, value: &Value) -> Self {
-        Answer {
-            status,
-            content_type: "application/json",
-            body: Bytes::from(value.to_string()),
-            upgrade: false,
-        }
-    }
-
-    fn empty() -> Self {
-        Answer {
-            status: 204,
-            content_type: "text/plain",
-            body: Bytes::new(),
-            upgrade: false,
-        }
-    }
-
-    /// An empty stream of JSON lines (pull, push, load progress).
-    fn lines(lines: &[Value]) -> Self {
-        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
-        Answer {
-            status: 200,
-            content_type: "application/json",
-            body: Bytes::from(text),
-            upgrade: false,
-        }
-    }
-
-    /// A container's output with nothing in it.
-    fn output() -> Self {
-        Answer {
-            status: 200,
-            content_type: "application/vnd.docker.multiplexed-stream",
-            body: Bytes::new(),
-            upgrade: false,
-        }
-    }
-}
-
-/// A request's path split as the API names things.
-struct Route {
-    kind: String,
-    /// The object (id or name), decoded; `None` for collection verbs.
-    key: Option<String>,
-    /// The verb after the object, or the collection verb.
-    action: String,
-}
-
-impl Route {
-    fn parse(path: &str) -> Route {
-        let segments: Vec<String> = path
-            .trim_start_matches('/')
-            .split('/')
-            .map(percent_decode)
-            .collect();
-        let kind = segments.first().cloned().unwrap_or_default();
-        let rest = &segments[1.min(segments.len())..];
-        if rest.is_empty() {
-            return Route {
-                kind,
-                key: None,
-                action: String::new(),
-            };
-        }
-        if rest.len() == 1 && VERBS.contains(&rest[0].as_str()) {
-            return Route {
-                kind,
-                key: None,
-                action: rest[0].clone(),
-            };
-        }
-        // Image names hold slashes: the verb, if any, is the last segment.
-        if kind == "images" {
-            const IMAGE_VERBS: &[&str] = &["json", "history", "tag", "push", "get"];
-            let last = rest.last().map(String::as_str).unwrap_or_default();
-            if rest.len() > 1 && IMAGE_VERBS.contains(&last) {
-                return Route {
-                    kind,
-                    key: Some(rest[..rest.len() - 1].join("/")),
-                    action: last.to_owned(),
-                };
-            }
-            return Route {
-                kind,
-                key: Some(rest.join("/")),
-                action: String::new(),
-            };
-        }
-        Route {
-            kind,
-            key: Some(rest[0].clone()),
-            action: rest[1..].join("/"),
-        }
-    }
-}
-
-/// Whether a request would change the engine.
-pub fn is_write(method: &Method, path: &str, query: &str) -> bool {
-    if method == Method::GET || method == Method::HEAD {
-        return false;
-    }
-    let route = Route::parse(path);
-    match (route.kind.as_str(), route.action.as_str()) {
-        // Waiting and checking credentials change nothing.
-        ("containers", "wait") | ("auth", _) | ("_ping", _) => false,
-        // Attaching only reads, unless it sends stdin.
-        ("containers", "attach") => query_flag(query, "stdin"),
-        _ => true,
-    }
-}
-
 impl Guard {
-    pub fn new(mode: WriteMode, label: Option<String>) -> Self {
-        Guard {
-            mode,
-            label,
-            dry: Mutex::new(DryState::default()),
-        }
-    }
-
-    pub fn mode(&self) -> WriteMode {
-        self.mode
-    }
-
-    /// `Some(answer)` when the request must not reach the engine: a dry
-    /// write's placeholder, or a read of something a dry write made.
-    pub async fn intercept(
-        &self,
-        engine: &Engine,
-        req: &Req<'_>,
-    ) -> Result<Option<Response<Incoming>>> {
-        if self.mode == WriteMode::Normal {
-            return Ok(None);
-        }
-        let query = req.query.as_str();
-        let write = is_write(&req.method, &req.path, query);
-        let route = Route::parse(&req.path);
-        if self.mode == WriteMode::ReadOnly {
-            if !write {
-                return Ok(None);
-            }
-            return Err(Error::new(
-                ErrorKind::ReadOnly,
-                format!(
-                    "refused {} {} (--read-only)",
-                    req.method,
-                    display_path(&req.path, query)
-                ),
-            ));
-        }
-        let answer = if write {
-            let (answer, made) = self.dry_write(engine, req, &route).await?;
-            self.report(req, made.as_deref());
-            Some(answer)
-        } else {
-            self.dry_read(&req.method, &route, query)
-        };
-        match answer {
-            Some(answer) => respond(answer, req).await.map(Some),
-            None => Ok(None),
-        }
-    }
-
-    /// Prints a dry write as one line on stderr.
-    fn report(&self, req: &Req<'_>, made: Option<&str>) {
-        let mut line = match &self.label {
-            Some(label) => format!("dry-run [{label}]: "),
-            None => "dry-run: ".to_owned(),
-        };
-        line.push_str(&format!(
-            "{} {}",
-            req.method,
-            display_path(&req.path, req.query.as_str())
-        ));
-        if let Some(body) = &req.body {
-            line.push(' ');
-            line.push_str(&essential_body(&req.path, req.content_type, body));
-        }
-        if let Some(made) = made {
-            line.push_str(" -> ");
-            line.push_str(made);
-        }
-        // A closed stderr must not end the script.
-        let _ = writeln!(std::io::stderr(), "{line}");
-    }
-
     /// The placeholder for a write, and the id of what it made, if anything.
-    async fn dry_write(
+    pub(super) async fn dry_write(
         &self,
         engine: &Engine,
         req: &Req<'_>,
@@ -524,7 +275,7 @@ impl Guard {
     }
 
     /// The answer to a read of something a dry write made or ended.
-    fn dry_read(&self, method: &Method, route: &Route, query: &str) -> Option<Answer> {
+    pub(super) fn dry_read(&self, method: &Method, route: &Route, query: &str) -> Option<Answer> {
         let mut dry = self.lock();
         let key = route.key.as_deref()?;
         if method == Method::POST && route.kind == "containers" && route.action == "wait" {
@@ -585,19 +336,14 @@ impl Guard {
             return Ok(object.attrs.clone());
         }
         // Past the guard: `Engine::request` is what called us.
-        let req = Req::get(format!("/images/{}/json", super::segment(image))).about_image();
-        let bytes = super::read_body(engine.send_checked(req).await?).await?;
+        let req = Req::get(format!("/images/{}/json", crate::engine::segment(image))).about_image();
+        let bytes = crate::engine::read_body(engine.send_checked(req).await?).await?;
         serde_json::from_slice(&bytes).map_err(|e| {
             Error::new(
                 ErrorKind::Api,
                 format!("the engine answered invalid json: {e}"),
             )
         })
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, DryState> {
-        // A panic while locked leaves plain data behind: keep using it.
-        self.dry.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -758,296 +504,4 @@ fn object_name(body: &Value) -> Option<String> {
         .and_then(Value::as_str)
         .filter(|n| !n.is_empty())
         .map(str::to_owned)
-}
-
-/// Writes `answer` into an in-memory connection and reads it back with
-/// hyper, which makes it a response like the engine's.
-async fn respond(answer: Answer, req: &Req<'_>) -> Result<Response<Incoming>> {
-    let (client_io, mut server_io) = tokio::io::duplex(64 * 1024);
-    let reason = match answer.status {
-        101 => "Switching Protocols",
-        200 => "OK",
-        201 => "Created",
-        204 => "No Content",
-        _ => "Status",
-    };
-    let mut head = format!("HTTP/1.1 {} {reason}\r\n", answer.status);
-    if answer.upgrade {
-        head.push_str("connection: Upgrade\r\nupgrade: tcp\r\n");
-    } else {
-        head.push_str("connection: close\r\n");
-    }
-    head.push_str(&format!("content-type: {}\r\n", answer.content_type));
-    if !answer.upgrade && answer.status != 204 {
-        head.push_str(&format!("content-length: {}\r\n", answer.body.len()));
-    }
-    head.push_str("\r\n");
-    let body = answer.body;
-    let upgrade = answer.upgrade;
-    tokio::spawn(async move {
-        // The request's head first (hyper must have sent it), then the answer.
-        let mut seen = Vec::new();
-        let mut buf = [0u8; 4096];
-        while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-            match server_io.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => seen.extend_from_slice(&buf[..n]),
-            }
-        }
-        if server_io.write_all(head.as_bytes()).await.is_err()
-            || server_io.write_all(&body).await.is_err()
-        {
-            return;
-        }
-        if upgrade {
-            // The hijacked stream ends at once; what is written is dropped.
-            let _ = server_io.shutdown().await;
-        }
-        while let Ok(n) = server_io.read(&mut buf).await {
-            if n == 0 {
-                break;
-            }
-        }
-    });
-    let broken = |e: hyper::Error| Error::new(ErrorKind::Connection, format!("dry run: {e}"));
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake::<_, Full<Bytes>>(TokioIo::new(client_io))
-            .await
-            .map_err(broken)?;
-    tokio::spawn(connection.with_upgrades());
-    let mut builder = Request::builder()
-        .method(req.method.clone())
-        .uri(format!("{}{}", req.path, req.query.as_str()))
-        .header("host", "dry-run");
-    for (name, value) in &req.headers {
-        if name.eq_ignore_ascii_case("connection") || name.eq_ignore_ascii_case("upgrade") {
-            builder = builder.header(*name, value);
-        }
-    }
-    let request = builder
-        .body(Full::new(Bytes::new()))
-        .map_err(|e| Error::invalid(format!("bad request: {e}")))?;
-    sender.send_request(request).await.map_err(broken)
-}
-
-/// The body as one short line: JSON without its empty fields, secrets
-/// hidden, cut at a length; other bodies by size and type.
-fn essential_body(path: &str, content_type: &str, body: &Bytes) -> String {
-    const MAX: usize = 300;
-    let Ok(mut value) = serde_json::from_slice::<Value>(body) else {
-        return format!("<{} bytes of {content_type}>", body.len());
-    };
-    if path.starts_with("/secrets") || path.starts_with("/configs") {
-        if let Some(map) = value.as_object_mut() {
-            if map.contains_key("Data") {
-                map.insert("Data".into(), json!("<hidden>"));
-            }
-        }
-    }
-    let text = prune(value)
-        .map(|v| v.to_string())
-        .unwrap_or_else(|| "{}".into());
-    if text.chars().count() > MAX {
-        let cut: String = text.chars().take(MAX).collect();
-        format!("{cut}...")
-    } else {
-        text
-    }
-}
-
-/// `value` without nulls, `false`, empty strings, arrays and objects.
-fn prune(value: Value) -> Option<Value> {
-    match value {
-        Value::Null | Value::Bool(false) => None,
-        Value::String(s) if s.is_empty() => None,
-        Value::Array(a) if a.is_empty() => None,
-        Value::Object(map) => {
-            let kept: Map<String, Value> = map
-                .into_iter()
-                .filter_map(|(k, v)| prune(v).map(|v| (k, v)))
-                .collect();
-            (!kept.is_empty()).then_some(Value::Object(kept))
-        }
-        other => Some(other),
-    }
-}
-
-/// The path and query as a person reads them: percent-decoded, full ids
-/// cut to their 12-character short form.
-fn display_path(path: &str, query: &str) -> String {
-    let text = percent_decode(&format!("{path}{query}"));
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    for c in text.chars().chain(std::iter::once('/')) {
-        if c.is_ascii_hexdigit() {
-            run.push(c);
-            continue;
-        }
-        let long = run.len() == 64;
-        out.push_str(if long { &run[..12] } else { &run });
-        run.clear();
-        out.push(c);
-    }
-    out.pop();
-    out
-}
-
-fn query_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    query
-        .trim_start_matches('?')
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-}
-
-fn query_value(query: &str, key: &str) -> Option<String> {
-    query_pairs(query).find(|(k, _)| k == key).map(|(_, v)| v)
-}
-
-fn query_values(query: &str, key: &str) -> Vec<String> {
-    query_pairs(query)
-        .filter(|(k, _)| k == key)
-        .map(|(_, v)| v)
-        .collect()
-}
-
-fn query_flag(query: &str, key: &str) -> bool {
-    query_value(query, key).is_some_and(|v| v == "1" || v == "true")
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn capitalize(word: &str) -> String {
-    let mut chars = word.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-fn short(id: &str) -> String {
-    id.trim_start_matches("sha256:").chars().take(12).collect()
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
-}
-
-/// Now as RFC 3339 in UTC, as the engine writes times.
-fn rfc3339_now() -> String {
-    let secs = unix_now();
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    // Howard Hinnant's civil-from-days.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn writes_are_told_from_reads() {
-        let post = Method::POST;
-        assert!(!is_write(&Method::GET, "/containers/json", ""));
-        assert!(!is_write(&post, "/containers/abc/wait", ""));
-        assert!(!is_write(&post, "/auth", ""));
-        assert!(!is_write(&post, "/containers/abc/attach", "?stdout=1"));
-        assert!(is_write(&post, "/containers/abc/attach", "?stdin=1"));
-        assert!(is_write(&post, "/containers/create", ""));
-        assert!(is_write(&Method::DELETE, "/images/a/b", ""));
-        assert!(is_write(
-            &Method::PUT,
-            "/containers/abc/archive",
-            "?path=%2F"
-        ));
-        assert!(is_write(&post, "/networks/create", ""));
-    }
-
-    #[test]
-    fn routes_name_objects() {
-        let r = Route::parse("/images/localhost%3A5000/app/tag");
-        assert_eq!(
-            (r.kind.as_str(), r.key.as_deref(), r.action.as_str()),
-            ("images", Some("localhost:5000/app"), "tag")
-        );
-        let r = Route::parse("/images/create");
-        assert_eq!((r.key.as_deref(), r.action.as_str()), (None, "create"));
-        let r = Route::parse("/images/a/b");
-        assert_eq!((r.key.as_deref(), r.action.as_str()), (Some("a/b"), ""));
-        let r = Route::parse("/containers/web/json");
-        assert_eq!((r.key.as_deref(), r.action.as_str()), (Some("web"), "json"));
-        let r = Route::parse("/networks/n1");
-        assert_eq!((r.key.as_deref(), r.action.as_str()), (Some("n1"), ""));
-    }
-
-    #[test]
-    fn lines_are_short_and_hide_secrets() {
-        let body = Bytes::from(r#"{"Name":"s","Data":"c2VjcmV0","Labels":{},"X":null,"On":false}"#);
-        assert_eq!(
-            essential_body("/secrets/create", "application/json", &body),
-            r#"{"Data":"<hidden>","Name":"s"}"#
-        );
-        let tar = Bytes::from_static(b"\0\0\0");
-        assert_eq!(
-            essential_body("/x", "application/x-tar", &tar),
-            "<3 bytes of application/x-tar>"
-        );
-        assert_eq!(
-            display_path("/containers/create", "?name=a%20b"),
-            "/containers/create?name=a b"
-        );
-        let id = "886abbd02f50d1cf3d1a9420aad4aaa3d01f1f67d178ff448e3ec3083d21bd07";
-        assert_eq!(
-            display_path(&format!("/containers/{id}/start"), ""),
-            "/containers/886abbd02f50/start"
-        );
-        assert_eq!(
-            display_path("/commit", &format!("?container={id}")),
-            "/commit?container=886abbd02f50"
-        );
-    }
-
-    #[test]
-    fn times_are_rfc3339() {
-        let now = rfc3339_now();
-        assert_eq!(now.len(), 20, "{now}");
-        assert!(now.starts_with("20"), "{now}");
-    }
 }
