@@ -554,7 +554,9 @@ fn fleet_scripts_run_against_two_engines_in_parallel() {
 /// for any member it does not know.
 const WRITES: &[(&str, &str, &str)] = &[
     ("containers.run", r#"local r = docker.containers.run("alpine", "echo hi", {labels = L}) assert(r == "")"#, "POST /containers/create"),
-    ("containers.run detach", r#"local d = docker.containers.run("alpine", "sleep 9", {detach = true, labels = L}) assert(d.status == "running", d.status)"#, "POST /containers/create"),
+    ("containers.run detach", r#"local d = docker.containers.run("alpine", "sleep 9", {detach = true, labels = L}) assert(d.status == "running", d.status)
+        for _ in d:logs{follow = true} do error("a dry container has no output") end
+        assert(d:wait().status_code == 0 and d:top().Processes and d:logs() == "")"#, "POST /containers/create"),
     ("containers.create", r#"local n = docker.containers.create("alpine", "true", {name = "dry-made", labels = L}) assert(n.status == "created" and n.name == "dry-made") assert(docker.containers.get("dry-made").id == n.id)"#, "POST /containers/create?name=dry-made"),
     ("Container:start", "c:start() assert(c.status == 'running')", "POST /containers/{id}/start"),
     ("Container:stop", "c:stop{timeout = 1} assert(c:wait().status_code == 0)", "POST /containers/{id}/stop?t=1"),
@@ -566,6 +568,8 @@ const WRITES: &[(&str, &str, &str)] = &[
     ("Container:remove", "c:remove{force = true}", "DELETE /containers/{id}?force=1"),
     ("Container:commit", "local i = c:commit('dry-commit', 'v1') assert(i.tags[1] == 'dry-commit:v1')", "POST /commit?container={id}&repo=dry-commit&tag=v1"),
     ("Container:exec", "local r = c:exec('touch /dry') assert(r.exit_code == 0)", "POST /containers/{id}/exec"),
+    ("Container:exec stdin", "local r = c:exec({'cat'}, {stdin = 'into the void'}) assert(r.exit_code == 0 and r.output == '')", "POST /containers/{id}/exec"),
+    ("Container:exec stream", "for line in c:exec({'echo', 'x'}, {stream = true}) do error(line) end", "POST /containers/{id}/exec"),
     ("Container:put_archive", "assert(c:put_archive('/tmp', ''))", "PUT /containers/{id}/archive?path=/tmp"),
     ("images.pull", "local i = docker.images.pull('localhost:1/dry/never', {tag = 'x'}) assert(i.tags[1] == 'localhost:1/dry/never:x')", "POST /images/create?fromImage=localhost:1/dry/never&tag=x"),
     ("images.push", "docker.images.push('alpine')", "POST /images/alpine/push"),
