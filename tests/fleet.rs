@@ -185,6 +185,97 @@ fn ssh_failures_are_fast_connection_errors_with_ssh_own_words() {
     assert!(!err.contains("hunter2"), "{err}");
 }
 
+/// A folder whose `ssh` records its arguments and fails as ssh does.
+fn fake_ssh(dir: &Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let ssh = bin.join("ssh");
+    std::fs::write(
+        &ssh,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > {}/args\n\
+             echo 'debug noise' >&2\necho 'me@box: Permission denied (publickey).' >&2\nexit 255\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+#[test]
+fn ssh_is_run_as_the_docker_cli_runs_it_and_its_last_words_are_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fake_ssh(dir.path());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
+    cmd.env("PATH", &path).args([
+        "-H",
+        "ssh://me@box:2222",
+        "-e",
+        "local ok, e = pcall(docker.ping) print(e.kind) print(e.message)",
+    ]);
+    let start = Instant::now();
+    let out = assert_success(&common::run(&mut cmd));
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(
+        out,
+        "ConnectionError\ncannot reach the engine at ssh://me@box:2222: \
+         ssh failed: me@box: Permission denied (publickey).\n"
+    );
+    let args = std::fs::read_to_string(dir.path().join("args")).unwrap();
+    assert_eq!(
+        args.lines().collect::<Vec<_>>(),
+        [
+            "-l",
+            "me",
+            "-p",
+            "2222",
+            "-o",
+            "ConnectTimeout=30",
+            "-T",
+            "--",
+            "box",
+            "docker",
+            "system",
+            "dial-stdio"
+        ]
+    );
+    // A socket path on the host goes to the remote docker.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
+    cmd.env("PATH", &path).args([
+        "-H",
+        "ssh://box/run/user/1000/docker.sock",
+        "-e",
+        "pcall(docker.ping)",
+    ]);
+    assert_success(&common::run(&mut cmd));
+    let args = std::fs::read_to_string(dir.path().join("args")).unwrap();
+    assert_eq!(
+        args.lines().collect::<Vec<_>>(),
+        [
+            "-o",
+            "ConnectTimeout=30",
+            "-T",
+            "--",
+            "box",
+            "docker",
+            "--host",
+            "unix:///run/user/1000/docker.sock",
+            "system",
+            "dial-stdio"
+        ]
+    );
+}
+
 /// The pids of a process's children, and whether each is a zombie.
 fn children(pid: u32) -> Vec<(u32, bool)> {
     let mut found = Vec::new();
