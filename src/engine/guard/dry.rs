@@ -411,8 +411,8 @@ fn container_attrs(id: &str, name: &str, body: &Value, image: &Value) -> Value {
     config.remove("NetworkingConfig");
     let image_config = image.get("Config").cloned().unwrap_or(Value::Null);
     for field in ["Entrypoint", "Cmd", "Env", "WorkingDir", "User"] {
-        let missing = config.get(field).map_or(true, Value::is_null);
-        if missing {
+        let present = config.get(field).is_some_and(|v| !v.is_null());
+        if !present {
             if let Some(v) = image_config.get(field).filter(|v| !v.is_null()) {
                 config.insert(field.into(), v.clone());
             }
