@@ -867,3 +867,28 @@ fn dry_run_and_read_only_apply_to_connect_and_context_clients() {
     assert_eq!(assert_success(&out), "false\tReadOnly\n".repeat(3));
     assert_eq!(docker(&["ps", "-aq"]), before);
 }
+
+#[test]
+fn fleet_scripts_print_their_usage_when_called_wrongly() {
+    for (path, args) in [
+        ("scripts/fleet_ps.lua", &["--format", "xml"][..]),
+        ("scripts/fleet_ps.lua", &["extra"][..]),
+        ("scripts/fleet_run.lua", &[][..]),
+        ("scripts/fleet_run.lua", &["-l", "many", "x.lua"][..]),
+        ("scripts/fleet_run.lua", &["/nonexistent/script.lua"][..]),
+    ] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("DOCKER_HOST")
+            .arg(path)
+            .args(args);
+        let out = common::run(&mut cmd);
+        let err = assert_exit(&out, 2);
+        let name = path.trim_start_matches("scripts/");
+        assert!(
+            err.contains(&format!("usage: {name}")),
+            "{path} {args:?}: {err}"
+        );
+        assert_eq!(stdout_of(&out), "", "{path} {args:?}");
+    }
+}
