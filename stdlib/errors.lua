@@ -6,6 +6,8 @@ docker module's own: err.kind, err.message, and tostring(err) is one line.
   errors.raise(kind, message [, fields])        error(errors.new(...), 0)
   errors.kind(err) -> string      "NotFound", "Timeout", ...; "LuaError" for
                                   a plain string or anything without a kind
+  errors.kinds                    the kinds the docker module raises, in an
+                                  array ("NotFound", ..., "ReadOnly")
   errors.is(err, kind, ...) -> boolean   is err's kind one of these?
   errors.message(err) -> string   err.message, or tostring(err)
   errors.invalid(fn, message)     raises InvalidArgument "fn: message"
@@ -22,6 +24,13 @@ docker module's own: err.kind, err.message, and tostring(err) is one line.
 ]]
 
 local M = {}
+
+-- The docker module's kinds (src/engine/error.rs, plus the Lua layer's own).
+M.kinds = {
+  "NotFound", "ImageNotFound", "Conflict", "APIError", "ContainerError",
+  "ConnectionError", "Timeout", "InvalidArgument", "ReadOnly",
+  "ParallelError", "TaskError",
+}
 
 local Error = {}
 Error.__index = Error

@@ -10,7 +10,7 @@
 ---docker module's own errors, a table for the stdlib's); `tostring(err)` is
 ---one line such as `NotFound (404): No such container: f1064a8a4c82`.
 ---@class DockerError
----@field kind "NotFound"|"ImageNotFound"|"Conflict"|"APIError"|"ContainerError"|"ConnectionError"|"Timeout"|"InvalidArgument"|"ParallelError"|"TaskError"|"WaitError"|"LuaError"|string
+---@field kind "NotFound"|"ImageNotFound"|"Conflict"|"APIError"|"ContainerError"|"ConnectionError"|"Timeout"|"InvalidArgument"|"ReadOnly"|"ParallelError"|"TaskError"|"WaitError"|"LuaError"|string
 ---@field status integer? HTTP status, where the engine answered
 ---@field message string the engine's explanation or ours
 ---@field exit_status integer? ContainerError: the command's exit status
@@ -112,19 +112,37 @@ function DockerClient.events(opts) end
 ---@field tls TlsOptions? speak TLS to a `tcp://` engine (`https://` always does)
 ---@field timeout number? client timeout in seconds for ordinary calls (0: none); default DOCKERLUA_TIMEOUT or 60
 
----A client for another engine (`unix://`, `tcp://`, `http://`, `https://`).
+---A client for another engine (`unix://`, `tcp://`, `http://`, `https://`,
+---`ssh://[user@]host[:port]` through the system's ssh).
 ---Raises InvalidArgument at once for a bad address or TLS file; nothing is
----sent before the first call.
+---sent before the first call. `--dry-run`/`--read-only` apply to it too.
 ---@param url string
 ---@param opts ConnectOptions?
 ---@return DockerClient
 function DockerClient.connect(url, opts) end
 
----A new client from the environment, resolved as the default one (-H,
----DOCKER_HOST with DOCKER_TLS_VERIFY/DOCKER_TLS/DOCKER_CERT_PATH, --context,
----DOCKER_CONTEXT, config.json's currentContext, the default socket).
+---A new client from the environment, resolved as the docker CLI does:
+---DOCKER_HOST (with DOCKER_TLS_VERIFY/DOCKER_TLS/DOCKER_CERT_PATH), then
+---DOCKER_CONTEXT, config.json's currentContext, the default socket.
 ---@return DockerClient
 function DockerClient.from_env() end
+
+---A context, as `docker context ls` shows it.
+---@class DockerContext
+---@field name string
+---@field host string the docker endpoint (`default`: -H, DOCKER_HOST or the default socket)
+---@field current boolean whether the default client uses it
+---@field description string
+
+---Every context: `default` first, then the others by name.
+---@return DockerContext[]
+function DockerClient.contexts() end
+
+---A client for the context `name` (or an entry of `contexts()`). An unknown
+---name raises InvalidArgument naming it.
+---@param name string|DockerContext
+---@return DockerClient
+function DockerClient.context(name) end
 
 ---Waits without blocking other tasks.
 ---@param seconds number
@@ -431,6 +449,7 @@ docker = {}
 -- The stdlib: require("docker.NAME")
 
 ---@class docker.errors
+---@field kinds string[] the kinds the docker module raises ("NotFound", ..., "ReadOnly")
 local errors = {}
 ---@param kind string
 ---@param message string

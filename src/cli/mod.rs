@@ -1,5 +1,6 @@
 //! The `dockerlua` command line: the stock `lua` interpreter's habits
-//! (`-e`, `-l`, `-i`, `-`, `arg`) plus the docker CLI's `-H`/`--context`.
+//! (`-e`, `-l`, `-i`, `-`, `arg`) plus the docker CLI's `-H`/`--context`,
+//! and `--dry-run`/`--read-only` for every engine the script reaches.
 //! It only wires a Lua state from [`crate::lua`] to scripts and the REPL.
 
 use std::io::{IsTerminal, Read};
@@ -9,6 +10,7 @@ use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 use mlua::{Function, Lua, MultiValue, Value};
 
 use crate::engine::host::HostChoice;
+use crate::engine::WriteMode;
 use crate::lua::lifecycle::{self, End};
 use crate::lua::{self, error};
 use crate::repl;
@@ -36,13 +38,21 @@ struct Args {
     #[arg(short = 'i')]
     interactive: bool,
 
-    /// The engine to use (unix:///path, tcp://host:port, https://host:port)
+    /// The engine to use (unix:///path, tcp://host:port, https://host:port, ssh://[user@]host[:port])
     #[arg(short = 'H', long = "host", value_name = "URL")]
     host: Option<String>,
 
     /// The docker context to use
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "host")]
     context: Option<String>,
+
+    /// Print every request that would change an engine instead of sending it
+    #[arg(long = "dry-run", conflicts_with = "read_only")]
+    dry_run: bool,
+
+    /// Refuse every request that would change an engine (ReadOnly errors)
+    #[arg(long = "read-only")]
+    read_only: bool,
 
     /// A folder of Lua libraries for require (repeatable; before DOCKERLUA_PATH)
     #[arg(long = "path", value_name = "DIR", action = ArgAction::Append)]
@@ -233,11 +243,17 @@ async fn run_code(lua: &Lua, args: &Args, steps: Vec<Step>, signals: &mut Signal
     }
 
     if args.interactive || (no_code && args.script.is_empty() && stdin_terminal) {
+        let opts = engine_options(args);
+        let mode = match opts.mode {
+            WriteMode::Normal => "",
+            WriteMode::DryRun => " (dry run: changes are printed, not made)",
+            WriteMode::ReadOnly => " (read-only)",
+        };
         let banner = format!(
-            "dockerlua {} ({}) -- engine {}",
+            "dockerlua {} ({}) -- engine {}{mode}",
             env!("CARGO_PKG_VERSION"),
             lua_version(lua),
-            lua::describe_engine(&engine_options(args))
+            lua::describe_engine(&opts)
         );
         return repl::run(
             lua,
@@ -257,6 +273,13 @@ fn engine_options(args: &Args) -> lua::Options {
         host: HostChoice {
             host: args.host.clone(),
             context: args.context.clone(),
+        },
+        mode: if args.dry_run {
+            WriteMode::DryRun
+        } else if args.read_only {
+            WriteMode::ReadOnly
+        } else {
+            WriteMode::Normal
         },
         paths: args.paths.clone(),
     }

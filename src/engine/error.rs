@@ -19,6 +19,8 @@ pub enum ErrorKind {
     Timeout,
     /// The caller asked for something malformed; nothing was sent.
     InvalidArgument,
+    /// A request that would change the engine, refused by `--read-only`.
+    ReadOnly,
 }
 
 impl ErrorKind {
@@ -32,6 +34,7 @@ impl ErrorKind {
             ErrorKind::Connection => "ConnectionError",
             ErrorKind::Timeout => "Timeout",
             ErrorKind::InvalidArgument => "InvalidArgument",
+            ErrorKind::ReadOnly => "ReadOnly",
         }
     }
 }

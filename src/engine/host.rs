@@ -1,5 +1,5 @@
 //! Where the engine is, found as the docker CLI finds it: flags,
-//! `DOCKER_HOST`, contexts and their TLS files.
+//! `DOCKER_HOST`, contexts and their TLS files; the list of contexts.
 
 use std::path::{Path, PathBuf};
 
@@ -20,55 +20,67 @@ pub struct HostChoice {
     pub context: Option<String>,
 }
 
-/// The engine address, in the order of the `docker` module's contract:
-/// the host flag, `DOCKER_HOST`, the context flag, `DOCKER_CONTEXT`,
-/// `currentContext` of `config.json`, then the default socket.
-pub fn resolve_host(choice: &HostChoice) -> Result<String> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    if let Some(host) = choice.host.clone().or_else(|| env("DOCKER_HOST")) {
-        return Ok(host);
+/// The name of the context in use, as the docker CLI resolves it: the
+/// context flag; `default` when the host flag or `DOCKER_HOST` is set; then
+/// `DOCKER_CONTEXT`, `currentContext` of `config.json`, `default`. The host
+/// flag with the context flag is an error, as in the docker CLI.
+pub fn current_context(choice: &HostChoice) -> Result<String> {
+    if choice.host.is_some() && choice.context.is_some() {
+        return Err(Error::invalid(
+            "conflicting options: either specify --host or --context, not both",
+        ));
     }
-    let dir = config_dir();
-    let context = match choice.context.clone().or_else(|| env("DOCKER_CONTEXT")) {
-        Some(name) => Some(name),
-        None => load_config(&dir)?
-            .get("currentContext")
-            .and_then(Value::as_str)
-            .filter(|name| !name.is_empty())
-            .map(str::to_owned),
-    };
-    match context {
-        None => Ok(DEFAULT_HOST.to_owned()),
-        Some(name) if name == "default" => Ok(DEFAULT_HOST.to_owned()),
-        Some(name) => context_host(&dir, &name),
+    if let Some(name) = &choice.context {
+        return Ok(name.clone());
     }
+    if choice.host.is_some() || env("DOCKER_HOST").is_some() {
+        return Ok(DEFAULT_CONTEXT.to_owned());
+    }
+    if let Some(name) = env("DOCKER_CONTEXT") {
+        return Ok(name);
+    }
+    let current = load_config(&config_dir())?
+        .get("currentContext")
+        .and_then(Value::as_str)
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned);
+    Ok(current.unwrap_or_else(|| DEFAULT_CONTEXT.to_owned()))
 }
 
-/// The engine address and its TLS files, as the docker CLI finds them. For a
-/// host from the flag or `DOCKER_HOST`: `DOCKER_TLS_VERIFY` (verify the
-/// engine with `ca.pem`, required) or `DOCKER_TLS` (TLS, with `ca.pem` when
-/// there is one), the files taken from `DOCKER_CERT_PATH` (default: the
-/// config directory), `cert.pem` and `key.pem` only when both exist. For a
-/// context: the files stored with it, if any.
+/// The context that stands for the flags and the environment.
+pub const DEFAULT_CONTEXT: &str = "default";
+
+/// The engine address, in the docker CLI's order (see [`current_context`]).
+pub fn resolve_host(choice: &HostChoice) -> Result<String> {
+    Ok(resolve_engine(choice)?.0)
+}
+
+/// The engine address and its TLS files, as the docker CLI finds them.
 pub fn resolve_engine(choice: &HostChoice) -> Result<(String, Option<TlsFiles>)> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let host = resolve_host(choice)?;
-    let tcp = host.starts_with("tcp://") || host.starts_with("https://");
-    if choice.host.is_none() && env("DOCKER_HOST").is_none() {
-        let context = choice.context.clone().or_else(|| env("DOCKER_CONTEXT"));
-        let context = match context {
-            Some(name) => Some(name),
-            None => load_config(&config_dir())?
-                .get("currentContext")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-        };
-        let tls = match context.filter(|n| !n.is_empty() && n != "default") {
-            Some(name) if tcp => context_tls(&config_dir(), &name),
-            _ => None,
-        };
+    let name = current_context(choice)?;
+    context_engine(&name, choice.host.as_deref())
+}
+
+/// The engine of the context `name`. The `default` context is the host flag
+/// (`host`), else `DOCKER_HOST`, else the default socket. For a host from the
+/// flag or `DOCKER_HOST`: `DOCKER_TLS_VERIFY` (verify the engine with
+/// `ca.pem`, required) or `DOCKER_TLS` (TLS, with `ca.pem` when there is
+/// one), the files taken from `DOCKER_CERT_PATH` (default: the config
+/// directory), `cert.pem` and `key.pem` only when both exist. For a named
+/// context: its endpoint and the TLS files stored with it, if any. An
+/// unknown name is an error naming it.
+pub fn context_engine(name: &str, host: Option<&str>) -> Result<(String, Option<TlsFiles>)> {
+    if name != DEFAULT_CONTEXT {
+        let dir = config_dir();
+        let host = context_host(&dir, name)?;
+        let tcp = host.starts_with("tcp://") || host.starts_with("https://");
+        let tls = if tcp { context_tls(&dir, name) } else { None };
         return Ok((host, tls));
     }
+    let Some(host) = host.map(str::to_owned).or_else(|| env("DOCKER_HOST")) else {
+        return Ok((DEFAULT_HOST.to_owned(), None));
+    };
+    let tcp = host.starts_with("tcp://") || host.starts_with("https://");
     let verify = env("DOCKER_TLS_VERIFY").is_some_and(|v| v != "0");
     let wanted = verify || env("DOCKER_TLS").is_some_and(|v| v != "0");
     if !tcp || !(wanted || host.starts_with("https://")) {
@@ -87,6 +99,67 @@ pub fn resolve_engine(choice: &HostChoice) -> Result<(String, Option<TlsFiles>)>
         key: pair.then_some(key),
     };
     Ok((host, Some(tls)))
+}
+
+/// One context as `docker context ls` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextInfo {
+    pub name: String,
+    pub host: String,
+    pub description: String,
+    pub current: bool,
+}
+
+/// Every context: `default` first (the flags' or `DOCKER_HOST`'s engine),
+/// then those in the config folder by name. A context whose `meta.json`
+/// cannot be read is skipped, as the docker CLI lists what it can.
+pub fn list_contexts(choice: &HostChoice) -> Result<Vec<ContextInfo>> {
+    let current = current_context(choice)?;
+    let default_host = match choice.host.clone().or_else(|| env("DOCKER_HOST")) {
+        Some(host) => host,
+        None => DEFAULT_HOST.to_owned(),
+    };
+    let mut named = Vec::new();
+    let meta = config_dir().join("contexts/meta");
+    if let Ok(entries) = std::fs::read_dir(&meta) {
+        for entry in entries.flatten() {
+            let Ok(bytes) = std::fs::read(entry.path().join("meta.json")) else {
+                continue;
+            };
+            let Ok(meta) = serde_json::from_slice::<Value>(&bytes) else {
+                continue;
+            };
+            let text = |pointer: &str| {
+                meta.pointer(pointer)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let name = text("/Name");
+            if name.is_empty() || name == DEFAULT_CONTEXT {
+                continue;
+            }
+            named.push(ContextInfo {
+                current: name == current,
+                host: text("/Endpoints/docker/Host"),
+                description: text("/Metadata/Description"),
+                name,
+            });
+        }
+    }
+    named.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut all = vec![ContextInfo {
+        name: DEFAULT_CONTEXT.to_owned(),
+        host: default_host,
+        description: "Current DOCKER_HOST based configuration".to_owned(),
+        current: current == DEFAULT_CONTEXT,
+    }];
+    all.extend(named);
+    Ok(all)
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 fn context_hash(name: &str) -> String {
@@ -117,7 +190,10 @@ fn context_host(dir: &Path, name: &str) -> Result<String> {
         .join(context_hash(name))
         .join("meta.json");
     let bytes = std::fs::read(&path).map_err(|_| {
-        Error::invalid(format!("context '{name}' not found ('{}')", path.display()))
+        Error::invalid(format!(
+            "context '{name}' not found (no '{}')",
+            path.display()
+        ))
     })?;
     let meta: Value = serde_json::from_slice(&bytes)
         .map_err(|e| Error::invalid(format!("context '{name}': bad meta.json: {e}")))?;

@@ -7,10 +7,12 @@
 //!   [`body`] reads answers: whole, chunked, JSON lines, container output.
 //! - [`host`]: finding the engine (`DOCKER_HOST`, contexts);
 //!   [`credentials`]: who we are to registries; [`config`]: `config.json`.
+//! - `guard`: `--dry-run` and `--read-only`, applied to every request.
 //! - [`reference`]: image references, parsed in one place.
 //! - [`run`]: the `docker run` sequence and the clean-up of cancelled runs.
 //! - [`stream`]: decoders for the multiplexed log frames and JSON lines.
-//! - `transport`: moving requests over unix sockets, TCP and TLS.
+//! - `transport`: moving requests over unix sockets, TCP and TLS; `ssh`:
+//!   `ssh://` engines through the system's `ssh`.
 //!
 //! Answers are `serde_json::Value`s, not structs: engines differ, and a field
 //! one of them lacks must not break a caller.
@@ -20,6 +22,7 @@ pub mod config;
 pub mod containers;
 pub mod credentials;
 pub mod error;
+mod guard;
 pub mod host;
 pub mod images;
 mod podman;
@@ -27,6 +30,7 @@ pub mod reference;
 mod request;
 pub mod resource;
 pub mod run;
+mod ssh;
 pub mod stream;
 pub mod system;
 mod transport;
@@ -43,6 +47,7 @@ use tokio::sync::OnceCell;
 
 pub use body::{read_body, BodyReader, JsonStream, OutputStream, MAX_ANSWER};
 pub use error::{Error, ErrorKind, Result};
+pub use guard::{is_write, WriteMode};
 use request::check;
 pub use request::{segment, Deadline, Query, Req};
 pub use stream::StreamKind;
@@ -81,6 +86,8 @@ struct Inner {
     facts: OnceCell<Facts>,
     /// The longest an ordinary call may wait for the engine; `None`: forever.
     timeout: Option<Duration>,
+    /// Dry run or read-only: what becomes of requests that change things.
+    guard: guard::Guard,
 }
 
 /// What an engine says of itself in its `/_ping` answer.
@@ -136,6 +143,7 @@ impl Engine {
                 pinned_version,
                 facts: OnceCell::new(),
                 timeout,
+                guard: guard::Guard::new(WriteMode::Normal, None),
             }),
         })
     }
@@ -143,6 +151,23 @@ impl Engine {
     /// The client timeout of ordinary calls; `None`: no timeout.
     pub fn timeout(&self) -> Option<Duration> {
         self.inner.timeout
+    }
+
+    /// This client with writes dry-run or refused (`mode`); `label` names
+    /// the engine in dry-run lines. Call it on a new client, before it is
+    /// cloned or used.
+    pub fn with_mode(mut self, mode: WriteMode, label: Option<String>) -> Self {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.guard = guard::Guard::new(mode, label),
+            // A shared client keeps its mode: a programming error, loud in tests.
+            None => debug_assert!(false, "Engine::with_mode on a shared client"),
+        }
+        self
+    }
+
+    /// Whether writes are sent, dry-run or refused.
+    pub fn mode(&self) -> WriteMode {
+        self.inner.guard.mode()
     }
 
     /// The address this client talks to, as given.
@@ -210,8 +235,17 @@ impl Engine {
 
     /// Sends a versioned request and returns the answer once its status says
     /// success; an error status becomes an [`Error`] with the engine's message.
-    /// The answer's head must come within the request's [`Deadline`].
+    /// Under `--dry-run`/`--read-only` a write is answered by the guard.
     pub async fn request(&self, req: Req<'_>) -> Result<Response<Incoming>> {
+        if let Some(answer) = self.inner.guard.intercept(self, &req).await? {
+            return Ok(answer);
+        }
+        self.send_checked(req).await
+    }
+
+    /// [`Engine::request`] past the guard, for the guard's own reads. The
+    /// answer's head must come within the request's [`Deadline`].
+    async fn send_checked(&self, req: Req<'_>) -> Result<Response<Incoming>> {
         let version = self.api_version().await?;
         let limit = match req.deadline {
             Deadline::Client => self.timeout(),

@@ -19,6 +19,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ClientConfig, RootCertStore};
 
 use super::error::{excerpt, Error, ErrorKind, Result};
+use super::ssh::{SshConnector, SshTarget};
 
 pub type Body = Full<Bytes>;
 
@@ -91,12 +92,14 @@ impl Address {
                 Address::Tcp(authority)
             });
         }
-        if url.starts_with("ssh://") || url.starts_with("npipe://") {
+        if url.starts_with("npipe://") {
             return Err(bad(
-                "only unix://, tcp://, http:// and https:// engines are supported for now",
+                "only unix://, tcp://, http://, https:// and ssh:// engines are supported",
             ));
         }
-        Err(bad("expected unix://PATH or tcp://HOST:PORT"))
+        Err(bad(
+            "expected unix://PATH, tcp://HOST:PORT or ssh://[USER@]HOST",
+        ))
     }
 }
 
@@ -162,6 +165,8 @@ enum Inner {
         client: Client<Limited<HttpsConnector<HttpConnector>>, Body>,
         authority: String,
     },
+    /// One `ssh ... docker system dial-stdio` process per connection.
+    Ssh { client: Client<SshConnector, Body> },
 }
 
 pub struct Transport {
@@ -189,6 +194,21 @@ impl Transport {
                 "bad engine address '{url}': tls needs a tcp:// or https:// engine"
             ))
         };
+        if url.starts_with("ssh://") {
+            let target = SshTarget::parse(url)?;
+            if tls.is_some() {
+                return Err(Error::invalid(format!(
+                    "bad engine address '{}': tls needs a tcp:// or https:// engine",
+                    redact(url)
+                )));
+            }
+            return Ok(Transport {
+                inner: Inner::Ssh {
+                    client: builder.build(SshConnector::new(target)),
+                },
+                url: url.to_owned(),
+            });
+        }
         let inner = match Address::parse(url)? {
             Address::Unix(_) if tls.is_some() => return Err(no_tls()),
             Address::Unix(path) => Inner::Unix {
@@ -231,6 +251,8 @@ impl Transport {
             Inner::Unix { host_hex, .. } => format!("unix://{host_hex}:0{path_and_query}"),
             Inner::Tcp { authority, .. } => format!("http://{authority}{path_and_query}"),
             Inner::Tls { authority, .. } => format!("https://{authority}{path_and_query}"),
+            // The host is a placeholder: the process is the connection.
+            Inner::Ssh { .. } => format!("http://docker{path_and_query}"),
         };
         // http's URIs hold at most 64 KiB: a longer one is a huge name or
         // value, quoted as an excerpt.
@@ -249,6 +271,7 @@ impl Transport {
             Inner::Unix { client, .. } => client.request(request).await,
             Inner::Tcp { client, .. } => client.request(request).await,
             Inner::Tls { client, .. } => client.request(request).await,
+            Inner::Ssh { client } => client.request(request).await,
         };
         result.map_err(|e| {
             let mut cause: &dyn std::error::Error = &e;

@@ -1,6 +1,8 @@
-//! Clients: the default `docker` table and those of `docker.connect` and
-//! `docker.from_env`. A client is a plain table of functions bound to one
-//! engine handle; the engine is resolved on first use.
+//! Clients: the default `docker` table and those of `docker.connect`,
+//! `docker.from_env` and `docker.context`; `docker.contexts()`. A client is
+//! a plain table of functions bound to one engine handle; the engine is
+//! resolved on first use. Every client of a state shares its write mode
+//! (`--dry-run`/`--read-only`), kept in the state's app data.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -11,7 +13,7 @@ use super::args::{self, Opts};
 use super::error::{self, invalid};
 use super::{containers, convert, host, images, iter, resource, tasks};
 use crate::engine::host::{self as engine_host, HostChoice};
-use crate::engine::{redact, ConnectOptions, Engine, JsonStream, TlsFiles};
+use crate::engine::{redact, ConnectOptions, Engine, JsonStream, TlsFiles, WriteMode};
 
 /// Where a client's engine is, and the engine once made.
 #[derive(Clone)]
@@ -19,27 +21,49 @@ pub struct Handle(Rc<HandleInner>);
 
 struct HandleInner {
     source: Source,
+    mode: WriteMode,
     engine: RefCell<Option<Engine>>,
 }
 
 enum Source {
     Env(HostChoice),
-    Url { url: String, opts: ConnectOptions },
+    Url {
+        url: String,
+        opts: ConnectOptions,
+    },
+    /// A named context; `default` is the flags' or `DOCKER_HOST`'s engine.
+    Context {
+        name: String,
+        host: Option<String>,
+    },
+}
+
+/// What the command line set for every client of a Lua state.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub choice: HostChoice,
+    pub mode: WriteMode,
 }
 
 impl Handle {
-    pub fn from_env(choice: HostChoice) -> Self {
+    fn new(source: Source, mode: WriteMode) -> Self {
         Handle(Rc::new(HandleInner {
-            source: Source::Env(choice),
+            source,
+            mode,
             engine: RefCell::new(None),
         }))
     }
 
-    pub fn from_url(url: String, opts: ConnectOptions) -> Self {
-        Handle(Rc::new(HandleInner {
-            source: Source::Url { url, opts },
-            engine: RefCell::new(None),
-        }))
+    pub fn from_env(choice: HostChoice, mode: WriteMode) -> Self {
+        Handle::new(Source::Env(choice), mode)
+    }
+
+    pub fn from_url(url: String, opts: ConnectOptions, mode: WriteMode) -> Self {
+        Handle::new(Source::Url { url, opts }, mode)
+    }
+
+    pub fn from_context(name: String, host: Option<String>, mode: WriteMode) -> Self {
+        Handle::new(Source::Context { name, host }, mode)
     }
 
     /// The engine, made on first use (so that a bad `DOCKER_HOST` is reported
@@ -48,14 +72,24 @@ impl Handle {
         if let Some(engine) = self.0.engine.borrow().as_ref() {
             return Ok(engine.clone());
         }
-        let engine = match &self.0.source {
+        let (engine, label) = match &self.0.source {
             Source::Env(choice) => {
                 let (url, tls) = engine_host::resolve_engine(choice).map_err(error::engine)?;
-                Engine::connect_tls(&url, None, tls.as_ref())
+                (Engine::connect_tls(&url, None, tls.as_ref()), None)
             }
-            Source::Url { url, opts } => Engine::connect_with(url, opts.clone()),
-        }
-        .map_err(error::engine)?;
+            Source::Url { url, opts } => {
+                (Engine::connect_with(url, opts.clone()), Some(redact(url)))
+            }
+            Source::Context { name, host } => {
+                let (url, tls) =
+                    engine_host::context_engine(name, host.as_deref()).map_err(error::engine)?;
+                (
+                    Engine::connect_tls(&url, None, tls.as_ref()),
+                    Some(name.clone()),
+                )
+            }
+        };
+        let engine = engine.map_err(error::engine)?.with_mode(self.0.mode, label);
         *self.0.engine.borrow_mut() = Some(engine.clone());
         Ok(engine)
     }
@@ -68,6 +102,9 @@ impl Handle {
                 .map(|url| redact(&url))
                 .unwrap_or_else(|e| e.message),
             Source::Url { url, .. } => redact(url),
+            Source::Context { name, host } => engine_host::context_engine(name, host.as_deref())
+                .map(|(url, _)| redact(&url))
+                .unwrap_or_else(|e| e.message),
         }
     }
 }
@@ -221,7 +258,7 @@ fn install_helpers(lua: &Lua, client: &Table) -> mlua::Result<()> {
                 // 0 means none, as for DOCKERLUA_TIMEOUT.
                 timeout: opts.seconds("timeout")?,
             };
-            let handle = Handle::from_url(url, options);
+            let handle = Handle::from_url(url, options, settings(lua).mode);
             // Made now, so that a bad address or certificate file is reported
             // by `connect` itself (nothing is sent yet).
             handle.engine()?;
@@ -231,7 +268,43 @@ fn install_helpers(lua: &Lua, client: &Table) -> mlua::Result<()> {
     client.raw_set(
         "from_env",
         lua.create_function(|lua, _: MultiValue| {
-            client_table(lua, Handle::from_env(HostChoice::default()))
+            let mode = settings(lua).mode;
+            client_table(lua, Handle::from_env(HostChoice::default(), mode))
+        })?,
+    )?;
+    client.raw_set(
+        "contexts",
+        lua.create_function(|lua, _: MultiValue| {
+            let contexts =
+                engine_host::list_contexts(&settings(lua).choice).map_err(error::engine)?;
+            let list = lua.create_table_with_capacity(contexts.len(), 0)?;
+            for (i, c) in contexts.into_iter().enumerate() {
+                let entry = lua.create_table()?;
+                entry.raw_set("name", c.name)?;
+                entry.raw_set("host", c.host)?;
+                entry.raw_set("description", c.description)?;
+                entry.raw_set("current", c.current)?;
+                list.raw_set(i + 1, entry)?;
+            }
+            Ok(list)
+        })?,
+    )?;
+    client.raw_set(
+        "context",
+        lua.create_function(|lua, args: MultiValue| {
+            let mut args = strip_self(args, "DockerClient").into_iter();
+            let first = args.next().unwrap_or(Value::Nil);
+            // `docker.context(c)` with an entry of `docker.contexts()` too.
+            let name = match &first {
+                Value::Table(t) => t.get::<Value>("name")?,
+                other => other.clone(),
+            };
+            let name = args::string("context", "name", &name)?;
+            let settings = settings(lua);
+            let handle = Handle::from_context(name, settings.choice.host.clone(), settings.mode);
+            // Resolved now, so that an unknown name is reported here.
+            handle.engine()?;
+            client_table(lua, handle)
         })?,
     )?;
     tasks::install(lua, client)?;
@@ -299,6 +372,13 @@ fn install_helpers(lua: &Lua, client: &Table) -> mlua::Result<()> {
     )?;
     client.raw_set("json", json)?;
     Ok(())
+}
+
+/// The state's [`Settings`] (defaults when none were stored).
+pub fn settings(lua: &Lua) -> Settings {
+    lua.app_data_ref::<Settings>()
+        .map(|s| s.clone())
+        .unwrap_or_default()
 }
 
 /// A `filters` option as the engine's JSON: `{name = value or {values}}` to

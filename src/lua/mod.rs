@@ -27,12 +27,15 @@ use std::path::PathBuf;
 use mlua::{Lua, LuaOptions, StdLib, Table, Value};
 
 use crate::engine::host::HostChoice;
+use crate::engine::WriteMode;
 
 /// How to set up a Lua state.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// `-H`/`--context` from the command line.
     pub host: HostChoice,
+    /// `--dry-run`/`--read-only`: for every client of the state.
+    pub mode: WriteMode,
     /// Folders of users' Lua libraries (`--path`), searched before
     /// `DOCKERLUA_PATH` and Lua's own `package.path`.
     pub paths: Vec<PathBuf>,
@@ -48,7 +51,11 @@ pub fn new_state(opts: &Options) -> mlua::Result<Lua> {
         unsafe { Lua::unsafe_new_with(StdLib::ALL_SAFE | StdLib::DEBUG, LuaOptions::default()) };
     error::install(&lua)?;
     lifecycle::install(&lua);
-    let handle = client::Handle::from_env(opts.host.clone());
+    lua.set_app_data(client::Settings {
+        choice: opts.host.clone(),
+        mode: opts.mode,
+    });
+    let handle = client::Handle::from_env(opts.host.clone(), opts.mode);
     let docker = client::client_table(&lua, handle)?;
     lua.globals().raw_set("docker", &docker)?;
     let package: Table = lua.globals().get("package")?;
@@ -64,7 +71,7 @@ pub fn new_state(opts: &Options) -> mlua::Result<Lua> {
 
 /// The engine address the default client will use, without connecting.
 pub fn describe_engine(opts: &Options) -> String {
-    client::Handle::from_env(opts.host.clone()).describe()
+    client::Handle::from_env(opts.host.clone(), opts.mode).describe()
 }
 
 /// `--path` folders, then `DOCKERLUA_PATH` (`;`-separated folders or

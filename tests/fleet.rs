@@ -1,0 +1,894 @@
+//! Engines and fleets: `ssh://` engines, the docker CLI's engine order and
+//! contexts, fleet scripts across two engines, and `--dry-run`/`--read-only`
+//! on every call that changes an engine.
+//!
+//! The ssh tests reach the test engine through the test sshd that
+//! `tools/test.sh` starts (`tools/sshd.sh`): `DOCKERLUA_TEST_SSH_HOST`
+//! (`ssh://root@127.0.0.1:PORT`) and `DOCKERLUA_TEST_SSH_PATH` (a folder
+//! whose `ssh` carries the test key and known host, put first in `PATH`).
+//! The fleet tests use the second engine, `DOCKERLUA_TEST_ENGINE2_HOST`.
+//! Under tools/test.sh these are required: a missing one fails the test.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{assert_exit, assert_success, docker, stderr_of, stdout_of, Cleanup};
+use sha2::{Digest, Sha256};
+
+#[track_caller]
+fn required(name: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| {
+            panic!("{name} is not set: run the engine tests with tools/test.sh (tools/sshd.sh, engine2)")
+        })
+}
+
+/// `dockerlua` with the test sshd's `ssh` first in `PATH`.
+fn ssh_cmd() -> Command {
+    let path = format!(
+        "{}:{}",
+        required("DOCKERLUA_TEST_SSH_PATH"),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = common::dockerlua_cmd();
+    cmd.env("PATH", path);
+    cmd
+}
+
+/// A docker config folder holding contexts `(name, host, description)`,
+/// stored as `docker context create` stores them.
+fn config_with_contexts(contexts: &[(&str, &str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, host, description) in contexts {
+        let digest: String = Sha256::digest(name.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let meta = dir.path().join("contexts/meta").join(digest);
+        std::fs::create_dir_all(&meta).unwrap();
+        let json = serde_json::json!({
+            "Name": name,
+            "Metadata": {"Description": description},
+            "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": false}},
+        });
+        std::fs::write(meta.join("meta.json"), json.to_string()).unwrap();
+    }
+    dir
+}
+
+fn set_current_context(config: &Path, name: &str) {
+    std::fs::write(
+        config.join("config.json"),
+        format!(r#"{{"currentContext":"{name}"}}"#),
+    )
+    .unwrap();
+}
+
+// ---------------------------------------------------------------------------
+// ssh:// engines
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn an_ssh_engine_runs_follows_logs_execs_and_serves_parallel_calls() {
+    let host = required("DOCKERLUA_TEST_SSH_HOST");
+    let t = Cleanup::new("fleet-ssh");
+    let name = t.container("follow");
+    let code = format!(
+        r#"
+        local labels = {labels}
+        print(docker.containers.run("alpine", "echo over ssh", {{remove = true, labels = labels}}))
+        local c = docker.containers.run("alpine", {{"sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.1; done; sleep 30"}},
+          {{detach = true, name = "{name}", labels = labels}})
+        local seen = {{}}
+        for line in c:logs{{follow = true}} do
+          seen[#seen + 1] = line
+          if #seen == 3 then break end
+        end
+        print(table.concat(seen, ","))
+        local r = c:exec({{"sh", "-c", "cat; echo done"}}, {{stdin = "piped "}})
+        print(r.exit_code, r.output)
+        local outs = docker.parallel({{1, 2, 3, 4}}, function(i)
+          return docker.containers.run("alpine", "echo p" .. i, {{remove = true, labels = labels}})
+        end)
+        print(table.concat(outs):gsub("\n", " "))
+        c:remove{{force = true}}
+        "#,
+        labels = t.lua_labels()
+    );
+    let out = assert_success(&common::run(ssh_cmd().args(["-H", &host, "-e", &code])));
+    assert_eq!(
+        out, "over ssh\n\nline1,line2,line3\n0\tpiped done\n\np1 p2 p3 p4 \t4\n",
+        "{out}"
+    );
+    // It was the test engine, reached through ssh; nothing is left.
+    assert!(!common::container_exists(&name));
+    let left = docker(&["ps", "-aq", "--filter", &format!("label={}", t.label())]);
+    assert_eq!(left, "");
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn ssh_failures_are_fast_connection_errors_with_ssh_own_words() {
+    let host = required("DOCKERLUA_TEST_SSH_HOST");
+    let code = "local ok, e = pcall(docker.ping) print(e.kind) print(e.message)";
+    // A closed port.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let start = Instant::now();
+    let out = assert_success(&common::run(ssh_cmd().args([
+        "-H",
+        &format!("ssh://root@127.0.0.1:{closed}"),
+        "-e",
+        code,
+    ])));
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(out.starts_with("ConnectionError\n"), "{out}");
+    assert!(out.contains("ssh failed: "), "{out}");
+    assert!(out.contains("Connection refused"), "{out}");
+
+    // A key the sshd does not know: ssh with a fresh key and no config.
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("other_key");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let wrapper = bin.join("ssh");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nexec /usr/bin/ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=no \
+             -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes -i {} \"$@\"\n",
+            key.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let start = Instant::now();
+    let out = assert_success(&common::run(
+        common::dockerlua_cmd()
+            .env("PATH", path)
+            .args(["-H", &host, "-e", code]),
+    ));
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(out.starts_with("ConnectionError\n"), "{out}");
+    assert!(out.contains("ssh failed: "), "{out}");
+    assert!(out.contains("Permission denied"), "{out}");
+
+    // A password is refused and never shown.
+    let with_password = host.replace("ssh://root@", "ssh://root:hunter2@");
+    let out = common::run(ssh_cmd().args(["-H", &with_password, "-e", "docker.ping()"]));
+    let err = assert_exit(&out, 1);
+    assert!(err.contains("InvalidArgument"), "{err}");
+    assert!(err.contains("password"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+/// A folder whose `ssh` records its arguments and fails as ssh does.
+fn fake_ssh(dir: &Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let ssh = bin.join("ssh");
+    std::fs::write(
+        &ssh,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > {}/args\n\
+             echo 'debug noise' >&2\necho 'me@box: Permission denied (publickey).' >&2\nexit 255\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+#[test]
+fn ssh_is_run_as_the_docker_cli_runs_it_and_its_last_words_are_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fake_ssh(dir.path());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
+    cmd.env("PATH", &path).args([
+        "-H",
+        "ssh://me@box:2222",
+        "-e",
+        "local ok, e = pcall(docker.ping) print(e.kind) print(e.message)",
+    ]);
+    let start = Instant::now();
+    let out = assert_success(&common::run(&mut cmd));
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(
+        out,
+        "ConnectionError\ncannot reach the engine at ssh://me@box:2222: \
+         ssh failed: me@box: Permission denied (publickey).\n"
+    );
+    let args = std::fs::read_to_string(dir.path().join("args")).unwrap();
+    assert_eq!(
+        args.lines().collect::<Vec<_>>(),
+        [
+            "-l",
+            "me",
+            "-p",
+            "2222",
+            "-o",
+            "ConnectTimeout=30",
+            "-T",
+            "--",
+            "box",
+            "docker",
+            "system",
+            "dial-stdio"
+        ]
+    );
+    // A socket path on the host goes to the remote docker.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
+    cmd.env("PATH", &path).args([
+        "-H",
+        "ssh://box/run/user/1000/docker.sock",
+        "-e",
+        "pcall(docker.ping)",
+    ]);
+    assert_success(&common::run(&mut cmd));
+    let args = std::fs::read_to_string(dir.path().join("args")).unwrap();
+    assert_eq!(
+        args.lines().collect::<Vec<_>>(),
+        [
+            "-o",
+            "ConnectTimeout=30",
+            "-T",
+            "--",
+            "box",
+            "docker",
+            "--host",
+            "unix:///run/user/1000/docker.sock",
+            "system",
+            "dial-stdio"
+        ]
+    );
+}
+
+/// The pids of a process's children, and whether each is a zombie.
+fn children(pid: u32) -> Vec<(u32, bool)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid ...": comm may hold spaces.
+        let Some(rest) = stat.rsplit_once(") ").map(|(_, r)| r) else {
+            continue;
+        };
+        let mut fields = rest.split_whitespace();
+        let state = fields.next().unwrap_or_default();
+        let ppid: u32 = fields.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        if ppid == pid {
+            found.push((child, state == "Z"));
+        }
+    }
+    found
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn ssh_processes_are_reaped_and_gone_at_the_end() {
+    let host = required("DOCKERLUA_TEST_SSH_HOST");
+    let t = Cleanup::new("fleet-reap");
+    // Execs end their connections (the engine closes them), so their ssh
+    // processes end while the script goes on.
+    let code = format!(
+        r#"
+        local c = docker.containers.run("alpine", "sleep 60", {{detach = true, labels = {labels}}})
+        for i = 1, 3 do c:exec("true") end
+        docker.parallel({{1, 2, 3}}, function() return docker.ping() end)
+        c:remove{{force = true}}
+        io.stdout:write("ready\n") io.stdout:flush()
+        io.read()
+        "#,
+        labels = t.lua_labels()
+    );
+    let mut child = ssh_cmd()
+        .args(["-H", &host, "-e", &code])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    use std::io::BufRead;
+    stdout.read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n", "the script failed before its end");
+    let pid = child.id();
+    // Dropped connections' processes are reaped: no zombie among them.
+    common::eventually("no zombie ssh children", Duration::from_secs(10), || {
+        children(pid).iter().all(|(_, zombie)| !zombie)
+    });
+    let alive: Vec<u32> = children(pid).into_iter().map(|(p, _)| p).collect();
+    assert!(
+        !alive.is_empty(),
+        "pooled connections keep their ssh processes"
+    );
+    drop(child.stdin.take());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    // Once the program is gone its ssh processes are too (or zombies of
+    // init, whose to reap): none keeps running.
+    common::eventually("the ssh processes to end", Duration::from_secs(10), || {
+        alive.iter().all(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/stat"))
+                .map(|stat| {
+                    stat.rsplit_once(") ")
+                        .is_some_and(|(_, r)| r.starts_with('Z'))
+                })
+                .unwrap_or(true)
+        })
+    });
+}
+
+// ---------------------------------------------------------------------------
+// The engine order and contexts (no engine needed: only names are resolved)
+
+/// `dockerlua` with a config folder and a clean environment; prints where
+/// the default client goes.
+fn resolved(config: &Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
+    cmd.env_remove("DOCKER_HOST")
+        .env_remove("DOCKER_CONTEXT")
+        .env_remove("DOCKER_TLS_VERIFY")
+        .env_remove("DOCKER_TLS")
+        .env("DOCKER_CONFIG", config);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.args(args).args(["-e", "print(tostring(docker))"]);
+    common::run(&mut cmd)
+}
+
+#[test]
+fn the_engine_order_is_the_docker_cli_s() {
+    let config = config_with_contexts(&[
+        ("alpha", "unix:///alpha.sock", "first"),
+        ("beta", "ssh://me@beta.example:2222", ""),
+    ]);
+    let dir = config.path();
+    let shows = |env: &[(&str, &str)], args: &[&str], host: &str| {
+        let out = assert_success(&resolved(dir, env, args));
+        assert_eq!(out, format!("<DockerClient {host}>\n"), "{env:?} {args:?}");
+    };
+    let env_host = ("DOCKER_HOST", "unix:///env.sock");
+    // Nothing set: the default socket.
+    shows(&[], &[], "unix:///var/run/docker.sock");
+    // -H first.
+    shows(
+        &[env_host, ("DOCKER_CONTEXT", "beta")],
+        &["-H", "unix:///flag.sock"],
+        "unix:///flag.sock",
+    );
+    // An explicit --context beats DOCKER_HOST.
+    shows(&[env_host], &["--context", "alpha"], "unix:///alpha.sock");
+    // DOCKER_HOST beats DOCKER_CONTEXT and currentContext.
+    set_current_context(dir, "alpha");
+    shows(
+        &[env_host, ("DOCKER_CONTEXT", "beta")],
+        &[],
+        "unix:///env.sock",
+    );
+    // DOCKER_CONTEXT beats currentContext.
+    shows(
+        &[("DOCKER_CONTEXT", "beta")],
+        &[],
+        "ssh://me@beta.example:2222",
+    );
+    // currentContext.
+    shows(&[], &[], "unix:///alpha.sock");
+    // The context `default` is DOCKER_HOST's engine, or the default socket.
+    shows(&[env_host], &["--context", "default"], "unix:///env.sock");
+    shows(
+        &[],
+        &["--context", "default"],
+        "unix:///var/run/docker.sock",
+    );
+
+    // -H with --context is an error, as in the docker CLI.
+    let out = resolved(dir, &[], &["-H", "unix:///x.sock", "--context", "alpha"]);
+    let err = assert_exit(&out, 2);
+    assert!(err.contains("--context") && err.contains("--host"), "{err}");
+    // An unknown context is an error naming it, however it was chosen.
+    let code = "print(pcall(docker.ping))";
+    for (env, args) in [
+        (vec![], vec!["--context", "nope"]),
+        (vec![("DOCKER_CONTEXT", "nope")], vec![]),
+    ] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
+        cmd.env_remove("DOCKER_HOST").env("DOCKER_CONFIG", dir);
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        let out = assert_success(&common::run(cmd.args(&args).args(["-e", code])));
+        assert!(
+            out.starts_with("false\tInvalidArgument: context 'nope' not found"),
+            "{env:?} {args:?}: {out}"
+        );
+    }
+}
+
+#[test]
+fn contexts_lists_default_first_and_context_makes_clients() {
+    let config = config_with_contexts(&[
+        ("zulu", "unix:///zulu.sock", ""),
+        ("alpha", "tcp://10.0.0.1:2375", "the first one"),
+    ]);
+    set_current_context(config.path(), "zulu");
+    let code = r#"
+        for _, c in ipairs(docker.contexts()) do
+          print(c.name, c.host, c.current, c.description)
+        end
+        print(tostring(docker.context("alpha")), tostring(docker.context(docker.contexts()[1])))
+        local ok, e = pcall(docker.context, "nope")
+        print(ok, e.kind, e.message:match("context 'nope' not found") ~= nil)
+        print(docker.context("zulu").containers.list ~= nil)
+    "#;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
+    cmd.env_remove("DOCKER_HOST")
+        .env_remove("DOCKER_CONTEXT")
+        .env("DOCKER_CONFIG", config.path())
+        .args(["-e", code]);
+    let out = assert_success(&common::run(&mut cmd));
+    assert_eq!(
+        out,
+        "default\tunix:///var/run/docker.sock\tfalse\tCurrent DOCKER_HOST based configuration\n\
+         alpha\ttcp://10.0.0.1:2375\tfalse\tthe first one\n\
+         zulu\tunix:///zulu.sock\ttrue\t\n\
+         <DockerClient tcp://10.0.0.1:2375>\t<DockerClient unix:///var/run/docker.sock>\n\
+         false\tInvalidArgument\ttrue\n\
+         true\n"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Fleets: two engines
+
+/// Removes, on drop, what a test labelled on the second engine.
+struct Engine2Cleanup {
+    host: String,
+    label: String,
+}
+
+impl Drop for Engine2Cleanup {
+    fn drop(&mut self) {
+        let ids = Command::new("docker")
+            .env("DOCKER_HOST", &self.host)
+            .args(["ps", "-aq", "--filter", &format!("label={}", self.label)])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        for id in ids.split_whitespace() {
+            let _ = Command::new("docker")
+                .env("DOCKER_HOST", &self.host)
+                .args(["rm", "-f", id])
+                .output();
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn fleet_scripts_run_against_two_engines_in_parallel() {
+    let one = common::host();
+    let two = required("DOCKERLUA_TEST_ENGINE2_HOST");
+    assert_ne!(one, two, "the second engine must be another engine");
+    let t = Cleanup::new("fleet");
+    let _two_cleanup = Engine2Cleanup {
+        host: two.clone(),
+        label: t.label(),
+    };
+    let config = config_with_contexts(&[
+        ("one", &one, ""),
+        ("two", &two, "second"),
+        ("gone", "unix:///nonexistent/docker.sock", ""),
+    ]);
+    let cfg = config.path().to_str().unwrap();
+    // A container on each engine, named after it, for fleet_ps.
+    for (host, name) in [(&one, "fleet-one"), (&two, "fleet-two")] {
+        let name = format!("{name}-{}", t.id);
+        let out = Command::new("docker")
+            .env("DOCKER_HOST", host)
+            .args([
+                "run",
+                "-d",
+                "--name",
+                &name,
+                "--label",
+                &t.label(),
+                "alpine",
+                "sleep",
+                "60",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    let fleet = |args: &[&str]| {
+        let mut cmd = common::dockerlua_cmd();
+        cmd.env("DOCKER_CONFIG", cfg).args(args);
+        common::run(&mut cmd)
+    };
+    let out = fleet(&[
+        "scripts/fleet_ps.lua",
+        "-c",
+        "one",
+        "-c",
+        "two",
+        "-c",
+        "gone",
+    ]);
+    let err = assert_exit(&out, 1);
+    assert!(err.contains("fleet_ps: gone: ConnectionError"), "{err}");
+    let table = stdout_of(&out);
+    let row = |context: &str, name: &str| {
+        table.lines().any(|l| {
+            l.starts_with(&format!("{context} ")) && l.ends_with(&format!("{name}-{}", t.id))
+        })
+    };
+    assert!(table.starts_with("CONTEXT "), "{table}");
+    assert!(
+        row("one", "fleet-one") && row("two", "fleet-two"),
+        "{table}"
+    );
+    assert!(
+        !row("one", "fleet-two") && !row("two", "fleet-one"),
+        "{table}"
+    );
+
+    // fleet_run: each context's engine runs the script, at the same time;
+    // its output is prefixed; a failure is summed up.
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("where.lua");
+    std::fs::write(
+        &script,
+        format!(
+            r#"
+            local labels = {labels}
+            local mine = docker.containers.list{{filters = {{label = "{label}"}}}}
+            local me = mine[1].name:match("^fleet%-(%a+)")
+            -- A barrier: each run waits for the other's mark, which only
+            -- runs at the same time can both pass.
+            io.open(arg[1] .. "/" .. me, "w"):close()
+            local other = arg[1] .. "/" .. (me == "one" and "two" or "one")
+            local deadline = docker.clock() + 30
+            while not io.open(other) do
+              assert(docker.clock() < deadline, "the other context never ran alongside")
+              docker.sleep(0.05)
+            end
+            print("has", "fleet-" .. me, arg[2])
+            io.write(docker.containers.run("alpine", "echo ran", {{remove = true, labels = labels}}))
+            "#,
+            labels = t.lua_labels(),
+            label = t.label()
+        ),
+    )
+    .unwrap();
+    let out = fleet(&[
+        "scripts/fleet_run.lua",
+        "-c",
+        "one",
+        "-c",
+        "two",
+        "-c",
+        "gone",
+        script.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+        "hello",
+    ]);
+    let err = assert_exit(&out, 1);
+    let text = stdout_of(&out);
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "one  | has\tfleet-one\thello",
+            "one  | ran",
+            "two  | has\tfleet-two\thello",
+            "two  | ran"
+        ],
+        "{text}\n{err}"
+    );
+    assert!(err.contains("fleet_run: 1 of 3 contexts failed:"), "{err}");
+    assert!(err.contains("  gone: ConnectionError"), "{err}");
+}
+
+// ---------------------------------------------------------------------------
+// --dry-run and --read-only
+
+/// Every call of the API that changes an engine: its name, Lua code that
+/// makes it (with `c`, a running container, `img`, the alpine image, and
+/// `L`, the test's labels), and the request line `--dry-run` prints. A call
+/// added to the API goes here (or in READS or LOCAL below): the test fails
+/// for any member it does not know.
+const WRITES: &[(&str, &str, &str)] = &[
+    ("containers.run", r#"local r = docker.containers.run("alpine", "echo hi", {labels = L}) assert(r == "")"#, "POST /containers/create"),
+    ("containers.run detach", r#"local d = docker.containers.run("alpine", "sleep 9", {detach = true, labels = L}) assert(d.status == "running", d.status)
+        for _ in d:logs{follow = true} do error("a dry container has no output") end
+        assert(d:wait().status_code == 0 and d:top().Processes and d:logs() == "")"#, "POST /containers/create"),
+    ("containers.create", r#"local n = docker.containers.create("alpine", "true", {name = "dry-made", labels = L}) assert(n.status == "created" and n.name == "dry-made") assert(docker.containers.get("dry-made").id == n.id)"#, "POST /containers/create?name=dry-made"),
+    ("Container:start", "c:start() assert(c.status == 'running')", "POST /containers/{id}/start"),
+    ("Container:stop", "c:stop{timeout = 1} assert(c:wait().status_code == 0)", "POST /containers/{id}/stop?t=1"),
+    ("Container:restart", "c:restart()", "POST /containers/{id}/restart"),
+    ("Container:kill", "c:kill('TERM')", "POST /containers/{id}/kill?signal=TERM"),
+    ("Container:pause", "c:pause()", "POST /containers/{id}/pause"),
+    ("Container:unpause", "c:unpause()", "POST /containers/{id}/unpause"),
+    ("Container:rename", "c:rename('dry-renamed')", "POST /containers/{id}/rename?name=dry-renamed"),
+    ("Container:remove", "c:remove{force = true}", "DELETE /containers/{id}?force=1"),
+    ("Container:commit", "local i = c:commit('dry-commit', 'v1') assert(i.tags[1] == 'dry-commit:v1')", "POST /commit?container={id}&repo=dry-commit&tag=v1"),
+    ("Container:exec", "local r = c:exec('touch /dry') assert(r.exit_code == 0)", "POST /containers/{id}/exec"),
+    ("Container:exec stdin", "local r = c:exec({'cat'}, {stdin = 'into the void'}) assert(r.exit_code == 0 and r.output == '')", "POST /containers/{id}/exec"),
+    ("Container:exec stream", "for line in c:exec({'echo', 'x'}, {stream = true}) do error(line) end", "POST /containers/{id}/exec"),
+    ("Container:put_archive", "assert(c:put_archive('/tmp', ''))", "PUT /containers/{id}/archive?path=/tmp"),
+    ("images.pull", "local i = docker.images.pull('localhost:1/dry/never', {tag = 'x'}) assert(i.tags[1] == 'localhost:1/dry/never:x')", "POST /images/create?fromImage=localhost:1/dry/never&tag=x"),
+    ("images.push", "docker.images.push('alpine')", "POST /images/alpine/push"),
+    ("images.remove", "docker.images.remove('alpine')", "DELETE /images/alpine"),
+    ("images.prune", "docker.images.prune()", "POST /images/prune"),
+    ("Image:tag", "assert(img:tag('dry-tag', 'v2'))", "POST /images/{img}/tag?repo=dry-tag&tag=v2"),
+    ("Image:remove", "img:remove{force = true}", "DELETE /images/{img}?force=1"),
+];
+
+/// Members that only read.
+const READS: &[&str] = &[
+    "ping",
+    "version",
+    "info",
+    "events",
+    "containers.list",
+    "containers.get",
+    "images.list",
+    "images.get",
+    "Container:reload",
+    "Container:wait",
+    "Container:logs",
+    "Container:top",
+    "Container:stats",
+    "Container:get_archive",
+    "Image:history",
+    "Image:reload",
+];
+
+/// Members that never reach an engine by themselves (or are fields).
+const LOCAL: &[&str] = &[
+    "connect",
+    "from_env",
+    "contexts",
+    "context",
+    "sleep",
+    "spawn",
+    "parallel",
+    "clock",
+    "net",
+    "json",
+    "containers",
+    "images",
+];
+
+/// The script prelude: the objects the calls act on.
+fn prelude(container: &str, labels: &str) -> String {
+    format!(
+        "L = {labels} c = docker.containers.get('{container}') img = docker.images.get('alpine')\n"
+    )
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn every_write_is_printed_by_dry_run_and_refused_by_read_only() {
+    let t = Cleanup::new("dry");
+    let name = t.container("target");
+    let id = docker(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--label",
+        &t.label(),
+        "alpine",
+        "sleep",
+        "120",
+    ]);
+    let img = docker(&["image", "inspect", "-f", "{{.Id}}", "alpine"]);
+    let before_images = docker(&["images", "-q", "--no-trunc"]);
+    let prelude = prelude(&name, &t.lua_labels());
+
+    // Every member of the API is classified: a new call cannot be forgotten.
+    let listing = r#"
+        local names = {}
+        local function add(prefix, t)
+          for k, v in pairs(t) do
+            if type(v) == "function" then names[#names + 1] = prefix .. k end
+            if type(v) == "table" and getmetatable(v) and tostring(getmetatable(v).__name):match("Collection$") then
+              names[#names + 1] = k
+              for k2, v2 in pairs(v) do
+                if type(v2) == "function" then names[#names + 1] = k .. "." .. k2 end
+              end
+            end
+          end
+        end
+        add("", docker)
+        for _, obj in ipairs({c, img}) do
+          local mt = debug.getmetatable(obj)
+          for _, m in ipairs(mt.__members) do
+            if type(obj[m]) == "function" then names[#names + 1] = mt.__name .. ":" .. m end
+          end
+        end
+        for k, v in pairs(docker) do
+          if type(v) ~= "function" and not (type(v) == "table" and tostring(getmetatable(v) and getmetatable(v).__name):match("Collection$")) then
+            names[#names + 1] = k
+          end
+        end
+        table.sort(names)
+        print(table.concat(names, "\n"))
+    "#;
+    let out = assert_success(&common::lua(&format!("{prelude}{listing}")));
+    let known = |member: &str| {
+        READS.contains(&member)
+            || LOCAL.contains(&member)
+            || WRITES
+                .iter()
+                .any(|(n, _, _)| n.split(' ').next() == Some(member))
+    };
+    let unknown: Vec<&str> = out.lines().filter(|m| !known(m)).collect();
+    assert!(
+        unknown.is_empty(),
+        "members of the API that this test does not classify (add them to WRITES, READS or LOCAL): {unknown:?}"
+    );
+
+    for (call, code, line) in WRITES {
+        let line = line.replace("{id}", &id[..12]).replace("{img}", &img[..19]);
+        let script = format!("{prelude}{code}\nprint('went on')");
+
+        let out = common::dockerlua(&["--dry-run", "-e", &script]);
+        let stdout = assert_success(&out);
+        assert_eq!(stdout, "went on\n", "{call}");
+        let err = stderr_of(&out);
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with(&format!("dry-run: {line}"))),
+            "{call}: no line 'dry-run: {line}' in:\n{err}"
+        );
+
+        let out = common::dockerlua(&["--read-only", "-e", &script]);
+        let err = assert_exit(&out, 1);
+        let method_path = line.split('?').next().unwrap();
+        assert!(
+            err.contains(&format!("ReadOnly: refused {method_path}")),
+            "{call}: {err}"
+        );
+        assert_eq!(stdout_of(&out), "", "{call}");
+
+        // Nothing changed: the container runs under its name, no other
+        // labelled container exists, the images are the same.
+        assert_eq!(
+            docker(&["inspect", "-f", "{{.State.Status}} {{.Name}}", &id]),
+            format!("running /{name}"),
+            "{call}"
+        );
+        let labelled = docker(&["ps", "-aq", "--filter", &format!("label={}", t.label())]);
+        assert_eq!(labelled, id[..12], "{call}");
+        assert_eq!(
+            docker(&["images", "-q", "--no-trunc"]),
+            before_images,
+            "{call}"
+        );
+        assert_eq!(
+            docker(&["exec", &id, "sh", "-c", "ls /dry /tmp 2>&1 | head -1"]),
+            "ls: /dry: No such file or directory",
+            "{call}"
+        );
+    }
+
+    // Reads still reach the engine, and a ReadOnly error is catchable.
+    let out = assert_success(&common::dockerlua(&[
+        "--read-only",
+        "-e",
+        &format!(
+            "{prelude} print(c.status, #docker.containers.list() > 0) \
+             local ok, e = pcall(c.stop, c) print(ok, e.kind)"
+        ),
+    ]));
+    assert_eq!(out, "running\ttrue\nfalse\tReadOnly\n");
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn dry_run_and_read_only_apply_to_connect_and_context_clients() {
+    let host = common::host();
+    let config = config_with_contexts(&[("here", &host, "")]);
+    let code = format!(
+        "for _, client in ipairs({{docker.connect('{host}'), docker.context('here'), docker.from_env()}}) do \
+           local ok, e = pcall(client.containers.create, 'alpine', 'true') print(ok, ok or e.kind) \
+         end"
+    );
+    let before = docker(&["ps", "-aq"]);
+    let fleet = |mode: &str| {
+        common::run(
+            common::dockerlua_cmd()
+                .env("DOCKER_CONFIG", config.path())
+                .args([mode, "-e", &code]),
+        )
+    };
+    let out = fleet("--dry-run");
+    assert_eq!(assert_success(&out), "true\ttrue\n".repeat(3));
+    let err = stderr_of(&out);
+    let lines: Vec<&str> = err.lines().map(|l| l.split(" {").next().unwrap()).collect();
+    assert_eq!(
+        lines,
+        [
+            format!("dry-run [{host}]: POST /containers/create"),
+            "dry-run [here]: POST /containers/create".to_owned(),
+            "dry-run: POST /containers/create".to_owned(),
+        ],
+        "{err}"
+    );
+    let out = fleet("--read-only");
+    assert_eq!(assert_success(&out), "false\tReadOnly\n".repeat(3));
+    assert_eq!(docker(&["ps", "-aq"]), before);
+}
+
+#[test]
+fn fleet_scripts_print_their_usage_when_called_wrongly() {
+    for (path, args) in [
+        ("scripts/fleet_ps.lua", &["--format", "xml"][..]),
+        ("scripts/fleet_ps.lua", &["extra"][..]),
+        ("scripts/fleet_run.lua", &[][..]),
+        ("scripts/fleet_run.lua", &["-l", "many", "x.lua"][..]),
+        ("scripts/fleet_run.lua", &["/nonexistent/script.lua"][..]),
+    ] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("DOCKER_HOST")
+            .arg(path)
+            .args(args);
+        let out = common::run(&mut cmd);
+        let err = assert_exit(&out, 2);
+        let name = path.trim_start_matches("scripts/");
+        assert!(
+            err.contains(&format!("usage: {name}")),
+            "{path} {args:?}: {err}"
+        );
+        assert_eq!(stdout_of(&out), "", "{path} {args:?}");
+    }
+}
