@@ -665,6 +665,7 @@ const WRITES: &[(&str, &str, &str)] = &[
     ("images.pull", "local i = docker.images.pull('localhost:1/dry/never', {tag = 'x'}) assert(i.tags[1] == 'localhost:1/dry/never:x')", "POST /images/create?fromImage=localhost:1/dry/never&tag=x"),
     ("images.push", "docker.images.push('alpine')", "POST /images/alpine/push"),
     ("images.remove", "docker.images.remove('alpine')", "DELETE /images/alpine"),
+    ("containers.prune", "docker.containers.prune()", "POST /containers/prune"),
     ("images.prune", "docker.images.prune()", "POST /images/prune"),
     ("Image:tag", "assert(img:tag('dry-tag', 'v2'))", "POST /images/{img}/tag?repo=dry-tag&tag=v2"),
     ("Image:remove", "img:remove{force = true}", "DELETE /images/{img}?force=1"),
