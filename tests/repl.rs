@@ -2,6 +2,8 @@
 //! screen text out (ANSI escapes stripped). Each session gets its own
 //! `XDG_STATE_HOME`, so history never touches the real one.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -297,18 +299,52 @@ fn completes_docker_collections_and_container_methods() {
 }
 
 #[test]
-fn ctrl_c_cancels_a_long_container_run() {
+#[ignore = "needs an engine: tools/test.sh"]
+fn ctrl_c_on_a_run_kills_or_removes_its_container_and_the_session_goes_on() {
+    let t = common::Cleanup::new("repl-run");
     let dir = state_dir();
     let mut r = Repl::start(dir.path());
-    r.send("print('running') docker.containers.run('alpine', 'sleep 30', {init = true, remove = true})\r");
-    r.until("running");
-    std::thread::sleep(Duration::from_millis(300));
-    let pressed = Instant::now();
-    r.send("\x03");
-    r.until("interrupted");
-    assert!(pressed.elapsed() < Duration::from_secs(3));
-    r.until(PROMPT);
+    for remove in [true, false] {
+        let name = t.container(if remove { "rm" } else { "keep" });
+        r.send(&format!(
+            "docker.containers.run('alpine', 'sleep 300', {{name = '{name}', remove = {remove}, labels = {}}})\r",
+            t.lua_labels()
+        ));
+        common::eventually("the container runs", Duration::from_secs(30), || {
+            common::docker_output(&["inspect", "-f", "{{.State.Running}}", &name])
+                .stdout
+                .starts_with(b"true")
+        });
+        let pressed = Instant::now();
+        r.send("\x03");
+        r.until("interrupted");
+        assert!(pressed.elapsed() < Duration::from_secs(3));
+        r.until(PROMPT);
+        // Cleaned up while the prompt waits: nothing is typed meanwhile.
+        common::eventually("the clean-up", Duration::from_secs(30), || {
+            if remove {
+                !common::container_exists(&name)
+            } else {
+                common::docker_output(&["inspect", "-f", "{{.State.Running}}", &name])
+                    .stdout
+                    .starts_with(b"false")
+            }
+        });
+    }
     assert_eq!(r.eval("docker.ping()"), "true\n");
+}
+
+#[test]
+fn a_task_spawned_at_the_prompt_prints_while_the_prompt_waits() {
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    r.line(
+        "docker.spawn(function() for i = 1, 3 do docker.sleep(0.2) print('tick ' .. i) end end)",
+    );
+    // Nothing is typed: the ticks show while the prompt waits for a line.
+    r.until("tick 3");
+    r.until("\n");
+    assert_eq!(r.eval("1 + 1"), "2\n");
 }
 
 #[test]

@@ -188,6 +188,7 @@ impl LineEditor {
         let spawned = std::thread::Builder::new()
             .name("readline".into())
             .spawn(move || {
+                interrupt::keep_off_this_thread();
                 let mut editor = editor.lock().unwrap_or_else(|e| e.into_inner());
                 let _ = done.send(editor.readline(prompt));
             });
