@@ -355,3 +355,37 @@ fn dash_i_opens_the_prompt_after_the_code_on_the_same_state() {
     r.send("\x04");
     assert_eq!(r.exit_status(), 0);
 }
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn sigterm_during_a_run_at_the_prompt_removes_its_container_and_exits_143() {
+    let t = common::Cleanup::new("repl-term");
+    let name = t.container("rm");
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    r.send(&format!(
+        "docker.containers.run('alpine', 'sleep 300', {{name = '{name}', remove = true, labels = {}}})\r",
+        t.lua_labels()
+    ));
+    common::eventually("the container runs", Duration::from_secs(30), || {
+        common::docker_output(&["inspect", "-f", "{{.State.Running}}", &name])
+            .stdout
+            .starts_with(b"true")
+    });
+    let pid = r.p.process().child_pid.as_raw();
+    // SAFETY: kill(2) on the pid of the session's process.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    assert_eq!(r.exit_status(), 143);
+    assert!(!common::container_exists(&name), "{name} was left behind");
+}
+
+#[test]
+fn sighup_at_the_waiting_prompt_ends_the_session_with_129() {
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    assert_eq!(r.eval("1 + 1"), "2\n");
+    let pid = r.p.process().child_pid.as_raw();
+    // SAFETY: kill(2) on the pid of the session's process.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGHUP) }, 0);
+    assert_eq!(r.exit_status(), 129);
+}
