@@ -303,32 +303,51 @@ fn completes_docker_collections_and_container_methods() {
 
 #[test]
 #[ignore = "needs an engine: tools/test.sh"]
-fn ctrl_c_cancels_a_long_container_run() {
-    let t = common::Cleanup::new("replrun");
-    let name = t.container("run");
+fn ctrl_c_on_a_run_kills_or_removes_its_container_and_the_session_goes_on() {
+    let t = common::Cleanup::new("repl-run");
     let dir = state_dir();
     let mut r = Repl::start(dir.path());
-    r.send(&format!(
-        "print('running') docker.containers.run('alpine', 'sleep 30', \
-         {{init = true, remove = true, name = '{name}', labels = {}}})\r",
-        t.lua_labels()
-    ));
-    r.until("running");
-    common::eventually("the container runs", Duration::from_secs(30), || {
-        common::docker_output(&["inspect", "-f", "{{.State.Running}}", &name]).stdout == b"true\n"
-    });
-    let pressed = Instant::now();
-    r.send("\x03");
-    r.until("interrupted");
-    assert!(pressed.elapsed() < Duration::from_secs(3));
-    r.until(PROMPT);
+    for remove in [true, false] {
+        let name = t.container(if remove { "rm" } else { "keep" });
+        r.send(&format!(
+            "docker.containers.run('alpine', 'sleep 300', {{name = '{name}', remove = {remove}, labels = {}}})\r",
+            t.lua_labels()
+        ));
+        common::eventually("the container runs", Duration::from_secs(30), || {
+            common::docker_output(&["inspect", "-f", "{{.State.Running}}", &name])
+                .stdout
+                .starts_with(b"true")
+        });
+        let pressed = Instant::now();
+        r.send("\x03");
+        r.until("interrupted");
+        assert!(pressed.elapsed() < Duration::from_secs(3));
+        r.until(PROMPT);
+        // Cleaned up while the prompt waits: nothing is typed meanwhile.
+        common::eventually("the clean-up", Duration::from_secs(30), || {
+            if remove {
+                !common::container_exists(&name)
+            } else {
+                common::docker_output(&["inspect", "-f", "{{.State.Running}}", &name])
+                    .stdout
+                    .starts_with(b"false")
+            }
+        });
+    }
     assert_eq!(r.eval("docker.ping()"), "true\n");
-    // The cancelled run removes its container (`remove = true`).
-    common::eventually(
-        "the cancelled run's container to be removed",
-        Duration::from_secs(30),
-        || !common::container_exists(&name),
+}
+
+#[test]
+fn a_task_spawned_at_the_prompt_prints_while_the_prompt_waits() {
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    r.line(
+        "docker.spawn(function() for i = 1, 3 do docker.sleep(0.2) print('tick ' .. i) end end)",
     );
+    // Nothing is typed: the ticks show while the prompt waits for a line.
+    r.until("tick 3");
+    r.until("\n");
+    assert_eq!(r.eval("1 + 1"), "2\n");
 }
 
 #[test]
@@ -338,4 +357,38 @@ fn dash_i_opens_the_prompt_after_the_code_on_the_same_state() {
     assert_eq!(r.eval("x + 1"), "42\n");
     r.send("\x04");
     assert_eq!(r.exit_status(), 0);
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn sigterm_during_a_run_at_the_prompt_removes_its_container_and_exits_143() {
+    let t = common::Cleanup::new("repl-term");
+    let name = t.container("rm");
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    r.send(&format!(
+        "docker.containers.run('alpine', 'sleep 300', {{name = '{name}', remove = true, labels = {}}})\r",
+        t.lua_labels()
+    ));
+    common::eventually("the container runs", Duration::from_secs(30), || {
+        common::docker_output(&["inspect", "-f", "{{.State.Running}}", &name])
+            .stdout
+            .starts_with(b"true")
+    });
+    let pid = r.p.process().child_pid.as_raw();
+    // SAFETY: kill(2) on the pid of the session's process.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    assert_eq!(r.exit_status(), 143);
+    assert!(!common::container_exists(&name), "{name} was left behind");
+}
+
+#[test]
+fn sighup_at_the_waiting_prompt_ends_the_session_with_129() {
+    let dir = state_dir();
+    let mut r = Repl::start(dir.path());
+    assert_eq!(r.eval("1 + 1"), "2\n");
+    let pid = r.p.process().child_pid.as_raw();
+    // SAFETY: kill(2) on the pid of the session's process.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGHUP) }, 0);
+    assert_eq!(r.exit_status(), 129);
 }

@@ -97,6 +97,7 @@ pub fn main() -> i32 {
 
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        .on_thread_start(interrupt::keep_off_this_thread)
         .build()
     {
         Ok(rt) => rt,
@@ -156,7 +157,8 @@ fn prepare(lua: &Lua) -> mlua::Result<()> {
 /// Lua's `print` would ignore the error and go on forever.
 ///
 /// `io.read` and `file:read`, which a signal cuts short, raise at once
-/// rather than hand the script a `nil` before the hook notices.
+/// rather than hand the script a `nil` before the hook notices; a signal
+/// that came just before does not let them block.
 const HOST_IO: &str = r##"
 local broken_pipe, check = ...
 local stdout, tostring, select, concat = io.stdout, tostring, select, table.concat
@@ -172,6 +174,7 @@ end
 local pack, unpack = table.pack, table.unpack
 local function checked(read)
   return function(...)
+    check()
     local r = pack(read(...))
     check()
     return unpack(r, 1, r.n)

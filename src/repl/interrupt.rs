@@ -62,6 +62,21 @@ fn without_restart(sig: i32) {
     }
 }
 
+/// Keeps the handled signals off the calling thread (the runtime's helper
+/// threads, the line editor's): the kernel then delivers them to the main
+/// thread, whose blocking read (`io.read`) they must cut short.
+pub fn keep_off_this_thread() {
+    // SAFETY: builds a signal set we own and changes only this thread's mask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            libc::sigaddset(&mut set, sig);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
 /// Records `sig` unless one is already being handled (the first one wins:
 /// it decides the exit status).
 pub fn record(sig: i32) {

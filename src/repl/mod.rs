@@ -106,6 +106,7 @@ pub async fn run(lua: &Lua, opts: ReplOptions, signals: &mut Signals) -> End {
     }
     println!("{HINT}");
 
+    let terminal = TerminalMode::save();
     let end = loop {
         let chunk = match read_chunk(&mut editor, lua, signals).await {
             Ok(Ok(Some(chunk))) => chunk,
@@ -116,7 +117,11 @@ pub async fn run(lua: &Lua, opts: ReplOptions, signals: &mut Signals) -> End {
                 eprintln!("cannot read the terminal: {e}");
                 break End::Failed(1);
             }
-            Err(sig) => break End::Signal(sig),
+            Err(sig) => {
+                // The editor's thread still holds the terminal in raw mode.
+                terminal.restore();
+                break End::Signal(sig);
+            }
         };
         if chunk.trim().is_empty() {
             continue;
@@ -137,6 +142,30 @@ pub async fn run(lua: &Lua, opts: ReplOptions, signals: &mut Signals) -> End {
         }
     };
     end
+}
+
+/// The terminal's mode between lines, put back when a signal ends the
+/// session while the editor (in raw mode) waits for a key.
+struct TerminalMode(Option<libc::termios>);
+
+impl TerminalMode {
+    fn save() -> Self {
+        // SAFETY: tcgetattr fills the zeroed struct we own.
+        unsafe {
+            let mut mode: libc::termios = std::mem::zeroed();
+            let saved = libc::tcgetattr(libc::STDIN_FILENO, &mut mode) == 0;
+            TerminalMode(saved.then_some(mode))
+        }
+    }
+
+    fn restore(&self) {
+        if let Some(mode) = &self.0 {
+            // SAFETY: sets the terminal back to a mode it had.
+            unsafe {
+                libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, mode);
+            }
+        }
+    }
 }
 
 /// The rustyline editor, used from a thread of its own; its helper asks the
@@ -188,6 +217,7 @@ impl LineEditor {
         let spawned = std::thread::Builder::new()
             .name("readline".into())
             .spawn(move || {
+                interrupt::keep_off_this_thread();
                 let mut editor = editor.lock().unwrap_or_else(|e| e.into_inner());
                 let _ = done.send(editor.readline(prompt));
             });
