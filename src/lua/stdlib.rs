@@ -1,8 +1,8 @@
 //! Lua modules shipped inside the binary (`stdlib/*.lua`), found by
-//! `require` after users' own libraries. Chunk names point at
+//! `require` after users' own folders and before the system's. Chunk names point at
 //! `stdlib/NAME.lua`, so tracebacks name the file.
 
-use mlua::{Lua, Table, Value};
+use mlua::{Function, Lua, Value};
 
 /// `(module name, source)` of every embedded module.
 pub const MODULES: &[(&str, &str)] = &[
@@ -18,9 +18,10 @@ pub const MODULES: &[(&str, &str)] = &[
 /// The LuaLS definitions (`types/docker.lua`), for `dockerlua --print-types`.
 pub const TYPES: &str = include_str!("../../types/docker.lua");
 
-pub fn install(lua: &Lua, package: &Table) -> mlua::Result<()> {
-    let searchers: Table = package.get("searchers")?;
-    let searcher = lua.create_function(|lua, name: String| {
+/// The `require` searcher of the embedded modules; [`super::paths`] puts it
+/// after users' folders and before Lua's own searchers.
+pub fn searcher(lua: &Lua) -> mlua::Result<Function> {
+    lua.create_function(|lua, name: String| {
         let Some((_, source)) = MODULES.iter().find(|(n, _)| *n == name) else {
             return Ok(Value::String(
                 lua.create_string(format!("\n\tno embedded module '{name}'"))?,
@@ -31,12 +32,7 @@ pub fn install(lua: &Lua, package: &Table) -> mlua::Result<()> {
             .set_name(format!("@stdlib/{}.lua", file_name(&name)))
             .into_function()?;
         Ok(Value::Function(chunk))
-    })?;
-    // After the preload searcher and Lua's path searcher: users' libraries
-    // may shadow ours.
-    let position = searchers.raw_len().min(2) + 1;
-    searchers.raw_insert(position as i64, searcher)?;
-    Ok(())
+    })
 }
 
 /// `docker.cleanup` lives in `stdlib/cleanup.lua`: the `docker.` namespace
