@@ -131,6 +131,30 @@ pub fn man(cmd: Command) -> std::io::Result<()> {
     clap_mangen::Man::new(cmd).render(&mut std::io::stdout())
 }
 
+/// `--print-types`: every definition file, each under a `-- types/NAME` line.
+pub fn all_types() -> String {
+    let mut out = String::new();
+    for (name, text) in crate::lua::stdlib::TYPES {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&format!("-- types/{name}\n{text}"));
+    }
+    out
+}
+
+/// `--write-types DIR`: the definition files, laid out as in `types/`.
+pub fn write_types(dir: &std::path::Path) -> std::io::Result<()> {
+    for (name, text) in crate::lua::stdlib::TYPES {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, text)?;
+    }
+    Ok(())
+}
+
 /// `LUA_INIT_5_4`, else `LUA_INIT`: its chunk name and the code, read from
 /// the file when the value starts with `@`.
 pub fn lua_init() -> Option<Result<(String, Vec<u8>), String>> {

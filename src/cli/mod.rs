@@ -64,6 +64,10 @@ struct Args {
     #[arg(long = "print-types")]
     print_types: bool,
 
+    /// Write the LuaLS definitions (one file per module) into DIR, and exit
+    #[arg(long = "write-types", value_name = "DIR")]
+    write_types: Option<PathBuf>,
+
     /// Print a completion script for SHELL, and exit
     #[arg(long, value_name = "SHELL")]
     completions: Option<clap_complete::Shell>,
@@ -164,8 +168,20 @@ pub fn main() -> i32 {
 
 async fn run(args: Args, steps: Vec<Step>) -> i32 {
     if args.print_types {
-        print!("{}", lua::stdlib::TYPES);
+        print!("{}", flags::all_types());
         return 0;
+    }
+    if let Some(dir) = &args.write_types {
+        return match flags::write_types(dir) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!(
+                    "dockerlua: cannot write the types into {}: {e}",
+                    dir.display()
+                );
+                1
+            }
+        };
     }
     let opts = lua::Options {
         host: HostChoice {

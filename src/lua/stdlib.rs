@@ -15,8 +15,56 @@ pub const MODULES: &[(&str, &str)] = &[
     ("docker.wait", include_str!("../../stdlib/wait.lua")),
 ];
 
-/// The LuaLS definitions (`types/docker.lua`), for `dockerlua --print-types`.
-pub const TYPES: &str = include_str!("../../types/docker.lua");
+/// The LuaLS definitions (`types/`), one `---@meta` file per module, by
+/// path under `types/`: for `dockerlua --print-types`/`--write-types` and
+/// the REPL's `help`.
+pub const TYPES: &[(&str, &str)] = &[
+    ("docker.lua", include_str!("../../types/docker.lua")),
+    (
+        "docker-api/errors.lua",
+        include_str!("../../types/docker-api/errors.lua"),
+    ),
+    (
+        "docker-api/streams.lua",
+        include_str!("../../types/docker-api/streams.lua"),
+    ),
+    (
+        "docker-api/containers.lua",
+        include_str!("../../types/docker-api/containers.lua"),
+    ),
+    (
+        "docker-api/images.lua",
+        include_str!("../../types/docker-api/images.lua"),
+    ),
+    (
+        "docker/args.lua",
+        include_str!("../../types/docker/args.lua"),
+    ),
+    (
+        "docker/cleanup.lua",
+        include_str!("../../types/docker/cleanup.lua"),
+    ),
+    (
+        "docker/errors.lua",
+        include_str!("../../types/docker/errors.lua"),
+    ),
+    (
+        "docker/format.lua",
+        include_str!("../../types/docker/format.lua"),
+    ),
+    (
+        "docker/human.lua",
+        include_str!("../../types/docker/human.lua"),
+    ),
+    (
+        "docker/retry.lua",
+        include_str!("../../types/docker/retry.lua"),
+    ),
+    (
+        "docker/wait.lua",
+        include_str!("../../types/docker/wait.lua"),
+    ),
+];
 
 /// The `require` searcher of the embedded modules; [`super::paths`] puts it
 /// after users' folders and before Lua's own searchers.

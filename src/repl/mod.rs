@@ -10,10 +10,12 @@
 //! - `local` statements at the top level of a line become global
 //!   assignments, so `local x = 1` stays defined for the next lines (see
 //!   `locals.rs`);
+//! - `help(x)` or `?x` shows the reference entry of x (see `help.rs`);
 //! - Ctrl-C cancels the running line (an engine call or a Lua loop), Ctrl-C
 //!   at the prompt clears it, Ctrl-D exits.
 
 mod complete;
+pub mod help;
 mod history;
 mod interrupt;
 mod lex;
@@ -218,6 +220,7 @@ impl Evaluator {
             )
             .set_name("=repl")
             .eval()?;
+        help::install(lua)?;
         Ok(Evaluator {
             lua: lua.clone(),
             pcall,
@@ -251,6 +254,13 @@ impl Evaluator {
     }
 
     async fn eval(&mut self, src: &str) {
+        if let Some(what) = src.trim_start().strip_prefix('?') {
+            println!(
+                "{}",
+                help::describe_text(&self.lua, &help::Reference::embedded(), what)
+            );
+            return;
+        }
         let function = match self.compile(src) {
             Ok(f) => f,
             Err(e) => {
@@ -277,7 +287,7 @@ impl Evaluator {
                 let rest: Vec<Value> = values.collect();
                 if ok {
                     if !rest.is_empty() {
-                        println!("{}", format_values(&rest, &self.format));
+                        println!("{}", printer::format_results(&rest, &self.format));
                     }
                 } else {
                     let err = rest.into_iter().next().unwrap_or(Value::Nil);

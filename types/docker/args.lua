@@ -1,0 +1,22 @@
+---@meta docker.args
+-- dockerlua LuaLS definitions: require("docker.args").
+
+---@class ArgsSpec
+---@field usage string
+---@field flags table<string, string[]>?
+---@field values table<string, {[integer]: string, multiple: boolean?, number: boolean?, default: any, choices: string[]?}>?
+---@field min integer?
+---@field max integer?
+
+---@class docker.args
+local args = {}
+---@param argv string[]
+---@param spec ArgsSpec
+---@return table opts
+---@return string[] positional
+function args.parse(argv, spec) end
+---@param usage string
+---@param message string?
+function args.fail(usage, message) end
+
+return args
