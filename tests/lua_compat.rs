@@ -332,6 +332,19 @@ fn completions_and_man_page_come_from_the_command_line_definition() {
     for flag in ["\\-e", "\\-E", "\\-W", "\\-\\-completions", "\\-\\-host"] {
         assert!(man.contains(flag), "{flag} missing from the man page");
     }
+    // --write-types lays out the repository's types/ folder.
+    let dir = tempfile::tempdir().unwrap();
+    success(&run(dl().arg("--write-types").arg(dir.path())));
+    for file in ["docker.lua", "docker-api/containers.lua", "docker/wait.lua"] {
+        let ours = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        let repo = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("types")
+                .join(file),
+        );
+        assert_eq!(ours, repo.unwrap(), "{file}");
+        assert!(ours.starts_with("---@meta"), "{file}");
+    }
     // man itself renders it, when installed.
     if Path::new("/usr/bin/man").exists() {
         let dir = tempfile::tempdir().unwrap();
