@@ -94,6 +94,7 @@ enum Step {
 }
 
 pub fn main() -> i32 {
+    crate::term::progress::install();
     let mut cmd = Args::command();
     cmd.build();
     let argv: Vec<String> = std::env::args().skip(1).collect();

@@ -7,7 +7,8 @@
 //! - [`iter`]: streamed answers as `for` iterators; [`host`]: `net.probe`, `clock`;
 //! - [`convert`]: JSON to Lua and back; [`args`]: checking arguments;
 //! - [`error`]: the error objects scripts see; [`stdlib`]: embedded modules;
-//! - [`paths`]: where `require` looks; [`warn`]: `warn()` as `lua` has it.
+//! - [`paths`]: where `require` looks; [`warn`]: `warn()` as `lua` has it;
+//! - [`progress`]: pull/push events handed to the front end's display.
 
 pub mod args;
 pub mod client;
@@ -18,6 +19,7 @@ pub mod host;
 pub mod images;
 pub mod iter;
 pub mod paths;
+pub mod progress;
 pub mod stdlib;
 pub mod tasks;
 pub mod warn;
