@@ -10,11 +10,13 @@
 
 ---@class docker.args
 local args = {}
+---Parses a script's arguments by the spec; on a mistake prints the usage and exits 2.
 ---@param argv string[]
 ---@param spec ArgsSpec
 ---@return table opts
 ---@return string[] positional
 function args.parse(argv, spec) end
+---Prints the usage (and message) on stderr and exits 2.
 ---@param usage string
 ---@param message string?
 function args.fail(usage, message) end

@@ -24,20 +24,25 @@
 
 ---@class docker.cleanup
 local cleanup = {}
+---Stops the running containers the filters match (dry_run only says).
 ---@param filters table<string, string|string[]>
 ---@param opts CleanupOptions?
 ---@return CleanupEntry[]
 function cleanup.stop(filters, opts) end
+---Removes the containers the filters match (force stops running ones).
 ---@param filters table<string, string|string[]>
 ---@param opts CleanupOptions?
 ---@return CleanupEntry[]
 function cleanup.remove(filters, opts) end
+---Removes exited and dead containers.
 ---@param opts CleanupOptions?
 ---@return CleanupEntry[]
 function cleanup.exited(opts) end
+---Removes untagged images.
 ---@param opts CleanupOptions?
 ---@return CleanupEntry[]
 function cleanup.dangling_images(opts) end
+---Exited containers, then dangling images; what was removed and the bytes reclaimed.
 ---@param opts CleanupOptions?
 ---@return {containers: CleanupEntry[], images: CleanupEntry[], reclaimed: integer}
 function cleanup.prune(opts) end

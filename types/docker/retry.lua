@@ -12,16 +12,19 @@
 
 ---@class docker.retry
 local retry = {}
+---Calls fn until it succeeds, with exponential backoff, retrying the kinds asked for.
 ---@param fn function
 ---@param opts RetryOptions?
 ---@param ... any arguments for fn
 ---@return any ...
 function retry.call(fn, opts, ...) end
+---fn wrapped in retry.call.
 ---@generic F
 ---@param fn F
 ---@param opts RetryOptions?
 ---@return F
 function retry.wrap(fn, opts) end
+---The delays retry.call would wait, for the options.
 ---@param opts RetryOptions?
 ---@return number[]
 function retry.delays(opts) end
