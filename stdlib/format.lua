@@ -21,6 +21,13 @@ or their raw `attrs` tables, from a list or a get): it never calls the engine.
         columns, as the CLI aligns them (3 spaces apart, 10 wide at least);
         rows is an array of arrays, the first the header
   format.kind(value) -> "container" | "image" | nil
+  format.stats(samples [, opts]) -> string   `docker stats --no-stream`'s
+        table from stats samples (c:stats(), one sample or an array):
+        CONTAINER ID  NAME  CPU %  MEM USAGE / LIMIT  MEM %  NET I/O  BLOCK I/O  PIDS
+        computed as the CLI does (CPU % against the previous sample the
+        engine sends along; memory without the page cache)
+  format.top(top [, opts]) -> string   `docker top`'s table from c:top()
+        opts (both): header = false drops the header line
 ]]
 
 local errors = require("docker.errors")
@@ -369,6 +376,95 @@ function M.json(list, opts)
     return table.concat(out)
   end
   return json.encode(json.array(values))
+end
+
+-- Sizes as the CLI prints them (go-units): memory in binary units with 4
+-- significant digits, I/O in decimal units with 3.
+local function units(size, base, names, digits)
+  local i = 1
+  while size >= base and i < #names do
+    size = size / base
+    i = i + 1
+  end
+  return ("%." .. digits .. "g%s"):format(size, names[i])
+end
+local BINARY = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" }
+local DECIMAL = { "B", "kB", "MB", "GB", "TB", "PB", "EB" }
+local function binary(n) return units(n or 0, 1024, BINARY, 4) end
+local function decimal(n) return units(n or 0, 1000, DECIMAL, 3) end
+
+local function cpu_percent(s)
+  local cpu, pre = s.cpu_stats or {}, s.precpu_stats or {}
+  local usage, pre_usage = cpu.cpu_usage or {}, pre.cpu_usage or {}
+  local cpu_delta = (usage.total_usage or 0) - (pre_usage.total_usage or 0)
+  local system_delta = (cpu.system_cpu_usage or 0) - (pre.system_cpu_usage or 0)
+  local cpus = cpu.online_cpus or #(usage.percpu_usage or {})
+  if cpus == 0 then cpus = 1 end
+  if system_delta > 0 and cpu_delta > 0 then
+    return cpu_delta / system_delta * cpus * 100
+  end
+  return 0
+end
+
+local function memory(s)
+  local m = s.memory_stats or {}
+  local usage, st = m.usage or 0, m.stats or {}
+  -- The page cache is not the container's own memory (cgroup v1, then v2).
+  local cache = st.total_inactive_file or st.inactive_file or 0
+  if cache < usage then usage = usage - cache end
+  return usage, m.limit or 0
+end
+
+local function io_totals(s)
+  local rx, tx = 0, 0
+  for _, n in pairs(s.networks or {}) do
+    rx, tx = rx + (n.rx_bytes or 0), tx + (n.tx_bytes or 0)
+  end
+  local read, write = 0, 0
+  for _, e in ipairs((s.blkio_stats or {}).io_service_bytes_recursive or {}) do
+    local op = tostring(e.op):lower()
+    if op == "read" then read = read + (e.value or 0) end
+    if op == "write" then write = write + (e.value or 0) end
+  end
+  return rx, tx, read, write
+end
+
+function M.stats(samples, opts)
+  errors.check("format.stats", "samples", samples, "table")
+  opts = errors.options("format.stats", opts, { "header", "no_trunc" })
+  if samples.id or samples.cpu_stats then samples = { samples } end
+  local lines = {}
+  if opts.header ~= false then
+    lines[1] = { "CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS" }
+  end
+  for i, s in ipairs(samples) do
+    if type(s) ~= "table" then
+      errors.invalid("format.stats", ("bad sample #%d (table expected, got %s)"):format(i, type(s)))
+    end
+    local used, limit = memory(s)
+    local rx, tx, read, write = io_totals(s)
+    lines[#lines + 1] = {
+      short_id(s.id or "", opts.no_trunc),
+      tostring(s.name or ""):gsub("^/", ""),
+      ("%.2f%%"):format(cpu_percent(s)),
+      binary(used) .. " / " .. binary(limit),
+      ("%.2f%%"):format(limit > 0 and used / limit * 100 or 0),
+      decimal(rx) .. " / " .. decimal(tx),
+      decimal(read) .. " / " .. decimal(write),
+      tostring((s.pids_stats or {}).current or 0),
+    }
+  end
+  return M.tabulate(lines)
+end
+
+function M.top(top, opts)
+  errors.check("format.top", "top", top, "table")
+  opts = errors.options("format.top", opts, { "header" })
+  local lines = {}
+  if opts.header ~= false then lines[1] = top.Titles or {} end
+  for _, p in ipairs(top.Processes or {}) do lines[#lines + 1] = p end
+  -- `docker top` aligns in columns 20 wide at least.
+  return M.tabulate(lines, { min_width = 20 })
 end
 
 return M

@@ -4,6 +4,7 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use common::{assert_success, docker, dockerlua_cmd, lua, run, Cleanup};
 
@@ -389,23 +390,46 @@ fn type_definitions_cover_the_live_module() {
             && live.contains("DockerStream.close"),
         "{out}"
     );
-    let defined = defined_members(
-        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/types/docker.lua")).unwrap(),
-    );
+    let mut defined = BTreeSet::new();
+    for file in type_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("types")) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            text.starts_with("---@meta"),
+            "{} is not a LuaLS meta file",
+            file.display()
+        );
+        defined.extend(defined_members(&text));
+    }
     let mut missing: Vec<&String> = live.iter().filter(|m| !defined.contains(*m)).collect();
     let exit_code = "ExecStream.exit_code".to_owned();
     if !defined.contains(&exit_code) {
         missing.push(&exit_code);
     }
-    assert!(
-        missing.is_empty(),
-        "missing from types/docker.lua: {missing:?}"
-    );
+    assert!(missing.is_empty(), "missing from types/: {missing:?}");
+    // ...and every one has a reference entry for the REPL's help.
+    let reference = dockerlua::repl::help::Reference::embedded();
+    let undocumented: Vec<&String> = live.iter().filter(|m| !reference.has(m)).collect();
+    assert!(undocumented.is_empty(), "no help entry: {undocumented:?}");
 
-    // The binary prints the same file.
+    // The binary prints the same files.
     let printed = assert_success(&common::dockerlua(&["--print-types"]));
-    assert!(printed.starts_with("---@meta"));
+    assert!(printed.starts_with("-- types/docker.lua\n---@meta"));
     assert_eq!(defined_members(&printed), defined);
+}
+
+/// Every `.lua` file under `dir`.
+fn type_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(type_files(&path));
+        } else if path.extension().is_some_and(|e| e == "lua") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
 }
 
 /// `Class.member` for every `---@field` of a `---@class` and every

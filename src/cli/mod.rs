@@ -16,6 +16,8 @@ use crate::lua::{self, error};
 use crate::repl;
 use crate::repl::interrupt::{self, Signals};
 
+mod flags;
+
 /// Run Lua scripts against the Docker Engine API.
 #[derive(Parser, Debug)]
 #[command(
@@ -37,6 +39,18 @@ struct Args {
     /// Open the interactive prompt after SCRIPT and -e
     #[arg(short = 'i')]
     interactive: bool,
+
+    /// Show the version of dockerlua and Lua
+    #[arg(short = 'v')]
+    show_version: bool,
+
+    /// Ignore environment variables (LUA_INIT, LUA_PATH, LUA_CPATH, DOCKERLUA_PATH)
+    #[arg(short = 'E')]
+    ignore_env: bool,
+
+    /// Turn warnings on
+    #[arg(short = 'W', action = ArgAction::Count)]
+    warnings: u8,
 
     /// The engine to use (unix:///path, tcp://host:port, https://host:port, ssh://[user@]host[:port])
     #[arg(short = 'H', long = "host", value_name = "URL")]
@@ -62,6 +76,18 @@ struct Args {
     #[arg(long = "print-types")]
     print_types: bool,
 
+    /// Write the LuaLS definitions (one file per module) into DIR, and exit
+    #[arg(long = "write-types", value_name = "DIR")]
+    write_types: Option<PathBuf>,
+
+    /// Print a completion script for SHELL, and exit
+    #[arg(long, value_name = "SHELL")]
+    completions: Option<clap_complete::Shell>,
+
+    /// Print the man page (roff), and exit
+    #[arg(long)]
+    man: bool,
+
     /// The script to run ('-' reads it from stdin), then its arguments
     #[arg(
         value_name = "SCRIPT",
@@ -75,22 +101,68 @@ struct Args {
 enum Step {
     Execute(String),
     Require(String),
+    /// `-W`: turn warnings on here.
+    Warnings,
 }
 
 pub fn main() -> i32 {
     // First: a signal from now on ends the program through its clean-ups.
     interrupt::install_handlers();
-    let matches = Args::command().get_matches();
-    let args = match Args::from_arg_matches(&matches) {
-        Ok(args) => args,
-        Err(e) => e.exit(),
+    crate::term::progress::install();
+    let mut cmd = Args::command();
+    cmd.build();
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let (options, script) = match flags::split(&cmd, &argv) {
+        Ok(split) => split,
+        Err(bad) => {
+            flags::print_usage(&cmd, &bad);
+            return 1;
+        }
     };
+    let matches = match cmd
+        .clone()
+        .try_get_matches_from(std::iter::once("dockerlua".to_owned()).chain(options))
+    {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 1 } else { 0 };
+        }
+    };
+    let mut args = match Args::from_arg_matches(&matches) {
+        Ok(args) => args,
+        Err(e) => {
+            let _ = e.print();
+            return 1;
+        }
+    };
+    args.script = script;
+    if let Some(shell) = args.completions {
+        flags::completions(&mut cmd, shell);
+        return 0;
+    }
+    if args.man {
+        return match flags::man(cmd) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("dockerlua: {e}");
+                1
+            }
+        };
+    }
+    // As `lua`: -v prints the version first (-i's banner says it too).
+    if args.show_version {
+        println!("{}", flags::version_line());
+    }
     let mut steps: Vec<(usize, Step)> = Vec::new();
     if let Some(indices) = matches.indices_of("execute") {
         steps.extend(indices.zip(args.execute.iter().cloned().map(Step::Execute)));
     }
     if let Some(indices) = matches.indices_of("require") {
         steps.extend(indices.zip(args.require.iter().cloned().map(Step::Require)));
+    }
+    if let Some(indices) = matches.indices_of("warnings") {
+        steps.extend(indices.map(|i| (i, Step::Warnings)));
     }
     steps.sort_by_key(|(i, _)| *i);
     let steps = steps.into_iter().map(|(_, s)| s).collect();
@@ -115,8 +187,20 @@ pub fn main() -> i32 {
 
 async fn run(args: Args, steps: Vec<Step>, signals: &mut Signals) -> i32 {
     if args.print_types {
-        print!("{}", lua::stdlib::TYPES);
+        print!("{}", flags::all_types());
         return 0;
+    }
+    if let Some(dir) = &args.write_types {
+        return match flags::write_types(dir) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!(
+                    "dockerlua: cannot write the types into {}: {e}",
+                    dir.display()
+                );
+                1
+            }
+        };
     }
     let lua = match lua::new_state(&engine_options(&args)) {
         Ok(lua) => lua,
@@ -196,8 +280,27 @@ async fn run_code(lua: &Lua, args: &Args, steps: Vec<Step>, signals: &mut Signal
         return End::Failed(1);
     }
 
+    if !args.ignore_env {
+        match flags::lua_init() {
+            None => {}
+            Some(Ok((name, code))) => {
+                if let Some(end) = run_chunk(lua, signals, &code, &name, MultiValue::new()).await {
+                    return end;
+                }
+            }
+            Some(Err(message)) => {
+                eprintln!("dockerlua: {message}");
+                return End::Failed(1);
+            }
+        }
+    }
+
     for step in steps {
         let (name, code) = match step {
+            Step::Warnings => {
+                lua.warning("@on", false);
+                continue;
+            }
             Step::Execute(code) => ("=(command line)".to_owned(), code),
             Step::Require(spec) => {
                 let (global, module) = spec.split_once('=').unwrap_or((&spec, &spec));
@@ -214,7 +317,8 @@ async fn run_code(lua: &Lua, args: &Args, steps: Vec<Step>, signals: &mut Signal
     }
 
     let stdin_terminal = std::io::stdin().is_terminal();
-    let no_code = args.execute.is_empty() && args.require.is_empty();
+    // As `lua`: -v alone is a complete command, it does not read stdin.
+    let no_code = args.execute.is_empty() && args.require.is_empty() && !args.show_version;
     let script = match script {
         Some(s) => Some(s),
         // `dockerlua < script.lua` and `echo code | dockerlua`.
@@ -285,6 +389,7 @@ fn engine_options(args: &Args) -> lua::Options {
             WriteMode::Normal
         },
         paths: args.paths.clone(),
+        ignore_env: args.ignore_env,
     }
 }
 

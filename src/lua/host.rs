@@ -1,7 +1,8 @@
 //! What the stdlib needs from the host that Lua lacks: `docker.net.probe`
 //! (open a TCP connection and close it at once; `docker.wait.port` polls it)
 //! and `docker.clock()` (monotonic seconds: `os.time` counts whole seconds
-//! and jumps with the wall clock, `os.clock` counts CPU time).
+//! and jumps with the wall clock, `os.clock` counts CPU time), and
+//! `docker.isatty(io.stdout)` (scripts deciding on colour).
 
 use std::time::{Duration, Instant};
 
@@ -19,7 +20,56 @@ pub fn install(lua: &Lua, client: &Table) -> mlua::Result<()> {
         "clock",
         lua.create_function(move |_, _: MultiValue| Ok(start.elapsed().as_secs_f64()))?,
     )?;
+    client.raw_set("isatty", lua.create_function(isatty)?)?;
     client.raw_set("net", net(lua)?)
+}
+
+/// `docker.isatty(f)`: whether `io.stdin`/`io.stdout`/`io.stderr` (or fd
+/// 0, 1, 2, or the names "stdin", "stdout", "stderr") is a terminal.
+fn isatty(lua: &Lua, v: Value) -> mlua::Result<bool> {
+    use std::io::IsTerminal;
+    const F: &str = "isatty";
+    let io: Option<Table> = lua.globals().raw_get("io").ok();
+    let fd = match &v {
+        Value::Integer(n @ 0..=2) => *n,
+        Value::String(s) => match s.to_str()?.as_ref() {
+            "stdin" => 0,
+            "stdout" => 1,
+            "stderr" => 2,
+            other => {
+                return Err(invalid(
+                    F,
+                    format!("bad argument 'file' (io.stdin, io.stdout or io.stderr expected, got '{other}')"),
+                ))
+            }
+        },
+        Value::UserData(_) => {
+            let std = ["stdin", "stdout", "stderr"].iter().position(|name| {
+                io.as_ref()
+                    .and_then(|io| io.raw_get::<Value>(*name).ok())
+                    .is_some_and(|h| h == v)
+            });
+            match std {
+                Some(i) => i as i64,
+                // Another file (io.open) is never a terminal here.
+                None => return Ok(false),
+            }
+        }
+        other => {
+            return Err(invalid(
+                F,
+                format!(
+                    "bad argument 'file' (io.stdin, io.stdout or io.stderr expected, got {})",
+                    args::type_name(other)
+                ),
+            ))
+        }
+    };
+    Ok(match fd {
+        0 => std::io::stdin().is_terminal(),
+        1 => std::io::stdout().is_terminal(),
+        _ => std::io::stderr().is_terminal(),
+    })
 }
 
 fn net(lua: &Lua) -> mlua::Result<Table> {

@@ -1,8 +1,5 @@
 //! `docker.images` and the `Image` object.
 
-use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
-
 use mlua::{Function, Lua, MultiValue, Table, UserDataFields, UserDataMethods, Value};
 use serde_json::Value as Json;
 
@@ -10,6 +7,7 @@ use super::args::{self, prefix, Opts};
 use super::client::{bound, Handle};
 use super::convert;
 use super::error::{self, invalid};
+use super::progress::{self, ProgressSink};
 use super::resource::{self, ListOpt, Model, Object};
 use crate::engine::images::Auth;
 use crate::engine::reference::{split_reference, with_tag};
@@ -179,90 +177,17 @@ fn auth_opt(function: &str, opts: &Opts) -> mlua::Result<Auth> {
 /// Where pull and push progress goes.
 enum Progress {
     Callback(Function),
-    Display(Display),
+    Display(Box<dyn ProgressSink>),
     Quiet,
 }
 
 impl Progress {
-    /// `opts.progress`, or a display when stderr is a terminal.
+    /// `opts.progress`, or the front end's display (when it has one).
     fn from_opts(opts: &Opts) -> mlua::Result<Self> {
         Ok(match opts.function_value("progress")? {
             Some(f) => Progress::Callback(f),
-            None if std::io::stderr().is_terminal() => Progress::Display(Display::default()),
-            None => Progress::Quiet,
+            None => progress::display().map_or(Progress::Quiet, Progress::Display),
         })
-    }
-}
-
-/// One line on a terminal: layers done of layers seen, and bytes.
-#[derive(Default)]
-struct Display {
-    /// Per layer: (current, total, done).
-    layers: BTreeMap<String, (u64, u64, bool)>,
-    status: String,
-    /// `Digest: ...` and `Status: ...`, printed on lines of their own at the end.
-    footer: Vec<String>,
-}
-
-impl Display {
-    fn update(&mut self, event: &Json) {
-        let status = event
-            .get("status")
-            .and_then(Json::as_str)
-            .unwrap_or_default();
-        match event.get("id").and_then(Json::as_str) {
-            Some(id)
-                if event.get("progressDetail").is_some()
-                    || status.contains("complete")
-                    || status == "Already exists" =>
-            {
-                let entry = self.layers.entry(id.to_owned()).or_default();
-                if let Some(detail) = event.get("progressDetail") {
-                    entry.0 = detail
-                        .get("current")
-                        .and_then(Json::as_u64)
-                        .unwrap_or(entry.0);
-                    entry.1 = detail
-                        .get("total")
-                        .and_then(Json::as_u64)
-                        .unwrap_or(entry.1);
-                }
-                if status == "Pull complete"
-                    || status == "Already exists"
-                    || status == "Pushed"
-                    || status == "Layer already exists"
-                {
-                    entry.2 = true;
-                }
-            }
-            _ if status.starts_with("Digest:") || status.starts_with("Status:") => {
-                self.footer.push(status.to_owned());
-                return;
-            }
-            _ => self.status = status.to_owned(),
-        }
-        let done = self.layers.values().filter(|l| l.2).count();
-        let (current, total) = self.layers.values().fold((0u64, 0u64), |(c, t), l| {
-            (c.saturating_add(l.0), t.saturating_add(l.1))
-        });
-        let mut line = format!("{done}/{} layers", self.layers.len());
-        if total > 0 {
-            line.push_str(&format!(
-                ", {:.1}/{:.1} MB",
-                current as f64 / 1e6,
-                total as f64 / 1e6
-            ));
-        }
-        let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[K{}: {line}", self.status);
-        let _ = err.flush();
-    }
-
-    fn finish(&self) {
-        eprintln!();
-        for line in &self.footer {
-            eprintln!("{line}");
-        }
     }
 }
 
@@ -282,24 +207,24 @@ async fn follow_progress(
                     ]);
                     super::tasks::protected_thread(lua, call)?.await?;
                 }
-                Progress::Display(d) => d.update(&event),
+                Progress::Display(d) => d.event(&event),
                 Progress::Quiet => {}
             }
         }
         Ok(())
     }
     .await;
-    if let Progress::Display(d) = &progress {
+    if let Progress::Display(d) = &mut progress {
         d.finish();
     }
     result
 }
 
 /// Shows a pull that `run` makes on stderr as the docker CLI does: the
-/// progress line on a terminal, then the final status line.
+/// front end's display on a terminal (ending with the Digest and Status
+/// lines), else the Status line alone, as the docker CLI prints it in a pipe.
 pub struct RunPullReport {
-    terminal: bool,
-    display: Display,
+    display: Option<Box<dyn ProgressSink>>,
     last_status: String,
 }
 
@@ -312,8 +237,7 @@ impl Default for RunPullReport {
 impl RunPullReport {
     pub fn new() -> Self {
         RunPullReport {
-            terminal: std::io::stderr().is_terminal(),
-            display: Display::default(),
+            display: progress::display(),
             last_status: String::new(),
         }
     }
@@ -324,23 +248,22 @@ impl RunPullReport {
                 eprintln!("Unable to find image '{}' locally", with_tag(image))
             }
             PullEvent::Progress(event) => {
-                if self.terminal {
-                    self.display.update(event);
+                if let Some(d) = &mut self.display {
+                    d.event(event);
                 }
                 if let Some(status) = event.get("status").and_then(Json::as_str) {
-                    if status.starts_with("Status:") || status.starts_with("Digest:") {
+                    if status.starts_with("Status:") {
                         self.last_status = status.to_owned();
                     }
                 }
             }
-            PullEvent::Pulled => {
-                if self.terminal {
-                    self.display.finish();
+            PullEvent::Pulled => match &mut self.display {
+                Some(d) => d.finish(),
+                None if !self.last_status.is_empty() => {
+                    eprintln!("{}", std::mem::take(&mut self.last_status))
                 }
-                if !self.last_status.is_empty() {
-                    eprintln!("{}", std::mem::take(&mut self.last_status));
-                }
-            }
+                None => {}
+            },
         }
     }
 }

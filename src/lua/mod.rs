@@ -7,7 +7,9 @@
 //!   runs and clean-ups, and how a program using it ends;
 //! - [`iter`]: streamed answers as `for` iterators; [`host`]: `net.probe`, `clock`;
 //! - [`convert`]: JSON to Lua and back; [`args`]: checking arguments;
-//! - [`error`]: the error objects scripts see; [`stdlib`]: embedded modules.
+//! - [`error`]: the error objects scripts see; [`stdlib`]: embedded modules;
+//! - [`paths`]: where `require` looks; [`warn`]: `warn()` as `lua` has it;
+//! - [`progress`]: pull/push events handed to the front end's display.
 
 pub mod args;
 pub mod client;
@@ -18,9 +20,12 @@ pub mod host;
 pub mod images;
 pub mod iter;
 pub mod lifecycle;
+pub mod paths;
+pub mod progress;
 pub mod resource;
 pub mod stdlib;
 pub mod tasks;
+pub mod warn;
 
 use std::path::PathBuf;
 
@@ -39,6 +44,8 @@ pub struct Options {
     /// Folders of users' Lua libraries (`--path`), searched before
     /// `DOCKERLUA_PATH` and Lua's own `package.path`.
     pub paths: Vec<PathBuf>,
+    /// `-E`: ignore `LUA_PATH`, `LUA_CPATH` and `DOCKERLUA_PATH`.
+    pub ignore_env: bool,
 }
 
 /// A Lua 5.4 state with the standard libraries, the `docker` global (also
@@ -61,8 +68,12 @@ pub fn new_state(opts: &Options) -> mlua::Result<Lua> {
     let package: Table = lua.globals().get("package")?;
     let loaded: Table = package.get("loaded")?;
     loaded.raw_set("docker", &docker)?;
-    set_user_paths(&lua, &package, &opts.paths)?;
-    stdlib::install(&lua, &package)?;
+    let search = paths::SearchOptions {
+        folders: opts.paths.clone(),
+        ignore_env: opts.ignore_env,
+    };
+    paths::install(&lua, &package, &search, stdlib::searcher(&lua)?)?;
+    warn::install(&lua);
     lua.load(PRELUDE)
         .set_name("=dockerlua.prelude")
         .call::<()>(Value::LightUserData(Lua::poll_pending()))?;
@@ -72,34 +83,6 @@ pub fn new_state(opts: &Options) -> mlua::Result<Lua> {
 /// The engine address the default client will use, without connecting.
 pub fn describe_engine(opts: &Options) -> String {
     client::Handle::from_env(opts.host.clone(), opts.mode).describe()
-}
-
-/// `--path` folders, then `DOCKERLUA_PATH` (`;`-separated folders or
-/// templates), then Lua's own path.
-fn set_user_paths(lua: &Lua, package: &Table, paths: &[PathBuf]) -> mlua::Result<()> {
-    let mut templates = Vec::new();
-    let mut add_folder = |folder: &str| {
-        if folder.contains('?') {
-            templates.push(folder.to_owned());
-        } else if !folder.is_empty() {
-            let folder = folder.trim_end_matches('/');
-            templates.push(format!("{folder}/?.lua"));
-            templates.push(format!("{folder}/?/init.lua"));
-        }
-    };
-    for p in paths {
-        add_folder(&p.to_string_lossy());
-    }
-    if let Ok(env) = std::env::var("DOCKERLUA_PATH") {
-        env.split(';').for_each(&mut add_folder);
-    }
-    let _ = lua;
-    if !templates.is_empty() {
-        let old: String = package.get("path")?;
-        templates.push(old);
-        package.set("path", templates.join(";"))?;
-    }
-    Ok(())
 }
 
 /// Lua-side set-up. `coroutine.resume`/`wrap` pass a docker call's pending

@@ -3,7 +3,7 @@
 //! current folder must not replace them. Chunk names point at
 //! `stdlib/NAME.lua`, so tracebacks name the file.
 
-use mlua::{Lua, Table, Value};
+use mlua::{Function, Lua, Value};
 
 /// `(module name, source)` of every embedded module.
 pub const MODULES: &[(&str, &str)] = &[
@@ -16,12 +16,63 @@ pub const MODULES: &[(&str, &str)] = &[
     ("docker.wait", include_str!("../../stdlib/wait.lua")),
 ];
 
-/// The LuaLS definitions (`types/docker.lua`), for `dockerlua --print-types`.
-pub const TYPES: &str = include_str!("../../types/docker.lua");
+/// The LuaLS definitions (`types/`), one `---@meta` file per module, by
+/// path under `types/`: for `dockerlua --print-types`/`--write-types` and
+/// the REPL's `help`.
+pub const TYPES: &[(&str, &str)] = &[
+    ("docker.lua", include_str!("../../types/docker.lua")),
+    (
+        "docker-api/errors.lua",
+        include_str!("../../types/docker-api/errors.lua"),
+    ),
+    (
+        "docker-api/streams.lua",
+        include_str!("../../types/docker-api/streams.lua"),
+    ),
+    (
+        "docker-api/containers.lua",
+        include_str!("../../types/docker-api/containers.lua"),
+    ),
+    (
+        "docker-api/images.lua",
+        include_str!("../../types/docker-api/images.lua"),
+    ),
+    (
+        "docker/args.lua",
+        include_str!("../../types/docker/args.lua"),
+    ),
+    (
+        "docker/cleanup.lua",
+        include_str!("../../types/docker/cleanup.lua"),
+    ),
+    (
+        "docker/errors.lua",
+        include_str!("../../types/docker/errors.lua"),
+    ),
+    (
+        "docker/format.lua",
+        include_str!("../../types/docker/format.lua"),
+    ),
+    (
+        "docker/human.lua",
+        include_str!("../../types/docker/human.lua"),
+    ),
+    (
+        "docker/retry.lua",
+        include_str!("../../types/docker/retry.lua"),
+    ),
+    (
+        "docker/wait.lua",
+        include_str!("../../types/docker/wait.lua"),
+    ),
+];
 
-pub fn install(lua: &Lua, package: &Table) -> mlua::Result<()> {
-    let searchers: Table = package.get("searchers")?;
-    let searcher = lua.create_function(|lua, name: String| {
+/// The `require` searcher of the embedded modules; [`super::paths`] puts it
+/// right after the preload searcher (which only the script itself fills), so
+/// that files lying around, in the current folder or a folder on any path,
+/// never replace `docker.*`.
+pub fn searcher(lua: &Lua) -> mlua::Result<Function> {
+    lua.create_function(|lua, name: String| {
         let Some((_, source)) = MODULES.iter().find(|(n, _)| *n == name) else {
             return Ok(Value::String(
                 lua.create_string(format!("\n\tno embedded module '{name}'"))?,
@@ -32,13 +83,7 @@ pub fn install(lua: &Lua, package: &Table) -> mlua::Result<()> {
             .set_name(format!("@stdlib/{}.lua", file_name(&name)))
             .into_function()?;
         Ok(Value::Function(chunk))
-    })?;
-    // Right after the preload searcher (which only the script itself fills)
-    // and before Lua's path and C searchers: files lying around, in the
-    // current folder or elsewhere on the path, never replace `docker.*`.
-    let position = searchers.raw_len().min(1) + 1;
-    searchers.raw_insert(position as i64, searcher)?;
-    Ok(())
+    })
 }
 
 /// `docker.cleanup` lives in `stdlib/cleanup.lua`: the `docker.` namespace

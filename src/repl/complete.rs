@@ -134,6 +134,11 @@ fn member_names(lua: &Lua, v: &Value, methods: bool) -> Vec<String> {
         Value::Table(t) => table_names(t, methods),
         Value::UserData(ud) => {
             let mut names = userdata_members(v);
+            if methods {
+                // After `:` only what can be called: `c:st` offers `start`,
+                // `stop`, `stats`, not the `status` field.
+                names.retain(|n| field(lua, v, n).is_some_and(|f| is_callable(&f)));
+            }
             if let Ok(Value::Table(index)) =
                 ud.metatable().and_then(|mt| mt.get::<Value>("__index"))
             {

@@ -10,6 +10,7 @@
 //! - `local` statements at the top level of a line become global
 //!   assignments, so `local x = 1` stays defined for the next lines (see
 //!   `locals.rs`);
+//! - `help(x)` or `?x` shows the reference entry of x (see `help.rs`);
 //! - Ctrl-C cancels the running line (an engine call or a Lua loop; a
 //!   `containers.run` in it has its container killed, or removed), Ctrl-C
 //!   at the prompt clears it, Ctrl-D exits; SIGTERM and SIGHUP end the
@@ -21,6 +22,7 @@
 //! is asked back from that thread.
 
 mod complete;
+pub mod help;
 mod history;
 pub mod interrupt;
 mod lex;
@@ -330,6 +332,7 @@ impl Evaluator {
             )
             .set_name("=repl")
             .eval()?;
+        help::install(lua)?;
         Ok(Evaluator {
             lua: lua.clone(),
             pcall,
@@ -364,6 +367,13 @@ impl Evaluator {
     /// Runs a line and prints its outcome; `Some(sig)` when a signal other
     /// than SIGINT came meanwhile and the session must end.
     async fn eval(&mut self, src: &str, signals: &mut Signals) -> Option<i32> {
+        if let Some(what) = src.trim_start().strip_prefix('?') {
+            println!(
+                "{}",
+                help::describe_text(&self.lua, &help::Reference::embedded(), what)
+            );
+            return None;
+        }
         let function = match self.compile(src) {
             Ok(f) => f,
             Err(e) => {
@@ -401,7 +411,7 @@ impl Evaluator {
                 let rest: Vec<Value> = values.collect();
                 if ok {
                     if !rest.is_empty() {
-                        println!("{}", format_values(&rest, &self.format));
+                        println!("{}", printer::format_results(&rest, &self.format));
                     }
                 } else {
                     let err = rest.into_iter().next().unwrap_or(Value::Nil);

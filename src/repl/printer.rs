@@ -48,6 +48,19 @@ pub fn format_value(v: &Value, opts: &FormatOptions) -> String {
 
 /// Formats the values a line returned: one per line when any spans lines,
 /// else separated by tabs, as `lua` prints them.
+/// What the prompt prints for a line's results: as [`format_values`], but a
+/// lone string with newlines shows as its lines (logs read as logs).
+pub fn format_results(vs: &[Value], opts: &FormatOptions) -> String {
+    if let [Value::String(s)] = vs {
+        let bytes = s.as_bytes();
+        if bytes.contains(&b'\n') {
+            let text = String::from_utf8_lossy(&bytes);
+            return text.strip_suffix('\n').unwrap_or(&text).to_owned();
+        }
+    }
+    format_values(vs, opts)
+}
+
 pub fn format_values(vs: &[Value], opts: &FormatOptions) -> String {
     let parts: Vec<String> = vs.iter().map(|v| format_value(v, opts)).collect();
     let sep = if parts.iter().any(|p| p.contains('\n')) {

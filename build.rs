@@ -1,0 +1,106 @@
+//! Exports the Lua C API from the `dockerlua` binary, so that C modules built
+//! for Lua 5.4 (Debian's `lua-lpeg`, `lua-cjson`, ...), which do not link
+//! liblua themselves, resolve `lua_*`/`luaL_*` against the binary.
+//!
+//! The names come from the vendored Lua's own headers (mlua-sys passes their
+//! folder as `DEP_LUA_INCLUDE`). Each is passed to the linker twice:
+//! `--undefined` pulls the object defining it out of the static Lua library
+//! even when mlua never calls it, and the dynamic list exports it (and keeps
+//! it through `--gc-sections`, also in release builds with LTO). Only the Lua
+//! API is exported, not the Rust symbols. `LUA_API_LIST` names the list for
+//! the test that checks the built binary.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+const HEADERS: &[&str] = &["lua.h", "lauxlib.h", "lualib.h"];
+const MACROS: &[&str] = &["LUA_API", "LUALIB_API", "LUAMOD_API"];
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    let Some(include) = std::env::var_os("DEP_LUA_INCLUDE") else {
+        println!("cargo:warning=no DEP_LUA_INCLUDE: the Lua C API is not exported");
+        return;
+    };
+    let include = PathBuf::from(include);
+    let mut names = Vec::new();
+    for header in HEADERS {
+        let path = include.join(header);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        names.extend(api_names(&text));
+    }
+    names.sort();
+    names.dedup();
+    assert!(
+        names.len() > 150,
+        "only {} Lua API names found in {}",
+        names.len(),
+        include.display()
+    );
+
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
+    let mut list = String::from("{\n");
+    for name in &names {
+        let _ = writeln!(list, "  {name};");
+    }
+    list.push_str("};\n");
+    let list_path = out.join("lua-api.list");
+    std::fs::write(&list_path, list).expect("write the dynamic list");
+    let names_path = out.join("lua-api.txt");
+    std::fs::write(&names_path, names.join("\n")).expect("write the name list");
+
+    let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if target_os == "linux" || target_os.ends_with("bsd") {
+        for name in &names {
+            println!("cargo:rustc-link-arg-bins=-Wl,--undefined={name}");
+        }
+        println!(
+            "cargo:rustc-link-arg-bins=-Wl,--dynamic-list={}",
+            list_path.display()
+        );
+    }
+    println!("cargo:rustc-env=LUA_API_LIST={}", names_path.display());
+    let lua_h = std::fs::read_to_string(include.join("lua.h")).unwrap_or_default();
+    println!("cargo:rustc-env=LUA_COPYRIGHT={}", copyright(&lua_h));
+}
+
+/// `LUA_COPYRIGHT` as `lua -v` prints it: `Lua 5.4.9  Copyright (C) ...`.
+fn copyright(lua_h: &str) -> String {
+    let define = |name: &str| {
+        lua_h.lines().find_map(|line| {
+            let rest = line.strip_prefix("#define ")?.trim_start();
+            let rest = rest.strip_prefix(name)?;
+            let start = rest.rfind('"')?;
+            let open = rest[..start].rfind('"')?;
+            Some(rest[open + 1..start].to_owned())
+        })
+    };
+    match (
+        define("LUA_VERSION_MAJOR"),
+        define("LUA_VERSION_MINOR"),
+        define("LUA_VERSION_RELEASE"),
+        define("LUA_COPYRIGHT"),
+    ) {
+        (Some(major), Some(minor), Some(release), Some(tail)) => {
+            format!("Lua {major}.{minor}.{release}{tail}")
+        }
+        _ => "Lua 5.4".to_owned(),
+    }
+}
+
+/// Function names declared with `LUA_API int (lua_gettop) (lua_State *L);`.
+fn api_names(header: &str) -> Vec<String> {
+    header
+        .lines()
+        .filter(|line| MACROS.iter().any(|m| line.trim_start().starts_with(m)))
+        .filter_map(|line| {
+            let start = line.find("(lua")? + 1;
+            let len = line[start..].find(')')?;
+            let name = &line[start..start + len];
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                .then(|| name.to_owned())
+        })
+        .collect()
+}

@@ -1,0 +1,189 @@
+---@meta
+-- dockerlua LuaLS definitions: docker.containers and Container. Print them all with
+-- `dockerlua --print-types`, or write the folder with `--write-types DIR`.
+
+---What the container is made of: `create`'s options, and `run`'s besides
+---its own (`detach`, `remove`, `stdout`, `stderr`).
+---@class CreateOptions
+---@field name string?
+---@field environment table<string, string>|string[]?
+---@field labels table<string, string>|string[]?
+---@field entrypoint string|string[]?
+---@field working_dir string?
+---@field user string?
+---@field hostname string?
+---@field tty boolean?
+---@field stdin_open boolean?
+---@field init boolean?
+---@field auto_remove boolean?
+---@field network string?
+---@field network_mode string?
+---@field ports table<string|integer, integer|string|table|false>?
+---@field volumes string[]|table<string, {bind: string, mode: string?}>?
+---@field restart_policy {Name: string, MaximumRetryCount: integer?}?
+---@field stop_signal string?
+---@field stop_timeout integer?
+---@field platform string?
+---@field privileged boolean?
+---@field cap_add string[]?
+---@field cap_drop string[]?
+---@field extra_hosts string[]?
+---@field mem_limit string|integer?
+---@field healthcheck {Test: string[], Interval: integer?, Timeout: integer?, Retries: integer?, StartPeriod: integer?}?
+---@field pull "missing"|"always"|"never"?
+
+---`run` without detach: waits for the exit and returns the output.
+---@class RunOptions: CreateOptions
+---@field detach false?
+---@field remove boolean? remove the container after it exits
+---@field stdout boolean? return stdout (default true)
+---@field stderr boolean? return stderr too
+
+---`run` with detach: returns the Container at once.
+---@class RunDetachOptions: CreateOptions
+---@field detach true
+
+---@class ListContainersOptions
+---@field all boolean? stopped ones too
+---@field filters table<string, string|string[]|boolean>?
+---@field limit integer?
+---@field since string?
+---@field before string?
+---@field size boolean?
+---@field sparse boolean? accepted, changes nothing: lists are always one request
+
+---@class ContainerCollection
+local ContainerCollection = {}
+
+---`docker run`: without detach, waits and returns the output (raises a
+---ContainerError on a non-zero exit); with detach, returns a Container.
+---@param image string
+---@param command (string|string[])?
+---@param opts RunOptions?
+---@return string output
+---@overload fun(image: string, command: (string|string[])?, opts: RunDetachOptions): Container
+---@overload fun(image: string, opts: RunDetachOptions): Container
+function ContainerCollection.run(image, command, opts) end
+
+---`docker create`: a Container, not started.
+---@param image string
+---@param command (string|string[])?
+---@param opts CreateOptions?
+---@return Container
+function ContainerCollection.create(image, command, opts) end
+
+---@param opts ListContainersOptions?
+---@return Container[]
+function ContainerCollection.list(opts) end
+
+---@param id_or_name string full id, unique prefix or name
+---@return Container
+function ContainerCollection.get(id_or_name) end
+
+---Removes stopped containers.
+---@param opts {filters: table?}?
+---@return {ContainersDeleted: string[]?, SpaceReclaimed: integer}
+function ContainerCollection.prune(opts) end
+
+---@class LogsBaseOptions
+---@field stdout boolean? default true
+---@field stderr boolean? default true
+---@field timestamps boolean?
+---@field tail integer|"all"?
+---@field since string|number? Unix seconds, RFC 3339 time, date or duration before now ("10m")
+---@field until string|number? the same (a Lua keyword: `["until"] = ...`)
+
+---@class LogsOptions: LogsBaseOptions
+---@field follow false?
+---@field stream false?
+
+---@class LogsFollowOptions: LogsBaseOptions
+---@field follow true a LogStream that follows new output until the container stops
+---@field stream boolean?
+
+---@class LogsStreamOptions: LogsBaseOptions
+---@field stream true a LogStream over the output so far
+---@field follow boolean?
+
+---@class ExecBaseOptions
+---@field user string?
+---@field environment table<string, string>|string[]?
+---@field working_dir string?
+---@field stdout boolean? default true
+---@field stderr boolean? default true
+---@field tty boolean?
+---@field privileged boolean?
+---@field stdin string? sent to the command's stdin, which is then closed
+
+---@class ExecOptions: ExecBaseOptions
+---@field stream false?
+
+---@class ExecStreamOptions: ExecBaseOptions
+---@field stream true an ExecStream of output lines, as they come
+
+---@class ExecResult
+---@field exit_code integer? the command's exit code (nil if the engine gave none)
+---@field output string stdout and stderr as they came (as asked by the options)
+
+---@class Container
+---@field id string
+---@field short_id string 12 characters
+---@field name string without the leading /
+---@field image string the image reference it was created from
+---@field status string "created", "running", "exited", ...
+---@field health string? "starting", "healthy" or "unhealthy"; nil without a healthcheck (as of the last inspect)
+---@field labels table<string, string>
+---@field attrs table the engine's answer (list entry or inspect)
+local Container = {}
+
+function Container:reload() end
+function Container:start() end
+---@param opts {timeout: integer?}?
+function Container:stop(opts) end
+---@param opts {timeout: integer?}?
+function Container:restart(opts) end
+---@param signal (string|integer)?
+function Container:kill(signal) end
+function Container:pause() end
+function Container:unpause() end
+---@param opts {force: boolean?, volumes: boolean?, v: boolean?}?
+function Container:remove(opts) end
+---@param opts {condition: "not-running"|"next-exit"|"removed"?, timeout: number?}?
+---@return {status_code: integer, error: string?}
+function Container:wait(opts) end
+---Output so far as a string; with `follow` or `stream`, a LogStream of
+---`line, "stdout"|"stderr"`.
+---@param opts LogsOptions?
+---@return string
+---@overload fun(opts: LogsFollowOptions): LogStream
+---@overload fun(opts: LogsStreamOptions): LogStream
+function Container:logs(opts) end
+---@param repository (string|{repository: string?, tag: string?, message: string?, author: string?, changes: string[]?, pause: boolean?, conf: table?})?
+---@param tag string?
+---@return Image
+function Container:commit(repository, tag) end
+---Runs a command in the running container: its exit code and output (a
+---non-zero exit is not an error); with `stream = true`, an ExecStream.
+---@param command string|string[]
+---@param opts ExecOptions?
+---@return ExecResult
+---@overload fun(command: string|string[], opts: ExecStreamOptions): ExecStream
+function Container:exec(command, opts) end
+---@param ps_args string?
+---@return {Titles: string[], Processes: string[][]}
+function Container:top(ps_args) end
+---One stats sample; with `stream = true`, a StatsStream of samples.
+---@param opts {stream: false?, decode: boolean?}?
+---@return table
+---@overload fun(opts: {stream: true, decode: boolean?}): StatsStream
+function Container:stats(opts) end
+---@param name string
+function Container:rename(name) end
+---@param path string
+---@param tar_data string
+---@return true
+function Container:put_archive(path, tar_data) end
+---@param path string
+---@return string tar_data
+---@return table stat
+function Container:get_archive(path) end

@@ -1,0 +1,36 @@
+---@meta
+-- dockerlua LuaLS definitions: error objects. Print them all with
+-- `dockerlua --print-types`, or write the folder with `--write-types DIR`.
+
+---Every failure of a docker call raises one of these (a userdata for the
+---docker module's own errors, a table for the stdlib's); `tostring(err)` is
+---one line such as `NotFound (404): No such container: f1064a8a4c82`.
+---@class DockerError
+---@field kind "NotFound"|"ImageNotFound"|"Conflict"|"APIError"|"ContainerError"|"ConnectionError"|"Timeout"|"InvalidArgument"|"ReadOnly"|"ParallelError"|"TaskError"|"WaitError"|"LuaError"|string
+---@field status integer? HTTP status, where the engine answered
+---@field message string the engine's explanation or ours
+---@field exit_status integer? ContainerError: the command's exit status
+---@field stderr string? ContainerError: what the command wrote on stderr
+---@field command string? ContainerError: the command
+---@field image string? ContainerError: the image
+---@field errors table<integer, DockerError>? ParallelError (docker.parallel): the failures by item index
+---@field timeout number? stdlib Timeout errors: the seconds waited
+
+---What `containers.run` raises when the command exits with a non-zero status
+---(without `detach`). `tostring(err)` names the command, the image, the exit
+---status and the command's stderr.
+---@class ContainerError: DockerError
+---@field kind "ContainerError"
+---@field exit_status integer the command's exit status
+---@field stderr string what the command wrote on stderr
+---@field command string the command, as one shell-quoted line
+---@field image string the image
+
+---What `docker.parallel` raises, after all calls have finished, when any
+---failed: `message` lists them (`#2: ...; #5: ...`). Each entry of `errors` is
+---an error object: a docker error as raised; any other raised value reads
+---as the original's fields (a table keeps its `kind`), a string as a
+---`LuaError` whose `message` is the string.
+---@class ParallelError: DockerError
+---@field kind "ParallelError"
+---@field errors table<integer, DockerError> the failures by item index (a sparse table: iterate with pairs)

@@ -1,0 +1,32 @@
+---@meta
+-- dockerlua LuaLS definitions: streamed answers. Print them all with
+-- `dockerlua --print-types`, or write the folder with `--write-types DIR`.
+
+---A streamed answer, called once per step as a `for ... in` iterator. Given
+---directly to a `for`, the loop closes it when it ends (also on `break` or an
+---error). Kept in a variable, close it with `s:close()` or declare it
+---`local s <close> = ...`; a closed stream yields nothing more.
+---`tostring(s)` is e.g. `<LogStream open>`.
+---@class DockerStream
+local DockerStream = {}
+
+---Ends the stream and drops its connection at once (closing again is harmless).
+function DockerStream:close() end
+
+---Log lines (without their newline) and the stream each came from.
+---@class LogStream: DockerStream
+---@overload fun(): string?, "stdout"|"stderr"|nil
+
+---A streamed exec's output lines and stream names; `exit_code` once the
+---loop has ended.
+---@class ExecStream: DockerStream
+---@field exit_code integer? the command's exit code, set when the output has ended (nil before)
+---@overload fun(): string?, "stdout"|"stderr"|nil
+
+---Stats samples (the engine's JSON, about one a second); never ends by itself.
+---@class StatsStream: DockerStream
+---@overload fun(): table?
+
+---Engine events (the engine's JSON).
+---@class EventStream: DockerStream
+---@overload fun(): table?
