@@ -19,7 +19,8 @@ fn modules_load_with_chunk_names_under_stdlib() {
     let out = ok(r#"
         for _, name in ipairs{"args", "cleanup", "errors", "format", "human", "retry", "wait"} do
           local m = require("docker." .. name)
-          local _, f = next(m)
+          local f
+          for _, v in pairs(m) do if type(v) == "function" then f = v break end end
           print(name, debug.getinfo(f, "S").source)
         end"#);
     for name in [
