@@ -3,6 +3,7 @@
 //!
 //! - [`client`]: client tables (`docker`, `docker.connect`, `docker.from_env`);
 //! - [`containers`] and [`images`]: the collections and their live objects;
+//!   [`swarm`], [`services`], [`nodes`], [`secrets`], [`configs`]: swarm mode;
 //! - [`tasks`]: `parallel`, `spawn`, `sleep`;
 //! - [`iter`]: streamed answers as `for` iterators; [`host`]: `net.probe`, `clock`;
 //! - [`convert`]: JSON to Lua and back; [`args`]: checking arguments;
@@ -10,14 +11,19 @@
 
 pub mod args;
 pub mod client;
+pub mod configs;
 pub mod containers;
 pub mod convert;
 pub mod error;
 pub mod host;
 pub mod images;
 pub mod iter;
+pub mod nodes;
 pub mod resource;
+pub mod secrets;
+pub mod services;
 pub mod stdlib;
+pub mod swarm;
 pub mod tasks;
 
 use std::path::PathBuf;
