@@ -313,6 +313,36 @@ pub fn progress(service: &Value, tasks: &[Value], nodes: &[Value]) -> Progress {
             p.lagging.push(format!("{} {why}", task_label(name, task)));
         }
     }
+    // Tasks told to stop (scaled down, replaced) that have not yet: the
+    // service is not where its spec says until they have. A node that is
+    // down reports nothing more about its tasks, so those are not waited for.
+    let reachable = |node_id: &str| {
+        nodes.iter().any(|n| {
+            n.get("ID").and_then(Value::as_str) == Some(node_id)
+                && n.pointer("/Status/State").and_then(Value::as_str) == Some("ready")
+        })
+    };
+    for task in tasks {
+        let desired = task
+            .get("DesiredState")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let state = task
+            .pointer("/Status/State")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let node = task.get("NodeID").and_then(Value::as_str).unwrap_or("");
+        let active = matches!(
+            state,
+            "assigned" | "accepted" | "preparing" | "ready" | "starting" | "running"
+        );
+        if desired != "running" && active && reachable(node) {
+            p.lagging.push(format!(
+                "{} still {state} (desired {desired})",
+                task_label(name, task)
+            ));
+        }
+    }
     p.desired = service
         .pointer("/Spec/Mode/Replicated/Replicas")
         .and_then(Value::as_u64)
@@ -400,6 +430,18 @@ mod tests {
         let p = progress(&newer, &tasks, &nodes);
         assert!(!p.converged);
         assert!(p.describe().contains("web.1 (t1) running an outdated spec"));
+        // A task told to stop that still runs (scaled down).
+        let mut stopping = task("t3", 3, "n1", "running", None);
+        stopping["DesiredState"] = json!("shutdown");
+        let p = progress(
+            &service(2),
+            &[tasks[0].clone(), tasks[1].clone(), stopping],
+            &nodes,
+        );
+        assert!(!p.converged);
+        assert!(p
+            .describe()
+            .ends_with("web.3 (t3) still running (desired shutdown)"));
         // A drained node: its task must move.
         let drained = [node("n1", "active"), node("n2", "drain")];
         assert!(!progress(&service(2), &tasks, &drained).converged);
