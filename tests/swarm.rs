@@ -151,10 +151,9 @@ fn running_containers(name: &str) -> Vec<String> {
 fn every_task_logged(name: &str, color: &str) {
     let hosts = running_containers(name);
     assert_eq!(hosts.len(), 4, "{hosts:?}");
-    let mut logs = String::new();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        logs = lua_with(
+        let logs = lua_with(
             "io.write(docker.services.get(os.getenv('NAME')):logs())",
             &[("NAME", name)],
         );
