@@ -275,6 +275,43 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
         "not spread: {on_manager} + {on_worker}"
     );
 
+    // Every live member of the swarm objects has a type and a reference entry.
+    let out = lua_with(
+        r#"local function members(class, obj)
+             for _, m in ipairs(debug.getmetatable(obj).__members) do print(class .. "." .. m) end
+           end
+           local name = os.getenv("NAME")
+           members("Service", docker.services.get(name))
+           members("Node", docker.nodes.list()[1])
+           local secret = docker.secrets.create{name = name .. "-types", data = "x"}
+           members("Secret", secret)
+           secret:remove()
+           local config = docker.configs.create{name = name .. "-types", data = "x"}
+           members("Config", config)
+           config:remove()
+           print("Swarm.attrs")"#,
+        &env,
+    );
+    let root = env!("CARGO_MANIFEST_DIR");
+    let defined =
+        defined_members(&std::fs::read_to_string(format!("{root}/types/docker.lua")).unwrap());
+    let reference = std::fs::read_to_string(format!("{root}/docs/reference.md")).unwrap();
+    let swarm_part = &reference[reference.find("## Swarm").expect("a Swarm section")..];
+    for member in out.lines() {
+        assert!(
+            defined.contains(member),
+            "{member} is missing from types/docker.lua"
+        );
+        let m = member.split('.').nth(1).unwrap();
+        let documented = [format!(":{m}"), format!(".{m}"), format!("`{m}`")]
+            .iter()
+            .any(|form| swarm_part.contains(form.as_str()));
+        assert!(
+            documented,
+            "{member} is missing from the Swarm section of docs/reference.md"
+        );
+    }
+
     // Logs come from every task, on both nodes, as a string and as a stream.
     every_task_logged(&name, "red");
     let out = lua_with(
