@@ -170,6 +170,49 @@ fn every_task_logged(name: &str, color: &str) {
     }
 }
 
+/// Wrong arguments are refused before anything is sent: no engine needed
+/// (the address leads nowhere), and a secret's data is never quoted.
+#[test]
+fn bad_swarm_arguments_are_refused_before_any_request() {
+    let code = r#"
+        local function try(f, ...) print(select(2, pcall(f, ...))) end
+        try(docker.services.create, "alpine", {nope = 1})
+        try(docker.services.create, "alpine", "true", {replicas = "two"})
+        try(docker.services.create, "alpine", {mode = "global", replicas = 2})
+        try(docker.services.create, "alpine", {restart_policy = {condition = "always"}})
+        try(docker.services.create, "alpine", {stop_grace_period = "soon"})
+        try(docker.services.create, 42)
+        try(docker.swarm.init, {bogus = true})
+        try(docker.swarm.join, {remote_addrs = {"127.0.0.1:2377"}})
+        try(docker.secrets.create, {name = "pw", data = {"TOPSECRET"}})
+        try(docker.secrets.create, {name = "pw", data = "TOPSECRET", labels = {a = {}}})
+        try(docker.configs.create, {data = "x"})
+        print(tostring(docker.swarm))"#;
+    let out = run(std::process::Command::new(env!("CARGO_BIN_EXE_dockerlua"))
+        .env("DOCKER_HOST", "unix:///nonexistent/dockerlua-swarm.sock")
+        .args(["-e", code]));
+    let text = assert_success(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "InvalidArgument: services.create: unknown option 'nope'",
+            "InvalidArgument: services.create: bad option 'replicas' (integer expected, got string)",
+            "InvalidArgument: services.create: bad option 'replicas' (the service is global, not replicated)",
+            "InvalidArgument: services.create: bad option 'restart_policy.condition' (\"none\", \"on-failure\" or \"any\" expected, got 'always')",
+            "InvalidArgument: services.create: bad option 'stop_grace_period' (a duration such as \"1m30s\" expected, got 'soon')",
+            "InvalidArgument: services.create: bad argument 'image' (string expected, got number)",
+            "InvalidArgument: swarm.init: unknown option 'bogus'",
+            "InvalidArgument: swarm.join: missing option 'join_token'",
+            "InvalidArgument: secrets.create: bad option 'data' (string expected, got table)",
+            "InvalidArgument: secrets.create: bad option 'labels' (table of strings expected)",
+            "InvalidArgument: configs.create: missing option 'name'",
+            "<Swarm unix:///nonexistent/dockerlua-swarm.sock>",
+        ]
+    );
+    assert!(!text.contains("TOPSECRET"));
+}
+
 #[test]
 #[ignore = "needs an engine: tools/test.sh"]
 fn a_two_node_swarm_runs_services_across_both_nodes() {
