@@ -380,7 +380,7 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
     // Scale up and back.
     let out = lua_with(
         r#"local s = docker.services.get(os.getenv("NAME"))
-           s:scale(6) s:wait{timeout = 90} print(#s:tasks{filters = {["desired-state"] = "running"}})"#,
+           s:scale(6) s:wait{timeout = 90, stable = 1} print(#s:tasks{filters = {["desired-state"] = "running"}})"#,
         &env,
     );
     assert_eq!(out, "6\n");
@@ -479,7 +479,10 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
     );
 
     // The scripts: a rolling update that converges, one that is rolled back.
-    let out = script("scripts/rolling_update.lua", &["-t", "90s", &name, &image]);
+    let out = script(
+        "scripts/rolling_update.lua",
+        &["-t", "90s", "-s", "1s", &name, &image],
+    );
     let stdout = assert_success(&out);
     assert!(
         stdout.contains(&format!("every task runs {image}")),
@@ -553,7 +556,13 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
            local ok, err = pcall(s.wait, s, {timeout = 2})
            print(ok, err.kind)
            print(err.message)
-           s:remove()"#,
+           s:remove()
+           -- A task that runs a moment, then fails: never stable for 3 s.
+           local crash = docker.services.create(os.getenv("IMAGE"), {"sh", "-c", "sleep 1; exit 1"},
+             {name = os.getenv("PENDING") .. "-crash", restart_policy = {delay = 0.5}})
+           local ok, err = pcall(crash.wait, crash, {timeout = 8, stable = 3})
+           print(ok, err.kind, err.message:match("not converged after 8 s") ~= nil)
+           crash:remove()"#,
         &[("IMAGE", &image), ("PENDING", &pending)],
     );
     let mut lines = out.lines();
@@ -571,6 +580,7 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
         ),
         "{message}"
     );
+    assert_eq!(lines.next(), Some("false\tTimeout\ttrue"));
     assert_eq!(replicas(&pending), "");
 
     // Secrets and configs: created, used by a service, never printed back.

@@ -556,8 +556,9 @@ function Service:rollback() end
 function Service:logs(opts) end
 ---Returns once every replica runs the current spec on a usable node and no
 ---update or stop is under way; `Timeout` names the tasks that are not and
----why; an update the engine paused raises `APIError` at once.
----@param opts {timeout: number?}?
+---why; an update the engine paused raises `APIError` at once. `stable`:
+---seconds it must then stay converged with the same tasks.
+---@param opts {timeout: number?, stable: number?}?
 ---@return true
 function Service:wait(opts) end
 function Service:reload() end

@@ -127,12 +127,21 @@ impl Engine {
     }
 
     /// Polls service `id`, its tasks and the nodes until the service has
-    /// converged ([`progress`]); answers its last inspect. After `timeout`
+    /// converged ([`progress`]) and, with `stable`, has stayed so with the
+    /// same tasks for that long (a task that starts and then crashes is
+    /// running for a moment); answers its last inspect. After `timeout`
     /// fails with `Timeout`, naming the tasks that are not running and why;
     /// an update the engine paused fails at once.
-    pub async fn service_wait(&self, id: &str, timeout: Option<Duration>) -> Result<Value> {
+    pub async fn service_wait(
+        &self,
+        id: &str,
+        timeout: Option<Duration>,
+        stable: Option<Duration>,
+    ) -> Result<Value> {
         let start = Instant::now();
         let mut pause = Duration::from_millis(50);
+        // Since when the service has been converged, and with which tasks.
+        let mut steady: Option<(Instant, Vec<String>)> = None;
         loop {
             let (service, tasks, nodes) = futures_util::future::try_join3(
                 self.inspect(&SERVICES, id),
@@ -140,7 +149,7 @@ impl Engine {
                 self.list(&NODES, Query::new()),
             )
             .await?;
-            let progress = progress(&service, &tasks, &nodes);
+            let mut progress = progress(&service, &tasks, &nodes);
             if let Some(failure) = progress.failure {
                 return Err(Error::new(
                     ErrorKind::Api,
@@ -148,17 +157,35 @@ impl Engine {
                 ));
             }
             if progress.converged {
-                return Ok(service);
+                let ids = std::mem::take(&mut progress.running_ids);
+                match (&steady, stable) {
+                    (_, None) => return Ok(service),
+                    (Some((since, same)), Some(stable)) if *same == ids => {
+                        if since.elapsed() >= stable {
+                            return Ok(service);
+                        }
+                    }
+                    _ => steady = Some((Instant::now(), ids)),
+                }
+            } else {
+                steady = None;
             }
             if let Some(limit) = timeout {
                 if start.elapsed() >= limit {
+                    let mut why = progress.describe();
+                    if let (Some((since, _)), Some(stable)) = (&steady, stable) {
+                        why.push_str(&format!(
+                            ", for {:.1} s of the {} s asked",
+                            since.elapsed().as_secs_f64(),
+                            stable.as_secs_f64()
+                        ));
+                    }
                     return Err(Error::new(
                         ErrorKind::Timeout,
                         format!(
-                            "service {} not converged after {} s: {}",
+                            "service {} not converged after {} s: {why}",
                             name_of(&service),
                             limit.as_secs_f64(),
-                            progress.describe()
                         ),
                     ));
                 }
@@ -209,6 +236,8 @@ pub struct Progress {
     pub converged: bool,
     /// Up-to-date tasks running on usable nodes.
     pub running: usize,
+    /// Their ids, sorted.
+    pub running_ids: Vec<String>,
     /// Replicas wanted (`None` for a global service).
     pub desired: Option<usize>,
     /// Each task meant to run that is not running as it should, and why.
@@ -307,6 +336,8 @@ pub fn progress(service: &Value, tasks: &[Value], nodes: &[Value]) -> Progress {
             Some("running an outdated spec".to_owned())
         } else {
             p.running += 1;
+            let id = task.get("ID").and_then(Value::as_str).unwrap_or_default();
+            p.running_ids.push(id.to_owned());
             None
         };
         if let Some(why) = why {
@@ -343,6 +374,7 @@ pub fn progress(service: &Value, tasks: &[Value], nodes: &[Value]) -> Progress {
             ));
         }
     }
+    p.running_ids.sort();
     p.desired = service
         .pointer("/Spec/Mode/Replicated/Replicas")
         .and_then(Value::as_u64)

@@ -121,15 +121,17 @@ impl Model for Service {
         });
         methods.add_async_method("wait", |_, this, opts: Value| async move {
             const F: &str = "Service:wait";
-            let opts = Opts::new(F, opts, &["timeout"])?;
-            let timeout = opts
-                .number("timeout")?
-                .map(|s| Duration::try_from_secs_f64(s).map_err(|e| invalid(F, e)))
-                .transpose()?;
+            let opts = Opts::new(F, opts, &["timeout", "stable"])?;
+            let seconds = |name| {
+                opts.number(name)?
+                    .map(|s| Duration::try_from_secs_f64(s).map_err(|e| invalid(F, e)))
+                    .transpose()
+            };
+            let (timeout, stable) = (seconds("timeout")?, seconds("stable")?);
             let attrs = this
                 .handle
                 .engine()?
-                .service_wait(&this.id, timeout)
+                .service_wait(&this.id, timeout, stable)
                 .await
                 .map_err(error::engine)?;
             this.set_attrs(attrs);
