@@ -268,10 +268,19 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
            print(after.JoinTokens.Worker ~= before, docker.swarm.attrs.Spec.Orchestration.TaskHistoryRetentionLimit)
            local n = docker.nodes.get(os.getenv("WORKER_ID"))
            print(#docker.nodes.list(), n.role, n.state, tostring(n):match("^<Node %w+ ") ~= nil)
-           print(#docker.nodes.list{filters = {role = "manager"}})"#,
+           print(#docker.nodes.list{filters = {role = "manager"}})
+           -- Autolock: a key to read; unlocking a swarm that is not locked is a conflict.
+           docker.swarm.update{autolock_managers = true}
+           local key = docker.swarm.unlock_key().UnlockKey
+           print(docker.swarm.attrs.Spec.EncryptionConfig.AutoLockManagers, key:match("^SWMKEY") ~= nil)
+           print(select(2, pcall(docker.swarm.unlock, key)))
+           docker.swarm.update{autolock_managers = false}"#,
         &[("WORKER_ID", &worker_id)],
     );
-    assert_eq!(out, "true\t3\n2\tworker\tready\ttrue\n1\n");
+    assert_eq!(
+        out,
+        "true\t3\n2\tworker\tready\ttrue\n1\ntrue\ttrue\nConflict (409): swarm is not locked\n"
+    );
     assert_eq!(
         docker(&[
             "info",
