@@ -487,6 +487,26 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
         "active"
     );
 
+    // A global service: one task on each node; it cannot be scaled.
+    let global = format!("{name}-global");
+    let out = lua_with(
+        r#"local s = docker.services.create(os.getenv("IMAGE"), "sleep 600",
+             {name = os.getenv("GLOBAL"), mode = "global", stop_grace_period = 0})
+           s:wait{timeout = 90}
+           local nodes = {}
+           for _, t in ipairs(s:tasks{filters = {["desired-state"] = "running"}}) do
+             nodes[#nodes + 1] = t.NodeID
+           end
+           table.sort(nodes)
+           print(table.concat(nodes, " "))
+           print(select(2, pcall(s.scale, s, 3)).kind)
+           s:remove()"#,
+        &[("IMAGE", &image), ("GLOBAL", &global)],
+    );
+    let mut both = [manager_id.clone(), worker_id.clone()];
+    both.sort();
+    assert_eq!(out, format!("{}\nInvalidArgument\n", both.join(" ")));
+
     // The scripts: a rolling update that converges, one that is rolled back.
     let out = script(
         "scripts/rolling_update.lua",
