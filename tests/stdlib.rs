@@ -399,7 +399,7 @@ fn type_definitions_cover_the_live_module() {
             "{} is not a LuaLS meta file",
             file.display()
         );
-        defined.extend(defined_members(&text));
+        defined.extend(common::defined_members(&text));
     }
     let mut missing: Vec<&String> = live.iter().filter(|m| !defined.contains(*m)).collect();
     let exit_code = "ExecStream.exit_code".to_owned();
@@ -415,7 +415,7 @@ fn type_definitions_cover_the_live_module() {
     // The binary prints the same files.
     let printed = assert_success(&common::dockerlua(&["--print-types"]));
     assert!(printed.starts_with("-- types/docker.lua\n---@meta"));
-    assert_eq!(defined_members(&printed), defined);
+    assert_eq!(common::defined_members(&printed), defined);
 }
 
 /// Every `.lua` file under `dir`.
@@ -430,38 +430,5 @@ fn type_files(dir: &Path) -> Vec<std::path::PathBuf> {
         }
     }
     out.sort();
-    out
-}
-
-/// `Class.member` for every `---@field` of a `---@class` and every
-/// `function Var.name`/`Var:name` of a `local Var = {}` declared as a class.
-fn defined_members(text: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut vars = std::collections::HashMap::new();
-    let mut class: Option<String> = None;
-    for line in text.lines() {
-        let line = line.trim();
-        if let Some(name) = line.strip_prefix("---@class ") {
-            // `---@class Name: Parent` declares Name.
-            let name = name.split([' ', ':']).next().unwrap();
-            class = Some(name.to_owned());
-        } else if let (Some(c), Some(field)) = (&class, line.strip_prefix("---@field ")) {
-            out.insert(format!("{c}.{}", field.split_whitespace().next().unwrap()));
-        } else if let Some(rest) = line.strip_prefix("local ") {
-            if let (Some(c), Some((var, "{}"))) = (&class, rest.split_once(" = ")) {
-                vars.insert(var.to_owned(), c.clone());
-            }
-            class = None;
-        } else if let Some(rest) = line.strip_prefix("function ") {
-            let name = rest.split('(').next().unwrap();
-            if let Some((var, member)) = name.split_once(['.', ':']) {
-                if let Some(c) = vars.get(var) {
-                    out.insert(format!("{c}.{member}"));
-                }
-            }
-        } else if !line.starts_with("---") {
-            class = None;
-        }
-    }
     out
 }

@@ -35,6 +35,11 @@ function DockerNet.probe(host, port, timeout) end
 ---@class DockerClient
 ---@field containers ContainerCollection
 ---@field images ImageCollection
+---@field swarm Swarm
+---@field services ServiceCollection
+---@field nodes NodeCollection
+---@field secrets SecretCollection
+---@field configs ConfigCollection
 ---@field json DockerJson
 ---@field net DockerNet
 local DockerClient = {}

@@ -2,7 +2,8 @@
 //! engine and knows nothing of Lua.
 //!
 //! - [`Engine`]: one engine, its pooled connections and negotiated API version;
-//!   the endpoints live in [`containers`], [`images`] and [`system`].
+//!   the endpoints live in [`containers`], [`images`], [`system`],
+//!   [`swarm`] and [`services`] (specs built in [`service_spec`]).
 //! - [`request`] builds requests and turns error statuses into [`Error`]s;
 //!   [`body`] reads answers: whole, chunked, JSON lines, container output.
 //! - [`host`]: finding the engine (`DOCKER_HOST`, contexts);
@@ -30,8 +31,11 @@ pub mod reference;
 mod request;
 pub mod resource;
 pub mod run;
+pub mod service_spec;
+pub mod services;
 mod ssh;
 pub mod stream;
+pub mod swarm;
 pub mod system;
 mod transport;
 

@@ -46,6 +46,26 @@ pub const IMAGES: Kind = Kind {
     normalize: None,
 };
 
+/// Swarm kinds: one path for list (`GET /services`) and inspect
+/// (`GET /services/{id}`), answers with `ID`, `Version` and `Spec`.
+const fn swarm_kind(noun: &'static str, base: &'static str) -> Kind {
+    Kind {
+        noun,
+        base,
+        list: "",
+        inspect: "",
+        items: None,
+        image: false,
+        normalize: None,
+    }
+}
+
+pub const SERVICES: Kind = swarm_kind("service", "/services");
+pub const TASKS: Kind = swarm_kind("task", "/tasks");
+pub const NODES: Kind = swarm_kind("node", "/nodes");
+pub const SECRETS: Kind = swarm_kind("secret", "/secrets");
+pub const CONFIGS: Kind = swarm_kind("config", "/configs");
+
 impl Kind {
     /// `base/{id}` followed by `action` (`""`, `"/json"`, `"/start"`...).
     pub fn path(&self, id: &str, action: &str) -> String {
@@ -141,6 +161,28 @@ impl Engine {
         filters_query(&mut q, filters);
         self.json(Req::post(format!("{}/prune", kind.base)).query(q))
             .await
+    }
+
+    /// `POST base/{id}/update?version=N` with the whole new spec: swarm
+    /// objects (services, nodes, secrets...) refuse an update made from a
+    /// stale version ("update out of sequence"). `extra` adds query
+    /// parameters (`rollback=previous`).
+    pub async fn update(
+        &self,
+        kind: &Kind,
+        id: &str,
+        version: u64,
+        extra: &[(&str, &str)],
+        spec: &Value,
+    ) -> Result<Value> {
+        check_id(kind, id)?;
+        let mut q = Query::new();
+        q.add("version", version.to_string());
+        for (key, value) in extra {
+            q.add(key, value);
+        }
+        let req = Req::post(kind.path(id, "/update")).query(q).json_body(spec);
+        self.json(kind.req(req)).await
     }
 
     /// `POST base/{id}{action}` without a body, for actions whose answer is

@@ -11,7 +11,10 @@ use mlua::{Function, IntoLuaMulti, Lua, MultiValue, Table, Value};
 
 use super::args::{self, Opts};
 use super::error::{self, invalid};
-use super::{containers, convert, host, images, iter, resource, tasks};
+use super::{
+    configs, containers, convert, host, images, iter, nodes, resource, secrets, services, swarm,
+    tasks,
+};
 use crate::engine::host::{self as engine_host, HostChoice};
 use crate::engine::{redact, ConnectOptions, Engine, JsonStream, TlsFiles, WriteMode};
 
@@ -168,6 +171,20 @@ pub fn client_table(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
     client.raw_set(
         "images",
         resource::collection::<images::Image>(lua, &handle)?,
+    )?;
+    client.raw_set("swarm", swarm::table(lua, &handle)?)?;
+    client.raw_set(
+        "services",
+        resource::collection::<services::Service>(lua, &handle)?,
+    )?;
+    client.raw_set("nodes", resource::collection::<nodes::Node>(lua, &handle)?)?;
+    client.raw_set(
+        "secrets",
+        resource::collection::<secrets::Secret>(lua, &handle)?,
+    )?;
+    client.raw_set(
+        "configs",
+        resource::collection::<configs::Config>(lua, &handle)?,
     )?;
 
     const CLIENT: &str = "DockerClient";

@@ -3,6 +3,7 @@
 //!
 //! - [`client`]: client tables (`docker`, `docker.connect`, `docker.from_env`);
 //! - [`containers`] and [`images`]: the collections and their live objects;
+//!   [`swarm`], [`services`], [`nodes`], [`secrets`], [`configs`]: swarm mode;
 //! - [`tasks`]: `parallel`, `spawn`, `sleep`; [`lifecycle`]: a state's tasks,
 //!   runs and clean-ups, and how a program using it ends;
 //! - [`iter`]: streamed answers as `for` iterators; [`host`]: `net.probe`, `clock`;
@@ -13,6 +14,7 @@
 
 pub mod args;
 pub mod client;
+pub mod configs;
 pub mod containers;
 pub mod convert;
 pub mod error;
@@ -20,10 +22,14 @@ pub mod host;
 pub mod images;
 pub mod iter;
 pub mod lifecycle;
+pub mod nodes;
 pub mod paths;
 pub mod progress;
 pub mod resource;
+pub mod secrets;
+pub mod services;
 pub mod stdlib;
+pub mod swarm;
 pub mod tasks;
 pub mod warn;
 

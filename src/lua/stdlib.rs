@@ -38,6 +38,10 @@ pub const TYPES: &[(&str, &str)] = &[
         include_str!("../../types/docker-api/images.lua"),
     ),
     (
+        "docker-api/swarm.lua",
+        include_str!("../../types/docker-api/swarm.lua"),
+    ),
+    (
         "docker/args.lua",
         include_str!("../../types/docker/args.lua"),
     ),

@@ -513,3 +513,39 @@ pub fn exited_running_and_dangling(t: &Cleanup) -> (String, String, String, Stri
     docker(&["commit", &up, &tag]);
     (done, up, dangling, tag)
 }
+
+// ---------------------------------------------------------------------------
+// Types
+
+/// `Class.member` for every `---@field` of a `---@class` and every
+/// `function Var.name`/`Var:name` of a `local Var = {}` declared as a class.
+pub fn defined_members(text: &str) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut vars = std::collections::HashMap::new();
+    let mut class: Option<String> = None;
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(name) = line.strip_prefix("---@class ") {
+            // `---@class Name: Parent` declares Name.
+            let name = name.split([' ', ':']).next().unwrap();
+            class = Some(name.to_owned());
+        } else if let (Some(c), Some(field)) = (&class, line.strip_prefix("---@field ")) {
+            out.insert(format!("{c}.{}", field.split_whitespace().next().unwrap()));
+        } else if let Some(rest) = line.strip_prefix("local ") {
+            if let (Some(c), Some((var, "{}"))) = (&class, rest.split_once(" = ")) {
+                vars.insert(var.to_owned(), c.clone());
+            }
+            class = None;
+        } else if let Some(rest) = line.strip_prefix("function ") {
+            let name = rest.split('(').next().unwrap();
+            if let Some((var, member)) = name.split_once(['.', ':']) {
+                if let Some(c) = vars.get(var) {
+                    out.insert(format!("{c}.{member}"));
+                }
+            }
+        } else if !line.starts_with("---") {
+            class = None;
+        }
+    }
+    out
+}

@@ -7,7 +7,7 @@
 //! - [`output`]: `logs` and `exec`, as strings or streams of lines.
 
 mod container;
-mod output;
+pub(crate) mod output;
 mod run;
 mod spec;
 

@@ -25,41 +25,8 @@ pub(super) async fn logs(
     this: &Object<Container>,
     opts: Value,
 ) -> mlua::Result<MultiValue> {
-    const F: &str = "Container:logs";
-    let opts = Opts::new(
-        F,
-        opts,
-        &[
-            "stdout",
-            "stderr",
-            "timestamps",
-            "tail",
-            "since",
-            "until",
-            "follow",
-            "stream",
-        ],
-    )?;
-    let follow = opts.flag("follow")?;
-    let streamed = follow || opts.flag("stream")?;
-    let tail = opts.text("tail")?;
-    if let Some(t) = &tail {
-        if t != "all" && t.parse::<u64>().is_err() {
-            return Err(invalid(
-                F,
-                format!("bad option 'tail' (a count or \"all\" expected, got '{t}')"),
-            ));
-        }
-    }
-    let options = LogsOptions {
-        stdout: opts.bool("stdout")?.unwrap_or(true),
-        stderr: opts.bool("stderr")?.unwrap_or(true),
-        follow,
-        timestamps: opts.flag("timestamps")?,
-        tail,
-        since: opts.time("since")?,
-        until: opts.time("until")?,
-    };
+    let (options, streamed) = logs_options("Container:logs", opts, true)?;
+    let follow = options.follow;
     let tty = this.attrs().pointer("/Config/Tty").and_then(Json::as_bool);
     let engine = this.handle.engine()?;
     let stream = engine
@@ -86,8 +53,55 @@ pub(super) async fn logs(
         }
         return iter::for_values(&lua, "LogStream", lines);
     }
+    read_all(&lua, stream).await
+}
+
+/// The options of a `logs` call (a container's, or a service's without
+/// `until`), and whether the answer is a stream of lines.
+pub(crate) fn logs_options(
+    function: &'static str,
+    opts: Value,
+    until: bool,
+) -> mlua::Result<(LogsOptions, bool)> {
+    let mut known = vec![
+        "stdout",
+        "stderr",
+        "timestamps",
+        "tail",
+        "since",
+        "follow",
+        "stream",
+    ];
+    if until {
+        known.push("until");
+    }
+    let opts = Opts::new(function, opts, &known)?;
+    let follow = opts.flag("follow")?;
+    let streamed = follow || opts.flag("stream")?;
+    let tail = opts.text("tail")?;
+    if let Some(t) = &tail {
+        if t != "all" && t.parse::<u64>().is_err() {
+            return Err(invalid(
+                function,
+                format!("bad option 'tail' (a count or \"all\" expected, got '{t}')"),
+            ));
+        }
+    }
+    let options = LogsOptions {
+        stdout: opts.bool("stdout")?.unwrap_or(true),
+        stderr: opts.bool("stderr")?.unwrap_or(true),
+        follow,
+        timestamps: opts.flag("timestamps")?,
+        tail,
+        since: opts.time("since")?,
+        until: opts.time("until")?,
+    };
+    Ok((options, streamed))
+}
+
+/// The whole output as one Lua string.
+pub(crate) async fn read_all(lua: &Lua, mut stream: OutputStream) -> mlua::Result<MultiValue> {
     let mut output = Vec::new();
-    let mut stream = stream;
     while let Some((_, piece)) = stream.next().await.map_err(error::engine)? {
         output.extend_from_slice(&piece);
     }

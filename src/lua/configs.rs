@@ -1,0 +1,26 @@
+//! `docker.configs` and the `Config` object: like secrets, but their data
+//! is not secret (the engine shows it in `attrs.Spec.Data`, base64).
+
+use mlua::{Lua, Table};
+
+use super::client::{bound, Handle};
+use super::resource::Model;
+use super::secrets::create_with_data;
+use crate::engine::resource::{Kind, CONFIGS};
+
+/// The `Config` kind on the shared resource model.
+pub struct Config;
+
+impl Model for Config {
+    const NAME: &'static str = "Config";
+    const COLLECTION: &'static str = "ConfigCollection";
+    const KIND: &'static Kind = &CONFIGS;
+    const MEMBERS: &'static [&'static str] = &[];
+
+    fn collection(lua: &Lua, handle: &Handle, t: &Table) -> mlua::Result<()> {
+        t.raw_set(
+            "create",
+            bound(lua, handle, Self::COLLECTION, create_with_data::<Self>)?,
+        )
+    }
+}
