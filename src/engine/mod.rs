@@ -15,24 +15,28 @@
 //! one of them lacks must not break a caller.
 
 mod body;
+pub mod build;
 pub mod config;
 pub mod containers;
 pub mod credentials;
+pub mod dockerignore;
 pub mod error;
 pub mod host;
 pub mod images;
 mod podman;
 pub mod reference;
+pub mod registry;
 mod request;
 pub mod resource;
 pub mod stream;
 pub mod system;
 mod transport;
+pub mod upload;
 
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
 use serde_json::Value;
@@ -60,6 +64,9 @@ struct Inner {
     pinned_version: Option<String>,
     /// What the first `/_ping` told; one ping serves every question.
     facts: OnceCell<Facts>,
+    /// Credentials checked by [`Engine::login`], by registry: they win over
+    /// `config.json` for this client's later pulls, pushes and builds.
+    logins: std::sync::Mutex<serde_json::Map<String, Value>>,
 }
 
 /// What an engine says of itself in its `/_ping` answer.
@@ -93,6 +100,7 @@ impl Engine {
                 transport: transport::Transport::new(url, tls)?,
                 pinned_version,
                 facts: OnceCell::new(),
+                logins: Default::default(),
             }),
         })
     }
@@ -138,7 +146,7 @@ impl Engine {
         &self,
         method: Method,
         path_and_query: &str,
-        body: Option<(Bytes, &str)>,
+        body: Option<(transport::Body, &str)>,
         headers: &[(&str, String)],
     ) -> Result<Response<Incoming>> {
         let uri = self.inner.transport.uri(path_and_query)?;
@@ -147,11 +155,11 @@ impl Engine {
             builder = builder.header(*name, value);
         }
         let body = match body {
-            Some((bytes, content_type)) => {
+            Some((body, content_type)) => {
                 builder = builder.header("content-type", content_type);
-                Full::new(bytes)
+                body
             }
-            None => Full::new(Bytes::new()),
+            None => Either::Left(Full::new(Bytes::new())),
         };
         let request = builder
             .body(body)
@@ -164,7 +172,11 @@ impl Engine {
     pub async fn request(&self, req: Req<'_>) -> Result<Response<Incoming>> {
         let version = self.api_version().await?;
         let target = format!("/v{version}{}{}", req.path, req.query.as_str());
-        let body = req.body.map(|b| (b, req.content_type));
+        let body = match (req.upload, req.body) {
+            (Some(upload), _) => Some((Either::Right(upload), req.content_type)),
+            (None, Some(bytes)) => Some((Either::Left(Full::new(bytes)), req.content_type)),
+            (None, None) => None,
+        };
         let response = self
             .send_raw(req.method, &target, body, &req.headers)
             .await?;

@@ -34,17 +34,44 @@ pub fn familiar_name(name: &str) -> &str {
     }
 }
 
+/// How `config.json` and the engine name Docker Hub.
+pub const DEFAULT_REGISTRY: &str = "https://index.docker.io/v1/";
+
 /// The registry a reference lives in, as `config.json` keys it.
 pub fn registry_of(reference: &str) -> String {
     match reference.split_once('/') {
         Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => first.to_owned(),
-        _ => "https://index.docker.io/v1/".to_owned(),
+        _ => DEFAULT_REGISTRY.to_owned(),
+    }
+}
+
+/// A registry as the user names it (`docker.io`, `https://host:5000/v2/`,
+/// `host:5000`), keyed as [`registry_of`] keys references.
+pub fn registry_key(registry: &str) -> String {
+    let bare = registry
+        .strip_prefix("https://")
+        .or_else(|| registry.strip_prefix("http://"))
+        .unwrap_or(registry);
+    let host = bare.split('/').next().unwrap_or(bare);
+    match host {
+        "" | "docker.io" | "index.docker.io" | "registry-1.docker.io" => {
+            DEFAULT_REGISTRY.to_owned()
+        }
+        other => other.to_owned(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn registry_keys() {
+        assert_eq!(registry_key("docker.io"), DEFAULT_REGISTRY);
+        assert_eq!(registry_key(DEFAULT_REGISTRY), DEFAULT_REGISTRY);
+        assert_eq!(registry_key("https://localhost:5000/v2/"), "localhost:5000");
+        assert_eq!(registry_key("localhost:5000"), "localhost:5000");
+    }
 
     #[test]
     fn registry_of_references() {

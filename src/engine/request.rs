@@ -7,6 +7,7 @@ use hyper::{Method, Response, StatusCode};
 use serde_json::Value;
 
 use super::body::read_body;
+use super::upload::Upload;
 use super::{Error, Result};
 
 /// Query parameters, percent-encoded as they are added.
@@ -75,6 +76,8 @@ pub struct Req<'a> {
     pub path: String,
     pub query: Query,
     pub body: Option<Bytes>,
+    /// A body streamed as it is produced; taken over `body` when set.
+    pub upload: Option<Upload>,
     pub content_type: &'a str,
     pub headers: Vec<(&'a str, String)>,
     /// A 404 means `ImageNotFound`.
@@ -88,6 +91,7 @@ impl<'a> Req<'a> {
             path: path.into(),
             query: Query::new(),
             body: None,
+            upload: None,
             content_type: "application/json",
             headers: Vec::new(),
             image: false,
@@ -119,6 +123,13 @@ impl<'a> Req<'a> {
 
     pub fn raw_body(mut self, body: Bytes, content_type: &'a str) -> Self {
         self.body = Some(body);
+        self.content_type = content_type;
+        self
+    }
+
+    /// A body sent while it is produced (chunked): build contexts, archives.
+    pub fn stream_body(mut self, upload: Upload, content_type: &'a str) -> Self {
+        self.upload = Some(upload);
         self.content_type = content_type;
         self
     }

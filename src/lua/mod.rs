@@ -3,12 +3,14 @@
 //!
 //! - [`client`]: client tables (`docker`, `docker.connect`, `docker.from_env`);
 //! - [`containers`] and [`images`]: the collections and their live objects;
+//!   [`build`]: image builds, save, load and registry data;
 //! - [`tasks`]: `parallel`, `spawn`, `sleep`;
 //! - [`iter`]: streamed answers as `for` iterators; [`host`]: `net.probe`, `clock`;
 //! - [`convert`]: JSON to Lua and back; [`args`]: checking arguments;
 //! - [`error`]: the error objects scripts see; [`stdlib`]: embedded modules.
 
 pub mod args;
+pub mod build;
 pub mod client;
 pub mod containers;
 pub mod convert;
