@@ -13,9 +13,12 @@ use std::sync::{Arc, Mutex};
 use base64::Engine as _;
 use common::{assert_success, docker, docker_cmd, dockerlua_cmd, lua, registry, run, Cleanup};
 
+/// Files to write: (path, content), a content of `None` making a folder.
+type Tree<'a> = &'a [(&'a str, Option<&'a str>)];
+
 /// Writes `files` (path, content) under `root`; a content of `None` makes
 /// a folder.
-fn write_tree(root: &Path, files: &[(&str, Option<&str>)]) {
+fn write_tree(root: &Path, files: Tree) {
     for (path, content) in files {
         let p = root.join(path);
         match content {
@@ -64,7 +67,7 @@ fn both_contexts(t: &Cleanup, dir: &Path, dockerfile: &str) -> (String, String) 
 fn dockerignore_sends_what_the_docker_cli_sends() {
     let t = Cleanup::new("ignore");
     let dockerfile = "FROM busybox\nCOPY . /ctx\n";
-    let cases: &[(&str, &str, &[(&str, Option<&str>)])] = &[
+    let cases: &[(&str, &str, Tree)] = &[
         // The field notes' case: a file, a pattern across folders.
         (
             "Dockerfile",
