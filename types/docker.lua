@@ -10,7 +10,7 @@
 ---docker module's own errors, a table for the stdlib's); `tostring(err)` is
 ---one line such as `NotFound (404): No such container: f1064a8a4c82`.
 ---@class DockerError
----@field kind "NotFound"|"ImageNotFound"|"Conflict"|"APIError"|"ContainerError"|"ConnectionError"|"Timeout"|"InvalidArgument"|"ParallelError"|"TaskError"|"WaitError"|"LuaError"|string
+---@field kind "NotFound"|"ImageNotFound"|"Conflict"|"APIError"|"ContainerError"|"BuildError"|"ConnectionError"|"Timeout"|"InvalidArgument"|"ParallelError"|"TaskError"|"WaitError"|"LuaError"|string
 ---@field status integer? HTTP status, where the engine answered
 ---@field message string the engine's explanation or ours
 ---@field exit_status integer? ContainerError: the command's exit status
@@ -18,6 +18,7 @@
 ---@field command string? ContainerError: the command
 ---@field image string? ContainerError: the image
 ---@field errors table<integer, DockerError>? ParallelError (docker.parallel): the failures by item index
+---@field build_log table[]? BuildError: the build's events up to the failed step
 ---@field timeout number? stdlib Timeout errors: the seconds waited
 
 ---What `containers.run` raises when the command exits with a non-zero status
@@ -29,6 +30,13 @@
 ---@field stderr string what the command wrote on stderr
 ---@field command string the command, as one shell-quoted line
 ---@field image string the image
+
+---What `images.build` raises when a step fails: `message` is the engine's
+---error for that step; `build_log` holds the build's events so far, the
+---failing command's output included.
+---@class BuildError: DockerError
+---@field kind "BuildError"
+---@field build_log table[] the build events (`stream`, `aux`, `error`...) up to the failure
 
 ---What `docker.parallel` raises, after all calls have finished, when any
 ---failed: `message` lists them (`#2: ...; #5: ...`). Each entry of `errors` is
@@ -86,6 +94,12 @@ function DockerClient.version() end
 
 ---@return table the engine's /info answer
 function DockerClient.info() end
+
+---Checks the credentials with the engine (which asks the registry) and keeps
+---them for this client's later pulls, pushes and builds of that registry.
+---@param opts {username: string, password: string, registry: string?} registry: default Docker Hub
+---@return table the engine's answer (`Status`, maybe `IdentityToken`)
+function DockerClient.login(opts) end
 
 ---@class EventsOptions
 ---@field filters table<string, string|string[]>?
@@ -384,9 +398,11 @@ function ImageCollection.list(opts) end
 ---@return Image
 function ImageCollection.get(reference_or_id) end
 
+---With `all_tags`, every tag of the repository is pulled and an array of
+---`Image` returned.
 ---@param reference string
----@param opts {tag: string?, platform: string?, auth: table?, progress: fun(event: table)?}?
----@return Image
+---@param opts {tag: string?, platform: string?, auth: table?, progress: fun(event: table)?, all_tags: boolean?}?
+---@return Image|Image[]
 function ImageCollection.pull(reference, opts) end
 
 ---@param reference string
@@ -403,6 +419,46 @@ function ImageCollection.remove(reference, opts) end
 ---@return {ImagesDeleted: table[]?, SpaceReclaimed: integer}
 function ImageCollection.prune(opts) end
 
+---@class BuildOptions
+---@field path string? the context folder (its `.dockerignore` honoured as the docker CLI honours it)
+---@field fileobj string? instead of `path`: a Dockerfile's text, with no other context
+---@field dockerfile string? the Dockerfile's path inside `path` (default "Dockerfile")
+---@field tag string|string[]?
+---@field buildargs table<string, string>?
+---@field labels table<string, string>?
+---@field target string? the stage to stop at
+---@field nocache boolean?
+---@field pull boolean? pull newer base images
+---@field rm boolean? remove intermediate containers (default true)
+---@field forcerm boolean? also after a failed step
+---@field network_mode string?
+---@field extra_hosts string[]|table<string, string>? {"host:ip"} or {host = "ip"}
+---@field platform string?
+---@field cache_from string[]?
+---@field shmsize integer? bytes
+---@field quiet boolean?
+---@field squash boolean?
+---@field auth table? credentials for FROM pulls, as for pull
+---@field progress fun(event: table)? called with each build event (default: the output on stderr when it is a terminal)
+
+---Builds an image; the context is tarred while it streams to the engine. A
+---failed step raises `BuildError`.
+---@param opts BuildOptions
+---@return Image image
+---@return table[] logs the build's events
+function ImageCollection.build(opts) end
+
+---`docker load`: from a file (streamed) or a tar archive in a string.
+---@param source {path: string}|string
+---@return Image[]
+function ImageCollection.load(source) end
+
+---What the registry holds for `reference`, without pulling it.
+---@param reference string
+---@param opts {auth: table?}?
+---@return {id: string, digest: string, platforms: table[], attrs: table}
+function ImageCollection.get_registry_data(reference, opts) end
+
 ---@class Image
 ---@field id string "sha256:..."
 ---@field short_id string "sha256:" and 10 hex digits
@@ -417,6 +473,10 @@ local Image = {}
 function Image:tag(repository, tag) end
 ---@return table[]
 function Image:history() end
+---Writes the image's `docker save` archive to `path`, streamed.
+---@param opts {path: string}
+---@return integer bytes written
+function Image:save(opts) end
 function Image:reload() end
 ---@param opts {force: boolean?, noprune: boolean?}?
 ---@return table[]
