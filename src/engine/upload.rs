@@ -145,3 +145,41 @@ impl hyper::body::Body for Upload {
             .map(|chunk| chunk.map(|result| result.map(Frame::data)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// A producer that outruns its consumer waits: what is written but not
+    /// yet taken never exceeds the channel's chunks and one being filled.
+    #[test]
+    fn a_fast_producer_waits_for_the_body() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let (sender, mut upload) = Upload::channel();
+        let written = Arc::new(AtomicUsize::new(0));
+        let counter = written.clone();
+        let producer = std::thread::spawn(move || {
+            let mut writer = sender.writer();
+            let piece = vec![7u8; 10_000];
+            for _ in 0..300 {
+                writer.write_all(&piece).unwrap();
+                counter.fetch_add(piece.len(), Ordering::SeqCst);
+            }
+            writer.flush().unwrap();
+        });
+        let mut taken = 0;
+        runtime.block_on(async {
+            while let Some(chunk) = upload.rx.recv().await {
+                taken += chunk.unwrap().len();
+                let ahead = written.load(Ordering::SeqCst).saturating_sub(taken);
+                assert!(ahead <= (DEPTH + 1) * CHUNK, "{ahead} bytes ahead");
+            }
+        });
+        producer.join().unwrap();
+        assert_eq!(taken, 3_000_000);
+    }
+}
