@@ -357,8 +357,7 @@ fn registry_data_names_the_digest_the_registry_holds() {
     let digest = repo_digest.split('@').nth(1).unwrap();
     let mut lines = out.lines();
     assert_eq!(lines.next().unwrap(), format!("true\t{digest}\ttrue\ttrue"));
-    let missing = lines.next().unwrap();
-    assert!(missing.starts_with("false\t"), "{missing}");
+    assert_eq!(lines.next().unwrap(), "false\tImageNotFound");
 }
 
 #[test]
@@ -441,23 +440,37 @@ fn capture_proxy() -> Capture {
     }
 }
 
+/// The decoded `X-Registry-Config` headers of the builds.
+fn registry_configs(sent: &[u8]) -> Vec<serde_json::Value> {
+    header_values(sent, "/build", "x-registry-config")
+}
+
 /// The decoded `X-Registry-Auth` headers of the requests to `path_part`.
 fn auth_headers(sent: &[u8], path_part: &str) -> Vec<serde_json::Value> {
+    header_values(sent, path_part, "x-registry-auth")
+}
+
+/// The base64url JSON values of header `name` in requests to `path_part`.
+fn header_values(sent: &[u8], path_part: &str, name: &str) -> Vec<serde_json::Value> {
     let text = String::from_utf8_lossy(sent);
     let mut found = Vec::new();
-    for request in text.split("\r\n\r\n") {
-        let mut lines = request.lines();
-        let Some(start) = lines.next() else { continue };
-        if !start.contains(path_part) {
+    // Request lines end with " HTTP/1.1" (a body may run into the next
+    // request's line, so only that end is looked for); headers follow.
+    let mut in_wanted = false;
+    for line in text.split("\r\n") {
+        if line.ends_with(" HTTP/1.1") {
+            in_wanted = line.contains(path_part);
             continue;
         }
-        for line in lines {
-            if let Some(value) = line.strip_prefix("x-registry-auth: ") {
-                let json = base64::engine::general_purpose::URL_SAFE
-                    .decode(value.trim())
-                    .unwrap();
-                found.push(serde_json::from_slice(&json).unwrap());
-            }
+        let value = line
+            .split_once(": ")
+            .filter(|(header, _)| in_wanted && header.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value);
+        if let Some(value) = value {
+            let json = base64::engine::general_purpose::URL_SAFE
+                .decode(value.trim())
+                .unwrap();
+            found.push(serde_json::from_slice(&json).unwrap());
         }
     }
     found
@@ -465,7 +478,7 @@ fn auth_headers(sent: &[u8], path_part: &str) -> Vec<serde_json::Value> {
 
 #[test]
 #[ignore = "needs an engine: tools/test.sh"]
-fn login_is_checked_by_the_engine_and_its_credentials_go_with_later_pushes() {
+fn login_is_checked_by_the_engine_and_its_credentials_go_with_later_pushes_and_builds() {
     let t = Cleanup::new("login");
     let repo = format!("{}/dockerlua/{}-pushed", registry(), t.id);
     t.remove_image_later(&repo);
@@ -478,10 +491,12 @@ fn login_is_checked_by_the_engine_and_its_credentials_go_with_later_pushes() {
         local answer = docker.login{{username = "ci", password = "s3cret+/?>", registry = "{reg}"}}
         print(answer.Status)
         docker.images.push("{repo}:1")
+        docker.images.build{{fileobj = "FROM busybox\nLABEL built=1\n", labels = {labels}}}
         local ok, err = pcall(docker.login, {{username = "ci"}})
         print(err.kind)
         "#,
-        reg = registry()
+        reg = registry(),
+        labels = t.lua_labels(),
     );
     let out = assert_success(&run(dockerlua_cmd()
         .env("DOCKER_HOST", format!("unix://{}", proxy.socket.display()))
