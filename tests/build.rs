@@ -513,3 +513,34 @@ fn login_is_checked_by_the_engine_and_its_credentials_go_with_later_pushes_and_b
     assert_eq!(configs.len(), 1, "{}", String::from_utf8_lossy(&sent));
     assert_eq!(configs[0][registry()]["username"], "ci");
 }
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn a_dockerfile_outside_the_context_is_sent_with_it() {
+    let t = Cleanup::new("outside");
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            ("ctx/data.txt", Some("from the context\n")),
+            (
+                "Dockerfile.ci",
+                Some("FROM busybox\nCOPY data.txt /data.txt\n"),
+            ),
+        ],
+    );
+    let code = format!(
+        r#"
+        local img = docker.images.build{{path = {ctx:?}, dockerfile = {file:?}, labels = {labels}}}
+        print(img.id)
+        "#,
+        ctx = dir.path().join("ctx").display().to_string(),
+        file = dir.path().join("Dockerfile.ci").display().to_string(),
+        labels = t.lua_labels()
+    );
+    let id = assert_success(&lua(&code)).trim().to_owned();
+    assert_eq!(
+        docker(&["run", "--rm", &id, "cat", "/data.txt"]),
+        "from the context"
+    );
+}

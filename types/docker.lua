@@ -422,7 +422,7 @@ function ImageCollection.prune(opts) end
 ---@class BuildOptions
 ---@field path string? the context folder (its `.dockerignore` honoured as the docker CLI honours it)
 ---@field fileobj string? instead of `path`: a Dockerfile's text, with no other context
----@field dockerfile string? the Dockerfile's path inside `path` (default "Dockerfile")
+---@field dockerfile string? the Dockerfile's path inside `path` (default "Dockerfile"), or an absolute path (also outside `path`)
 ---@field tag string|string[]?
 ---@field buildargs table<string, string>?
 ---@field labels table<string, string>?

@@ -71,12 +71,13 @@ impl Default for BuildOptions {
 }
 
 impl BuildOptions {
-    fn query(&self) -> Query {
+    /// The query, naming the Dockerfile as the context holds it.
+    fn query(&self, dockerfile: Option<&str>) -> Query {
         let mut q = Query::new();
         for tag in &self.tags {
             q.add("t", tag);
         }
-        q.add_opt("dockerfile", self.dockerfile.as_deref());
+        q.add_opt("dockerfile", dockerfile);
         if !self.buildargs.is_empty() {
             q.add("buildargs", json!(self.buildargs).to_string());
         }
@@ -159,22 +160,28 @@ impl Engine {
     /// Starts a build; the context streams to the engine as it is tarred.
     pub async fn image_build(&self, context: Context, options: &BuildOptions) -> Result<Build> {
         let mut producer = None;
-        let mut req = Req::post("/build").query(options.query());
-        match context {
-            Context::Dockerfile(text) => {
-                req = req.raw_body(dockerfile_tar(&text)?, "application/x-tar");
-            }
+        let req = match context {
+            Context::Dockerfile(text) => Req::post("/build")
+                .query(options.query(None))
+                .raw_body(dockerfile_tar(&text)?, "application/x-tar"),
             Context::Dir(dir) => {
-                let dockerfile = options.dockerfile.as_deref().unwrap_or("Dockerfile");
-                let matcher = context_matcher(&dir, dockerfile)?;
+                let given = options.dockerfile.as_deref().unwrap_or("Dockerfile");
+                let (dockerfile, outside) = match locate_dockerfile(&dir, given)? {
+                    Dockerfile::Inside(name) => (name, None),
+                    Dockerfile::Outside { name, text } => (name.clone(), Some((name, text))),
+                };
+                let matcher = context_matcher(&dir, &dockerfile)?;
                 let (sender, upload) = Upload::channel();
                 let writer = sender.writer();
                 producer = Some(tokio::task::spawn_blocking(move || {
-                    write_context(&dir, &matcher, writer)
+                    write_context(&dir, &matcher, outside, writer)
                 }));
-                req = req.stream_body(upload, "application/x-tar");
+                Req::post("/build")
+                    .query(options.query(Some(&dockerfile)))
+                    .stream_body(upload, "application/x-tar")
             }
-        }
+        };
+        let mut req = req;
         let registries = self.registry_config(options.auth.as_ref());
         if !registries.is_empty() {
             req = req.header(
@@ -206,23 +213,58 @@ impl Engine {
     }
 }
 
-/// The `.dockerignore` of `dir` as a matcher, the build files kept; checks
-/// that the Dockerfile is there, as the CLI does before sending anything.
-pub fn context_matcher(dir: &Path, dockerfile: &str) -> Result<Matcher> {
-    let meta = std::fs::metadata(dir)
+/// Where the Dockerfile is, for the context.
+enum Dockerfile {
+    /// Its path inside the context, slash-separated and clean.
+    Inside(String),
+    /// Outside the context: its text, sent in the context under a name of
+    /// its own, as the docker CLI does.
+    Outside { name: String, text: Vec<u8> },
+}
+
+/// The Dockerfile `given` (relative to the context, or absolute), checked
+/// to be a file before anything is sent.
+fn locate_dockerfile(dir: &Path, given: &str) -> Result<Dockerfile> {
+    let context = std::fs::canonicalize(dir)
         .map_err(|e| Error::invalid(format!("build context '{}': {e}", dir.display())))?;
-    if !meta.is_dir() {
+    if !context.is_dir() {
         return Err(Error::invalid(format!(
             "build context '{}' is not a folder",
             dir.display()
         )));
     }
-    if !dir.join(dockerfile).is_file() {
-        return Err(Error::invalid(format!(
-            "no Dockerfile '{dockerfile}' in the build context '{}'",
+    let missing = || {
+        Error::invalid(format!(
+            "no Dockerfile '{given}' in the build context '{}'",
             dir.display()
-        )));
+        ))
+    };
+    let path = std::fs::canonicalize(dir.join(given)).map_err(|_| missing())?;
+    if !path.is_file() {
+        return Err(missing());
     }
+    // The path as given (a symlink stays a symlink the engine follows).
+    let inside = Path::new(&dockerignore::clean(given)).to_path_buf();
+    if !given.starts_with('/') && !inside.starts_with("..") {
+        return Ok(Dockerfile::Inside(inside.to_string_lossy().into_owned()));
+    }
+    if let Ok(rel) = path.strip_prefix(&context) {
+        return Ok(Dockerfile::Inside(rel.to_string_lossy().into_owned()));
+    }
+    let text = std::fs::read(&path)
+        .map_err(|e| Error::invalid(format!("cannot read '{}': {e}", path.display())))?;
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    Ok(Dockerfile::Outside {
+        name: format!(".dockerfile.{:x}{:x}", stamp, std::process::id()),
+        text,
+    })
+}
+
+/// The `.dockerignore` of `dir` as a matcher, the build files kept.
+pub fn context_matcher(dir: &Path, dockerfile: &str) -> Result<Matcher> {
     let patterns = match std::fs::read_to_string(dir.join(".dockerignore")) {
         Ok(text) => dockerignore::read_patterns(&text),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
@@ -250,11 +292,26 @@ fn dockerfile_tar(text: &str) -> Result<Bytes> {
         .map_err(|e| Error::new(ErrorKind::Api, format!("build context: {e}")))
 }
 
-/// Tars the context into `writer` (on a blocking thread); a failure ends
-/// the body with an error so that the engine never builds half a context.
-pub fn write_context(dir: &Path, matcher: &Matcher, writer: UploadWriter) -> io::Result<()> {
+/// Tars the context into `writer` (on a blocking thread), then `extra`
+/// (a Dockerfile from outside); a failure ends the body with an error so
+/// that the engine never builds half a context.
+fn write_context(
+    dir: &Path,
+    matcher: &Matcher,
+    extra: Option<(String, Vec<u8>)>,
+    writer: UploadWriter,
+) -> io::Result<()> {
     let mut tar = tar::Builder::new(writer);
     let result = walk(&mut tar, dir, "", matcher, &ParentMatches::default())
+        .and_then(|_| match extra {
+            Some((name, text)) => {
+                let mut header = tar::Header::new_gnu();
+                header.set_size(text.len() as u64);
+                header.set_mode(0o600);
+                tar.append_data(&mut header, name, &text[..])
+            }
+            None => Ok(()),
+        })
         .and_then(|_| tar.finish())
         .and_then(|_| tar.get_mut().flush());
     if let Err(e) = &result {
@@ -421,9 +478,32 @@ mod tests {
     #[test]
     fn a_missing_dockerfile_is_reported_before_sending() {
         let dir = tempfile::tempdir().unwrap();
-        let err = context_matcher(dir.path(), "Dockerfile").unwrap_err();
+        let err = locate_dockerfile(dir.path(), "Dockerfile").err().unwrap();
         assert_eq!(err.kind, ErrorKind::InvalidArgument);
         assert!(err.message.contains("no Dockerfile"), "{}", err.message);
+    }
+
+    #[test]
+    fn dockerfiles_inside_and_outside_the_context() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = dir.path().join("ctx");
+        std::fs::create_dir_all(ctx.join("sub")).unwrap();
+        std::fs::write(ctx.join("sub/Dockerfile"), "FROM a").unwrap();
+        std::fs::write(dir.path().join("Outside"), "FROM b").unwrap();
+        let inside = |given: &str| match locate_dockerfile(&ctx, given).unwrap() {
+            Dockerfile::Inside(name) => name,
+            Dockerfile::Outside { .. } => panic!("{given} is inside"),
+        };
+        assert_eq!(inside("./sub//Dockerfile"), "sub/Dockerfile");
+        let absolute = ctx.join("sub/Dockerfile").display().to_string();
+        assert_eq!(inside(&absolute), "sub/Dockerfile");
+        match locate_dockerfile(&ctx, "../Outside").unwrap() {
+            Dockerfile::Outside { name, text } => {
+                assert!(name.starts_with(".dockerfile."), "{name}");
+                assert_eq!(text, b"FROM b");
+            }
+            Dockerfile::Inside(name) => panic!("outside taken as {name}"),
+        }
     }
 
     #[test]
