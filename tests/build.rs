@@ -544,3 +544,17 @@ fn a_dockerfile_outside_the_context_is_sent_with_it() {
         "from the context"
     );
 }
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn df_reports_the_engines_disk_usage() {
+    let out = assert_success(&lua(r#"
+        local df = docker.df()
+        local found = false
+        for _, img in ipairs(df.Images) do
+          for _, tag in ipairs(img.RepoTags or {}) do found = found or tag == "busybox:latest" end
+        end
+        print(math.type(df.LayersSize), found, type(df.Containers), type(df.Volumes))
+        "#));
+    assert_eq!(out, "integer\ttrue\ttable\ttable\n");
+}

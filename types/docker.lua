@@ -95,6 +95,9 @@ function DockerClient.version() end
 ---@return table the engine's /info answer
 function DockerClient.info() end
 
+---@return {LayersSize: integer, Images: table[], Containers: table[], Volumes: table[], BuildCache: table[]?} the engine's /system/df answer
+function DockerClient.df() end
+
 ---Checks the credentials with the engine (which asks the registry) and keeps
 ---them for this client's later pulls, pushes and builds of that registry.
 ---@param opts {username: string, password: string, registry: string?} registry: default Docker Hub

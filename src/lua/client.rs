@@ -142,6 +142,7 @@ pub fn client_table(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
     client.raw_set("info", bound(lua, &handle, CLIENT, info)?)?;
     client.raw_set("events", bound(lua, &handle, CLIENT, events)?)?;
     client.raw_set("login", bound(lua, &handle, CLIENT, login)?)?;
+    client.raw_set("df", bound(lua, &handle, CLIENT, df)?)?;
     install_helpers(lua, &client)?;
     Ok(client)
 }
@@ -158,6 +159,11 @@ async fn version(lua: Lua, h: Handle, _: MultiValue) -> mlua::Result<Value> {
 
 async fn info(lua: Lua, h: Handle, _: MultiValue) -> mlua::Result<Value> {
     let answer = h.engine()?.info().await.map_err(error::engine)?;
+    convert::to_lua(&lua, &answer)
+}
+
+async fn df(lua: Lua, h: Handle, _: MultiValue) -> mlua::Result<Value> {
+    let answer = h.engine()?.df().await.map_err(error::engine)?;
     convert::to_lua(&lua, &answer)
 }
 
