@@ -22,6 +22,11 @@ fn every_script_prints_its_usage_and_exits_2_when_called_wrongly() {
         ("scripts/follow.lua", &[][..]),
         ("scripts/wait_healthy.lua", &[][..]),
         ("scripts/wait_healthy.lua", &["-t", "later", "x"][..]),
+        ("scripts/ci_build.lua", &[][..]),
+        (
+            "scripts/ci_build.lua",
+            &["--build-arg", "novalue", "r/x"][..],
+        ),
     ] {
         let out = script(path, args);
         let err = assert_exit(&out, 2);
@@ -281,4 +286,72 @@ fn wait_healthy_waits_for_health_and_fails_on_timeout() {
         "{err}"
     );
     assert_eq!(stdout_of(&out), format!("{good} healthy\n"));
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn ci_build_builds_tags_pushes_and_prints_the_digest() {
+    let t = Cleanup::new("cibuild");
+    let repo = format!("{}/dockerlua/{}-ci", common::registry(), t.id);
+    t.remove_image_later(&repo);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM busybox\nARG VERSION\nRUN echo \"$VERSION\" > /version\n",
+    )
+    .unwrap();
+    let ctx = dir.path().display().to_string();
+    let label = t.label();
+    let out = script(
+        "scripts/ci_build.lua",
+        &[
+            "-t",
+            "1.0",
+            "-t",
+            "stable",
+            "--build-arg",
+            "VERSION=1.0",
+            "--label",
+            &label,
+            &repo,
+            &ctx,
+        ],
+    );
+    let printed = assert_success(&out);
+    let printed = printed.trim();
+    assert!(
+        common::stderr_of(&out).contains("Successfully built"),
+        "{}",
+        common::describe(&out)
+    );
+    // What the registry holds under both tags is that digest.
+    docker(&["rmi", &format!("{repo}:1.0"), &format!("{repo}:stable")]);
+    docker(&["pull", "-q", &format!("{repo}:stable")]);
+    let digests = docker(&[
+        "inspect",
+        "-f",
+        "{{join .RepoDigests \" \"}}",
+        &format!("{repo}:stable"),
+    ]);
+    assert_eq!(digests, printed, "{}", common::describe(&out));
+    assert_eq!(
+        docker(&["run", "--rm", &format!("{repo}:stable"), "cat", "/version"]),
+        "1.0"
+    );
+
+    // A failing build: the step's error on stderr, exit 1, nothing pushed.
+    std::fs::write(dir.path().join("Dockerfile"), "FROM busybox\nRUN exit 7\n").unwrap();
+    let out = script("scripts/ci_build.lua", &["--label", &label, &repo, &ctx]);
+    let err = common::assert_exit(&out, 1);
+    assert!(
+        err.contains("BuildError: The command '/bin/sh -c exit 7' returned a non-zero code: 7"),
+        "{err}"
+    );
+    let left = docker(&["ps", "-a", "--format", "{{.Command}}"]);
+    assert!(
+        !left.contains("exit 7"),
+        "the failed step's container is left: {left}"
+    );
+    let out = script("scripts/ci_build.lua", &["app:1", &ctx]);
+    assert!(common::assert_exit(&out, 2).contains("REGISTRY/NAME"));
 }

@@ -53,6 +53,16 @@ function DockerClient.version() end
 ---@return table the engine's /info answer
 function DockerClient.info() end
 
+---Disk usage, as `docker system df` sees it.
+---@return {LayersSize: integer, Images: table[], Containers: table[], Volumes: table[], BuildCache: table[]?} the engine's /system/df answer
+function DockerClient.df() end
+
+---Checks the credentials with the engine (which asks the registry) and keeps
+---them for this client's later pulls, pushes and builds of that registry.
+---@param opts {username: string, password: string, registry: string?} registry: default Docker Hub
+---@return table the engine's answer (`Status`, maybe `IdentityToken`)
+function DockerClient.login(opts) end
+
 ---@class EventsOptions
 ---@field filters table<string, string|string[]>?
 ---@field since string|number? Unix seconds, RFC 3339 time, date or duration before now ("10m")

@@ -125,6 +125,9 @@ pub struct JsonStream {
     done: bool,
     /// In-band errors are about an image (pull, push).
     image: bool,
+    /// In-band errors are passed on as values (a build reports its failed
+    /// step so, and its caller wants the event itself).
+    keep_errors: bool,
 }
 
 impl JsonStream {
@@ -134,6 +137,15 @@ impl JsonStream {
             decoder: stream::JsonLines::new(),
             done: false,
             image,
+            keep_errors: false,
+        }
+    }
+
+    /// A stream whose in-band errors are returned as values, not errors.
+    pub fn with_errors(response: Response<Incoming>) -> Self {
+        JsonStream {
+            keep_errors: true,
+            ..JsonStream::new(response, false)
         }
     }
 
@@ -147,6 +159,9 @@ impl JsonStream {
             };
             let value = decoded.map_err(|e| Error::new(ErrorKind::Api, e.to_string()))?;
             if let Some(value) = value {
+                if self.keep_errors {
+                    return Ok(Some(value));
+                }
                 if let Some(message) = stream::progress_error(&value) {
                     let lower = message.to_lowercase();
                     let missing = lower.contains("not found")

@@ -1,17 +1,18 @@
-//! `/images/...`.
+//! `/images/...`: inspect, history, pull, push, tag, save and load.
+
+use std::path::Path;
 
 use serde_json::Value;
+use tokio::io::AsyncWriteExt;
 
-use super::{reference, segment, Engine, JsonStream, Query, Req, Result};
+pub use super::registry::Auth;
+use super::upload::Upload;
+use super::{segment, BodyReader, Engine, Error, ErrorKind, JsonStream, Query, Req, Result};
 
-/// Where credentials for a registry request come from.
-#[derive(Debug, Clone, Default)]
-pub enum Auth {
-    /// `config.json` (`credHelpers`, `credsStore`, `auths`).
-    #[default]
-    FromConfig,
-    /// Given by the caller: `{username, password}` or `{identitytoken}`.
-    Given(Value),
+/// An image archive to load: a file, streamed from disk, or bytes in memory.
+pub enum Archive<'a> {
+    File(&'a Path),
+    Bytes(bytes::Bytes),
 }
 
 impl Engine {
@@ -39,7 +40,7 @@ impl Engine {
             q.add("tag", tag);
         }
         q.add_opt("platform", platform);
-        let header = auth_header(image, auth).await?;
+        let header = self.auth_header(image, auth).await?;
         let req = Req::post("/images/create")
             .query(q)
             .header("x-registry-auth", header)
@@ -56,7 +57,7 @@ impl Engine {
     ) -> Result<JsonStream> {
         let mut q = Query::new();
         q.add_opt("tag", tag);
-        let header = auth_header(image, auth).await?;
+        let header = self.auth_header(image, auth).await?;
         let req = Req::post(format!("/images/{}/push", segment(image)))
             .query(q)
             .header("x-registry-auth", header)
@@ -73,16 +74,76 @@ impl Engine {
             .about_image();
         self.empty(req).await
     }
-}
 
-/// The `X-Registry-Auth` value for a request about `image`. Without
-/// credentials an empty object is sent, as the docker CLI does.
-async fn auth_header(image: &str, auth: &Auth) -> Result<String> {
-    let credentials = match auth {
-        Auth::Given(value) => Some(value.clone()),
-        Auth::FromConfig => super::credentials::credentials(&reference::registry_of(image)).await?,
-    };
-    Ok(super::credentials::encode_auth(
-        &credentials.unwrap_or_else(|| serde_json::json!({})),
-    ))
+    /// Writes `docker save` of `names` to `path` as it arrives; returns the
+    /// bytes written. A failed save leaves no partial file behind.
+    pub async fn image_save(&self, names: &[&str], path: &Path) -> Result<u64> {
+        let req = match names {
+            [one] => Req::get(format!("/images/{}/get", segment(one))),
+            many => {
+                let mut q = Query::new();
+                for name in many {
+                    q.add("names", name);
+                }
+                Req::get("/images/get").query(q)
+            }
+        };
+        let response = self.request(req.about_image().lasting()).await?;
+        let file_error =
+            |e: std::io::Error| Error::invalid(format!("cannot write '{}': {e}", path.display()));
+        let mut file = tokio::fs::File::create(path).await.map_err(file_error)?;
+        let mut reader = BodyReader::new(response);
+        let written = async {
+            let mut written = 0u64;
+            while let Some(chunk) = reader.chunk().await? {
+                file.write_all(&chunk).await.map_err(file_error)?;
+                written += chunk.len() as u64;
+            }
+            file.flush().await.map_err(file_error)?;
+            Ok(written)
+        }
+        .await;
+        if written.is_err() {
+            let _ = tokio::fs::remove_file(path).await;
+        }
+        written
+    }
+
+    /// `docker load`: sends the archive (a file streams from disk) and
+    /// returns what the engine loaded, as `Loaded image: NAME` or
+    /// `Loaded image ID: ID` name them.
+    pub async fn image_load(&self, archive: Archive<'_>) -> Result<Vec<String>> {
+        let mut q = Query::new();
+        q.add("quiet", "1");
+        let req = Req::post("/images/load").query(q).lasting();
+        let req = match archive {
+            Archive::File(path) => {
+                let upload = Upload::from_file(path).await.map_err(|e| {
+                    Error::invalid(format!("cannot read '{}': {e}", path.display()))
+                })?;
+                req.stream_body(upload, "application/x-tar")
+            }
+            Archive::Bytes(bytes) => req.raw_body(bytes, "application/x-tar"),
+        };
+        let mut stream = JsonStream::new(self.request(req).await?, false);
+        let mut loaded = Vec::new();
+        while let Some(event) = stream.next().await? {
+            let text = event.get("stream").and_then(Value::as_str).unwrap_or("");
+            for line in text.lines() {
+                let name = line
+                    .strip_prefix("Loaded image ID: ")
+                    .or_else(|| line.strip_prefix("Loaded image: "));
+                if let Some(name) = name {
+                    loaded.push(name.trim().to_owned());
+                }
+            }
+        }
+        if loaded.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Api,
+                "the engine loaded no image from the archive",
+            ));
+        }
+        Ok(loaded)
+    }
 }

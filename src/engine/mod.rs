@@ -19,15 +19,18 @@
 //! one of them lacks must not break a caller.
 
 mod body;
+pub mod build;
 pub mod config;
 pub mod containers;
 pub mod credentials;
+pub mod dockerignore;
 pub mod error;
 mod guard;
 pub mod host;
 pub mod images;
 mod podman;
 pub mod reference;
+pub mod registry;
 mod request;
 pub mod resource;
 pub mod run;
@@ -38,12 +41,13 @@ pub mod stream;
 pub mod swarm;
 pub mod system;
 mod transport;
+pub mod upload;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
 use serde_json::Value;
@@ -92,6 +96,9 @@ struct Inner {
     timeout: Option<Duration>,
     /// Dry run or read-only: what becomes of requests that change things.
     guard: guard::Guard,
+    /// Credentials checked by [`Engine::login`], by registry: they win over
+    /// `config.json` for this client's later pulls, pushes and builds.
+    logins: std::sync::Mutex<serde_json::Map<String, Value>>,
 }
 
 /// What an engine says of itself in its `/_ping` answer.
@@ -148,6 +155,7 @@ impl Engine {
                 facts: OnceCell::new(),
                 timeout,
                 guard: guard::Guard::new(WriteMode::Normal, None),
+                logins: Default::default(),
             }),
         })
     }
@@ -216,7 +224,7 @@ impl Engine {
         &self,
         method: Method,
         path_and_query: &str,
-        body: Option<(Bytes, &str)>,
+        body: Option<(transport::Body, &str)>,
         headers: &[(&str, String)],
     ) -> Result<Response<Incoming>> {
         let uri = self.inner.transport.uri(path_and_query)?;
@@ -225,11 +233,11 @@ impl Engine {
             builder = builder.header(*name, value);
         }
         let body = match body {
-            Some((bytes, content_type)) => {
+            Some((body, content_type)) => {
                 builder = builder.header("content-type", content_type);
-                Full::new(bytes)
+                body
             }
-            None => Full::new(Bytes::new()),
+            None => Either::Left(Full::new(Bytes::new())),
         };
         let request = builder
             .body(body)
@@ -261,12 +269,17 @@ impl Engine {
         let Req {
             method,
             body,
+            upload,
             content_type,
             headers,
             image,
             ..
         } = req;
-        let body = body.map(|b| (b, content_type));
+        let body = match (upload, body) {
+            (Some(upload), _) => Some((Either::Right(upload), content_type)),
+            (None, Some(bytes)) => Some((Either::Left(Full::new(bytes)), content_type)),
+            (None, None) => None,
+        };
         let answer = async {
             let response = self.send_raw(method, &target, body, &headers).await?;
             check(response, image).await

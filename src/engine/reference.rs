@@ -48,9 +48,31 @@ pub fn registry_of(reference: &str) -> String {
     }
 }
 
+/// A registry as the user names it (`docker.io`, `https://host:5000/v2/`,
+/// `host:5000`), keyed as [`registry_of`] keys references.
+pub fn registry_key(registry: &str) -> String {
+    let bare = registry
+        .strip_prefix("https://")
+        .or_else(|| registry.strip_prefix("http://"))
+        .unwrap_or(registry);
+    let host = bare.split('/').next().unwrap_or(bare);
+    match host {
+        "" | "docker.io" | "index.docker.io" | "registry-1.docker.io" => DOCKER_HUB_KEY.to_owned(),
+        other => other.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn registry_keys() {
+        assert_eq!(registry_key("docker.io"), DOCKER_HUB_KEY);
+        assert_eq!(registry_key(DOCKER_HUB_KEY), DOCKER_HUB_KEY);
+        assert_eq!(registry_key("https://localhost:5000/v2/"), "localhost:5000");
+        assert_eq!(registry_key("localhost:5000"), "localhost:5000");
+    }
 
     #[test]
     fn registry_of_references() {

@@ -9,6 +9,7 @@ use hyper::{Method, Response, StatusCode};
 use serde_json::Value;
 
 use super::body::{read_at_most, MAX_ERROR};
+use super::upload::Upload;
 use super::{Error, Result};
 
 /// Query parameters, percent-encoded as they are added.
@@ -77,6 +78,8 @@ pub struct Req<'a> {
     pub path: String,
     pub query: Query,
     pub body: Option<Bytes>,
+    /// A body streamed as it is produced; taken over `body` when set.
+    pub upload: Option<Upload>,
     pub content_type: &'a str,
     pub headers: Vec<(&'a str, String)>,
     /// A 404 means `ImageNotFound`.
@@ -105,6 +108,7 @@ impl<'a> Req<'a> {
             path: path.into(),
             query: Query::new(),
             body: None,
+            upload: None,
             content_type: "application/json",
             headers: Vec::new(),
             image: false,
@@ -137,6 +141,13 @@ impl<'a> Req<'a> {
 
     pub fn raw_body(mut self, body: Bytes, content_type: &'a str) -> Self {
         self.body = Some(body);
+        self.content_type = content_type;
+        self
+    }
+
+    /// A body sent while it is produced (chunked): build contexts, archives.
+    pub fn stream_body(mut self, upload: Upload, content_type: &'a str) -> Self {
+        self.upload = Some(upload);
         self.content_type = content_type;
         self
     }

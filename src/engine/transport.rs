@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response, Uri};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
@@ -21,7 +21,8 @@ use rustls::{ClientConfig, RootCertStore};
 use super::error::{excerpt, Error, ErrorKind, Result};
 use super::ssh::{SshConnector, SshTarget};
 
-pub type Body = Full<Bytes>;
+/// A request body: whole, or streamed as it is produced.
+pub type Body = Either<Full<Bytes>, super::upload::Upload>;
 
 /// An engine address, parsed from `unix://`, `tcp://`, `http://` or
 /// `https://` URLs.

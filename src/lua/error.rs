@@ -1,7 +1,8 @@
 //! Error values scripts see. Every failure of a `docker` call is raised as an
 //! error object: `err.kind`, `err.status`, `err.message` (plus
-//! `exit_status`, `stderr`, `command`, `image` for a `ContainerError` and
-//! `errors` for `docker.parallel`), and `tostring(err)` is one line.
+//! `exit_status`, `stderr`, `command`, `image` for a `ContainerError`,
+//! `build_log` for a `BuildError` and `errors` for `docker.parallel`), and
+//! `tostring(err)` is one line.
 //!
 //! mlua raises a Rust callback's error as its own userdata; we give that
 //! userdata's metatable an `__index` and a `__tostring` of ours at start-up,
@@ -75,6 +76,28 @@ impl std::error::Error for DockerError {}
 
 impl From<DockerError> for mlua::Error {
     fn from(e: DockerError) -> Self {
+        mlua::Error::external(e)
+    }
+}
+
+/// A failed build (`BuildError`): the failing step's error and the build's
+/// events up to it (that step's output included).
+#[derive(Debug, Clone)]
+pub struct BuildFailure {
+    pub message: String,
+    pub build_log: std::sync::Arc<serde_json::Value>,
+}
+
+impl fmt::Display for BuildFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BuildError: {}", self.message.trim_end())
+    }
+}
+
+impl std::error::Error for BuildFailure {}
+
+impl From<BuildFailure> for mlua::Error {
+    fn from(e: BuildFailure) -> Self {
         mlua::Error::external(e)
     }
 }
@@ -173,6 +196,14 @@ fn field(lua: &Lua, err: &mlua::Error, key: &str) -> mlua::Result<Value> {
             _ if key == "kind" => Ok(Value::String(lua.create_string("LuaError")?)),
             _ => Ok(Value::Nil),
         };
+    }
+    if let Some(build) = err.downcast_ref::<BuildFailure>() {
+        return Ok(match key {
+            "kind" => Value::String(lua.create_string("BuildError")?),
+            "message" => Value::String(lua.create_string(&build.message)?),
+            "build_log" => super::convert::to_lua(lua, &build.build_log)?,
+            _ => Value::Nil,
+        });
     }
     let Some(ours) = find(err) else {
         return Ok(match key {

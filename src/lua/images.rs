@@ -22,7 +22,7 @@ impl Model for Image {
     const NAME: &'static str = "Image";
     const COLLECTION: &'static str = "ImageCollection";
     const KIND: &'static Kind = &IMAGES;
-    const MEMBERS: &'static [&'static str] = &["tags", "tag", "history"];
+    const MEMBERS: &'static [&'static str] = &["tags", "tag", "history", "save"];
     const LIST: &'static [ListOpt] = &[
         ListOpt::Filter("name", "reference"),
         ListOpt::Flag("all", "all"),
@@ -74,6 +74,12 @@ impl Model for Image {
         t.raw_set("pull", bound(lua, handle, C, pull)?)?;
         t.raw_set("push", bound(lua, handle, C, push)?)?;
         t.raw_set("remove", bound(lua, handle, C, remove)?)?;
+        t.raw_set("build", bound(lua, handle, C, super::build::build)?)?;
+        t.raw_set("load", bound(lua, handle, C, super::build::load)?)?;
+        t.raw_set(
+            "get_registry_data",
+            bound(lua, handle, C, super::build::registry_data)?,
+        )?;
         Ok(())
     }
 }
@@ -100,10 +106,20 @@ async fn pull(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
     let opts = Opts::new(
         F,
         args.next().unwrap_or(Value::Nil),
-        &["tag", "platform", "auth", "progress"],
+        &["tag", "platform", "auth", "progress", "all_tags"],
     )?;
     let (name, tag) = split_reference(&reference);
-    let tag = match (tag, opts.string("tag")?) {
+    let all_tags = opts.flag("all_tags")?;
+    let given_tag = opts.string("tag")?;
+    if all_tags && (tag.is_some() || given_tag.is_some() || name.contains('@')) {
+        return Err(invalid(
+            F,
+            "'all_tags' pulls every tag: give a name without tag or digest",
+        ));
+    }
+    let tag = match (tag, given_tag) {
+        // No tag: the engine pulls them all.
+        _ if all_tags => String::new(),
         (Some(t), _) => t.to_owned(),
         (None, Some(t)) => t,
         (None, None) if name.contains('@') => String::new(),
@@ -118,6 +134,21 @@ async fn pull(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
         .await
         .map_err(error::engine)?;
     follow_progress(&lua, stream, progress).await?;
+    if all_tags {
+        // Every local tag of the repository, as `docker images NAME` lists them.
+        let mut query = Query::new();
+        query.add(
+            "filters",
+            serde_json::json!({ "reference": [name] }).to_string(),
+        );
+        let images = engine.list(&IMAGES, query).await.map_err(error::engine)?;
+        let t = lua.create_table()?;
+        for attrs in images {
+            t.raw_push(resource::object::<Image>(&lua, &h, attrs)?)?;
+        }
+        t.set_metatable(Some(convert::array_metatable(&lua)?))?;
+        return Ok(Value::Table(t));
+    }
     let full = if tag.is_empty() {
         name.to_owned()
     } else {
@@ -165,7 +196,7 @@ async fn remove(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
     convert::to_lua(&lua, &answer)
 }
 
-fn auth_opt(function: &str, opts: &Opts) -> mlua::Result<Auth> {
+pub fn auth_opt(function: &str, opts: &Opts) -> mlua::Result<Auth> {
     match opts.table("auth")? {
         None => Ok(Auth::FromConfig),
         Some(t) => convert::from_lua(&Value::Table(t))
@@ -291,6 +322,9 @@ fn add_methods<M: UserDataMethods<Object<Image>>>(methods: &mut M) {
                 Ok(true)
             },
         );
+        methods.add_async_method("save", |_, this, opts: Value| async move {
+            super::build::save(&this, opts).await
+        });
         methods.add_async_method("history", |lua, this, ()| async move {
             let answer = this
                 .handle

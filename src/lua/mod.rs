@@ -3,6 +3,7 @@
 //!
 //! - [`client`]: client tables (`docker`, `docker.connect`, `docker.from_env`);
 //! - [`containers`] and [`images`]: the collections and their live objects;
+//!   [`build`]: image builds, save, load and registry data;
 //!   [`swarm`], [`services`], [`nodes`], [`secrets`], [`configs`]: swarm mode;
 //! - [`tasks`]: `parallel`, `spawn`, `sleep`; [`lifecycle`]: a state's tasks,
 //!   runs and clean-ups, and how a program using it ends;
@@ -13,6 +14,7 @@
 //! - [`progress`]: pull/push events handed to the front end's display.
 
 pub mod args;
+pub mod build;
 pub mod client;
 pub mod configs;
 pub mod containers;

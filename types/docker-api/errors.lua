@@ -6,7 +6,7 @@
 ---docker module's own errors, a table for the stdlib's); `tostring(err)` is
 ---one line such as `NotFound (404): No such container: f1064a8a4c82`.
 ---@class DockerError
----@field kind "NotFound"|"ImageNotFound"|"Conflict"|"APIError"|"ContainerError"|"ConnectionError"|"Timeout"|"InvalidArgument"|"ReadOnly"|"ParallelError"|"TaskError"|"WaitError"|"LuaError"|string
+---@field kind "NotFound"|"ImageNotFound"|"Conflict"|"APIError"|"ContainerError"|"BuildError"|"ConnectionError"|"Timeout"|"InvalidArgument"|"ReadOnly"|"ParallelError"|"TaskError"|"WaitError"|"LuaError"|string
 ---@field status integer? HTTP status, where the engine answered
 ---@field message string the engine's explanation or ours
 ---@field exit_status integer? ContainerError: the command's exit status
@@ -14,6 +14,7 @@
 ---@field command string? ContainerError: the command
 ---@field image string? ContainerError: the image
 ---@field errors table<integer, DockerError>? ParallelError (docker.parallel): the failures by item index
+---@field build_log table[]? BuildError: the build's events up to the failed step
 ---@field timeout number? stdlib Timeout errors: the seconds waited
 
 ---What `containers.run` raises when the command exits with a non-zero status
@@ -25,6 +26,13 @@
 ---@field stderr string what the command wrote on stderr
 ---@field command string the command, as one shell-quoted line
 ---@field image string the image
+
+---What `images.build` raises when a step fails: `message` is the engine's
+---error for that step; `build_log` holds the build's events so far, the
+---failing command's output included.
+---@class BuildError: DockerError
+---@field kind "BuildError"
+---@field build_log table[] the build events (`stream`, `aux`, `error`...) up to the failure
 
 ---What `docker.parallel` raises, after all calls have finished, when any
 ---failed: `message` lists them (`#2: ...; #5: ...`). Each entry of `errors` is

@@ -13,9 +13,11 @@ function ImageCollection.list(opts) end
 ---@return Image
 function ImageCollection.get(reference_or_id) end
 
+---With `all_tags`, every tag of the repository is pulled and an array of
+---`Image` returned.
 ---@param reference string
----@param opts {tag: string?, platform: string?, auth: table?, progress: fun(event: table)?}?
----@return Image
+---@param opts {tag: string?, platform: string?, auth: table?, progress: fun(event: table)?, all_tags: boolean?}?
+---@return Image|Image[]
 function ImageCollection.pull(reference, opts) end
 
 ---@param reference string
@@ -32,6 +34,46 @@ function ImageCollection.remove(reference, opts) end
 ---@return {ImagesDeleted: table[]?, SpaceReclaimed: integer}
 function ImageCollection.prune(opts) end
 
+---@class BuildOptions
+---@field path string? the context folder (its `.dockerignore` honoured as the docker CLI honours it)
+---@field fileobj string? instead of `path`: a Dockerfile's text, with no other context
+---@field dockerfile string? the Dockerfile's path inside `path` (default "Dockerfile"), or an absolute path (also outside `path`)
+---@field tag string|string[]?
+---@field buildargs table<string, string>?
+---@field labels table<string, string>?
+---@field target string? the stage to stop at
+---@field nocache boolean?
+---@field pull boolean? pull newer base images
+---@field rm boolean? remove intermediate containers (default true)
+---@field forcerm boolean? also after a failed step
+---@field network_mode string?
+---@field extra_hosts string[]|table<string, string>? {"host:ip"} or {host = "ip"}
+---@field platform string?
+---@field cache_from string[]?
+---@field shmsize integer? bytes
+---@field quiet boolean?
+---@field squash boolean?
+---@field auth table? credentials for FROM pulls, as for pull
+---@field progress fun(event: table)? called with each build event (default: the output on stderr when it is a terminal)
+
+---Builds an image; the context is tarred while it streams to the engine. A
+---failed step raises `BuildError`.
+---@param opts BuildOptions
+---@return Image image
+---@return table[] logs the build's events
+function ImageCollection.build(opts) end
+
+---`docker load`: from a file (streamed) or a tar archive in a string.
+---@param source {path: string}|string
+---@return Image[]
+function ImageCollection.load(source) end
+
+---What the registry holds for `reference`, without pulling it.
+---@param reference string
+---@param opts {auth: table?}?
+---@return {id: string, digest: string, platforms: table[], attrs: table}
+function ImageCollection.get_registry_data(reference, opts) end
+
 ---@class Image
 ---@field id string "sha256:..."
 ---@field short_id string "sha256:" and 10 hex digits
@@ -46,6 +88,10 @@ local Image = {}
 function Image:tag(repository, tag) end
 ---@return table[]
 function Image:history() end
+---Writes the image's `docker save` archive to `path`, streamed.
+---@param opts {path: string}
+---@return integer bytes written
+function Image:save(opts) end
 function Image:reload() end
 ---@param opts {force: boolean?, noprune: boolean?}?
 ---@return table[]

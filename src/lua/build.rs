@@ -1,0 +1,303 @@
+//! `images.build`, `images.load`, `images.get_registry_data` and
+//! `Image:save`: converting their options and answers; the work (tarring,
+//! streaming, `.dockerignore`) is the engine layer's.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use mlua::{Function, Lua, MultiValue, Table, Value};
+use serde_json::Value as Json;
+
+use super::args::{self, Opts};
+use super::client::Handle;
+use super::convert;
+use super::error::{self, invalid, BuildFailure};
+use super::images::{auth_opt, Image};
+use super::resource;
+use crate::engine::build::{self, BuildOptions, Context};
+use crate::engine::images::Archive;
+
+const BUILD_OPTIONS: &[&str] = &[
+    "path",
+    "fileobj",
+    "tag",
+    "dockerfile",
+    "buildargs",
+    "labels",
+    "target",
+    "nocache",
+    "pull",
+    "rm",
+    "forcerm",
+    "network_mode",
+    "extra_hosts",
+    "platform",
+    "cache_from",
+    "shmsize",
+    "quiet",
+    "squash",
+    "auth",
+    "progress",
+];
+
+/// `images.build(opts)` -> `Image, logs`.
+pub async fn build(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiValue> {
+    const F: &str = "images.build";
+    let opts = Opts::new(
+        F,
+        args.into_iter().next().unwrap_or(Value::Nil),
+        BUILD_OPTIONS,
+    )?;
+    let context = match (opts.string("path")?, opts.string("fileobj")?) {
+        (Some(path), None) => Context::Dir(PathBuf::from(path)),
+        (None, Some(text)) => Context::Dockerfile(text),
+        (Some(_), Some(_)) => return Err(invalid(F, "give 'path' or 'fileobj', not both")),
+        (None, None) => return Err(invalid(F, "missing option 'path' (or 'fileobj')")),
+    };
+    if matches!(context, Context::Dockerfile(_)) && opts.string("dockerfile")?.is_some() {
+        return Err(invalid(
+            F,
+            "'dockerfile' names a file in 'path'; not with 'fileobj'",
+        ));
+    }
+    let options = BuildOptions {
+        tags: opts.strings("tag")?.unwrap_or_default(),
+        dockerfile: opts.string("dockerfile")?,
+        buildargs: string_map(&opts, "buildargs")?,
+        labels: string_map(&opts, "labels")?,
+        target: opts.string("target")?,
+        nocache: opts.flag("nocache")?,
+        pull: opts.flag("pull")?,
+        rm: opts.bool("rm")?.unwrap_or(true),
+        forcerm: opts.flag("forcerm")?,
+        network_mode: opts.string("network_mode")?,
+        extra_hosts: extra_hosts(&opts)?,
+        platform: opts.string("platform")?,
+        cache_from: opts.strings("cache_from")?.unwrap_or_default(),
+        shmsize: opts.integer("shmsize")?,
+        quiet: opts.flag("quiet")?,
+        squash: opts.flag("squash")?,
+        auth: match auth_opt(F, &opts)? {
+            crate::engine::images::Auth::Given(value) => Some(value),
+            crate::engine::images::Auth::FromConfig => None,
+        },
+    };
+    let progress = match opts.function_value("progress")? {
+        Some(f) => Progress::Callback(f),
+        None if std::io::stderr().is_terminal() => Progress::Stderr,
+        None => Progress::Quiet,
+    };
+    let engine = h.engine()?;
+    let mut running = engine
+        .image_build(context, &options)
+        .await
+        .map_err(error::engine)?;
+    let mut log = Vec::new();
+    let mut image = None;
+    while let Some(event) = running.next().await.map_err(error::engine)? {
+        progress.show(&lua, &event).await?;
+        if let Some(message) = build::build_error(&event) {
+            log.push(event);
+            return Err(BuildFailure {
+                message,
+                build_log: std::sync::Arc::new(Json::Array(log)),
+            }
+            .into());
+        }
+        if let Some(id) = build::built_image(&event) {
+            image = Some(id);
+        }
+        log.push(event);
+    }
+    let Some(id) = image else {
+        return Err(BuildFailure {
+            message: "the engine named no built image".to_owned(),
+            build_log: std::sync::Arc::new(Json::Array(log)),
+        }
+        .into());
+    };
+    let image = resource::fetch::<Image>(&lua, &h, &id).await?;
+    let logs = convert::to_lua(&lua, &Json::Array(log))?;
+    if let Value::Table(t) = &logs {
+        t.set_metatable(Some(convert::array_metatable(&lua)?))?;
+    }
+    Ok(MultiValue::from_iter([image, logs]))
+}
+
+/// Where build events go.
+enum Progress {
+    Callback(Function),
+    /// The build's own output, as `docker build` prints it.
+    Stderr,
+    Quiet,
+}
+
+impl Progress {
+    async fn show(&self, lua: &Lua, event: &Json) -> mlua::Result<()> {
+        match self {
+            Progress::Callback(f) => f.call_async::<()>(convert::to_lua(lua, event)?).await,
+            Progress::Stderr => {
+                let text = event
+                    .get("stream")
+                    .and_then(Json::as_str)
+                    .map(str::to_owned)
+                    .or_else(|| {
+                        event
+                            .get("status")
+                            .and_then(Json::as_str)
+                            .map(|s| format!("{s}\n"))
+                    });
+                if let Some(text) = text {
+                    let mut err = std::io::stderr().lock();
+                    let _ = err.write_all(text.as_bytes());
+                    let _ = err.flush();
+                }
+                Ok(())
+            }
+            Progress::Quiet => Ok(()),
+        }
+    }
+}
+
+/// A table of strings by name (`buildargs`, `labels`); numbers and
+/// booleans are taken as their text.
+fn string_map(opts: &Opts, name: &str) -> mlua::Result<BTreeMap<String, String>> {
+    let mut map = BTreeMap::new();
+    let Some(table) = opts.table(name)? else {
+        return Ok(map);
+    };
+    for pair in table.pairs::<Value, Value>() {
+        let (k, v) = pair?;
+        let key = match &k {
+            Value::String(s) => s.to_string_lossy(),
+            other => {
+                return Err(invalid(
+                    opts.function(),
+                    format!(
+                        "bad '{name}' key (string expected, got {})",
+                        args::type_name(other)
+                    ),
+                ))
+            }
+        };
+        let value = match &v {
+            Value::String(s) => s.to_string_lossy(),
+            Value::Integer(i) => i.to_string(),
+            Value::Number(n) => n.to_string(),
+            Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(invalid(
+                    opts.function(),
+                    format!(
+                        "bad '{name}.{key}' (string expected, got {})",
+                        args::type_name(other)
+                    ),
+                ))
+            }
+        };
+        map.insert(key, value);
+    }
+    Ok(map)
+}
+
+/// `extra_hosts`: `{"host:ip", ...}` or `{host = "ip"}`.
+fn extra_hosts(opts: &Opts) -> mlua::Result<Vec<String>> {
+    let Some(table) = opts.table("extra_hosts")? else {
+        return Ok(Vec::new());
+    };
+    if table.raw_len() > 0 {
+        return args::string_list(opts.function(), "extra_hosts", &table);
+    }
+    Ok(string_map(opts, "extra_hosts")?
+        .into_iter()
+        .map(|(host, ip)| format!("{host}:{ip}"))
+        .collect())
+}
+
+/// `images.load{path =}` or `images.load(tar_string)` -> array of `Image`.
+pub async fn load(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Table> {
+    const F: &str = "images.load";
+    let arg = args.into_iter().next().unwrap_or(Value::Nil);
+    let path;
+    let archive = match arg {
+        Value::String(s) => Archive::Bytes(bytes::Bytes::copy_from_slice(&s.as_bytes())),
+        other => {
+            let opts = Opts::new(F, other, &["path"])?;
+            path = PathBuf::from(opts.string("path")?.ok_or_else(|| {
+                invalid(F, "missing option 'path' (or give the archive as a string)")
+            })?);
+            Archive::File(&path)
+        }
+    };
+    let engine = h.engine()?;
+    let names = engine.image_load(archive).await.map_err(error::engine)?;
+    let images = lua.create_table()?;
+    for name in names {
+        images.raw_push(resource::fetch::<Image>(&lua, &h, &name).await?)?;
+    }
+    images.set_metatable(Some(convert::array_metatable(&lua)?))?;
+    Ok(images)
+}
+
+/// `images.get_registry_data(reference [, {auth =}])` ->
+/// `{id, digest, platforms, attrs}`.
+pub async fn registry_data(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Table> {
+    const F: &str = "images.get_registry_data";
+    let mut args = args.into_iter();
+    let reference = args::string(F, "reference", &args.next().unwrap_or(Value::Nil))?;
+    let opts = Opts::new(F, args.next().unwrap_or(Value::Nil), &["auth"])?;
+    let auth = auth_opt(F, &opts)?;
+    let answer = h
+        .engine()?
+        .distribution_inspect(&reference, &auth)
+        .await
+        .map_err(error::engine)?;
+    let t = lua.create_table()?;
+    let digest = answer
+        .pointer("/Descriptor/digest")
+        .cloned()
+        .unwrap_or(Json::Null);
+    t.raw_set("id", convert::to_lua(&lua, &digest)?)?;
+    t.raw_set("digest", convert::to_lua(&lua, &digest)?)?;
+    let platforms = answer
+        .get("Platforms")
+        .cloned()
+        .unwrap_or(Json::Array(Vec::new()));
+    let platforms = convert::to_lua(&lua, &platforms)?;
+    if let Value::Table(p) = &platforms {
+        p.set_metatable(Some(convert::array_metatable(&lua)?))?;
+    }
+    t.raw_set("platforms", platforms)?;
+    t.raw_set("attrs", convert::to_lua(&lua, &answer)?)?;
+    Ok(t)
+}
+
+/// `Image:save{path =}`: the image's `docker save` archive, streamed to a
+/// file; returns the bytes written.
+pub async fn save(image: &resource::Object<Image>, opts: Value) -> mlua::Result<i64> {
+    const F: &str = "Image:save";
+    let opts = Opts::new(F, opts, &["path"])?;
+    let path = opts
+        .string("path")?
+        .ok_or_else(|| invalid(F, "missing option 'path'"))?;
+    // A tag keeps the name in the archive (an id alone loads untagged).
+    let tags = image.attrs().get("RepoTags").cloned();
+    let name = tags
+        .as_ref()
+        .and_then(Json::as_array)
+        .and_then(|t| {
+            t.iter()
+                .filter_map(Json::as_str)
+                .find(|t| *t != "<none>:<none>")
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| image.id.clone());
+    let written = image
+        .handle
+        .engine()?
+        .image_save(&[&name], std::path::Path::new(&path))
+        .await
+        .map_err(error::engine)?;
+    Ok(written as i64)
+}
