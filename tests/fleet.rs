@@ -670,6 +670,11 @@ const WRITES: &[(&str, &str, &str)] = &[
     ("images.prune", "docker.images.prune()", "POST /images/prune"),
     ("Image:tag", "assert(img:tag('dry-tag', 'v2'))", "POST /images/{img}/tag?repo=dry-tag&tag=v2"),
     ("Image:remove", "img:remove{force = true}", "DELETE /images/{img}?force=1"),
+    ("images.build", "local i = docker.images.build{fileobj = 'FROM alpine', tag = 'dry-build:1'} assert(i.id)", "POST /build"),
+    ("images.load", "assert(#docker.images.load('not read: nothing is sent') == 1)", "POST /images/load"),
+    ("services.create", "local s = docker.services.create('alpine', 'sleep 9', {name = 'dry-svc'}) assert(s.id)", "POST /services/create"),
+    ("secrets.create", "local s = docker.secrets.create{name = 'dry-secret', data = 'x'} assert(s.id)", "POST /secrets/create"),
+    ("configs.create", "local s = docker.configs.create{name = 'dry-config', data = 'x'} assert(s.id)", "POST /configs/create"),
 ];
 
 /// Members that only read.
@@ -690,6 +695,20 @@ const READS: &[&str] = &[
     "Container:get_archive",
     "Image:history",
     "Image:reload",
+    // Writes a local file from GET /images/{id}/get.
+    "Image:save",
+    "df",
+    // POST /auth checks credentials and changes nothing.
+    "login",
+    "images.get_registry_data",
+    "services.get",
+    "services.list",
+    "nodes.get",
+    "nodes.list",
+    "secrets.get",
+    "secrets.list",
+    "configs.get",
+    "configs.list",
 ];
 
 /// Members that never reach an engine by themselves (or are fields).
@@ -706,6 +725,14 @@ const LOCAL: &[&str] = &[
     "json",
     "containers",
     "images",
+    "services",
+    "nodes",
+    "secrets",
+    "configs",
+    "isatty",
+    // Its functions (init, join, leave, update...) change a swarm: tested
+    // with the swarm itself in tests/swarm.rs.
+    "swarm",
 ];
 
 /// The script prelude: the objects the calls act on.

@@ -264,7 +264,12 @@ impl Guard {
                 self.lock().remove("images", image);
                 Ok((Answer::json(200, &json!([{ "Untagged": image }])), None))
             }
-            ("images", None, "load") => Ok((Answer::lines(&[]), None)),
+            ("images", None, "load") => {
+                // One placeholder image, as `docker load` names what it loaded.
+                let id = self.lock().new_image(&[], &Value::Null);
+                let loaded = json!({"stream": format!("Loaded image ID: {id}\n")});
+                Ok((Answer::lines(&[loaded]), Some(short(&id))))
+            }
             (kind, Some(object), "") if method == Method::DELETE => {
                 self.lock().remove(kind, object);
                 Ok((Answer::empty(), None))
