@@ -141,7 +141,7 @@ fn wrong_arguments_name_the_function_and_the_argument() {
         ),
         (
             "docker.containers.run('alpine', 'true', {detatch = true})",
-            "containers.run: unknown option 'detatch'",
+            "containers.run: unknown option 'detatch' (did you mean 'detach'?)",
         ),
         (
             "docker.containers.list('all')",

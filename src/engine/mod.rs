@@ -18,7 +18,9 @@ mod body;
 pub mod config;
 pub mod containers;
 pub mod credentials;
+pub mod duration;
 pub mod error;
+pub mod files;
 pub mod host;
 pub mod images;
 mod podman;
@@ -138,7 +140,7 @@ impl Engine {
         &self,
         method: Method,
         path_and_query: &str,
-        body: Option<(Bytes, &str)>,
+        body: Option<(transport::Body, &str)>,
         headers: &[(&str, String)],
     ) -> Result<Response<Incoming>> {
         let uri = self.inner.transport.uri(path_and_query)?;
@@ -147,11 +149,11 @@ impl Engine {
             builder = builder.header(*name, value);
         }
         let body = match body {
-            Some((bytes, content_type)) => {
+            Some((body, content_type)) => {
                 builder = builder.header("content-type", content_type);
-                Full::new(bytes)
+                body
             }
-            None => Full::new(Bytes::new()),
+            None => whole(Bytes::new()),
         };
         let request = builder
             .body(body)
@@ -164,7 +166,11 @@ impl Engine {
     pub async fn request(&self, req: Req<'_>) -> Result<Response<Incoming>> {
         let version = self.api_version().await?;
         let target = format!("/v{version}{}{}", req.path, req.query.as_str());
-        let body = req.body.map(|b| (b, req.content_type));
+        let body = match (req.upload, req.body) {
+            (Some(upload), _) => Some((upload, req.content_type)),
+            (None, Some(bytes)) => Some((whole(bytes), req.content_type)),
+            (None, None) => None,
+        };
         let response = self
             .send_raw(req.method, &target, body, &req.headers)
             .await?;
@@ -191,6 +197,14 @@ impl Engine {
         let response = self.request(req).await?;
         read_body(response).await.map(drop)
     }
+}
+
+/// A body of bytes already in memory.
+fn whole(bytes: Bytes) -> transport::Body {
+    use http_body_util::BodyExt;
+    Full::new(bytes)
+        .map_err(|never| match never {})
+        .boxed_unsync()
 }
 
 /// `a < b` for dotted API versions such as "1.41".

@@ -79,6 +79,8 @@ pub struct Req<'a> {
     pub headers: Vec<(&'a str, String)>,
     /// A 404 means `ImageNotFound`.
     pub image: bool,
+    /// A streamed body (a file), sent instead of `body`.
+    pub upload: Option<super::transport::Body>,
 }
 
 impl<'a> Req<'a> {
@@ -91,6 +93,7 @@ impl<'a> Req<'a> {
             content_type: "application/json",
             headers: Vec::new(),
             image: false,
+            upload: None,
         }
     }
 
@@ -119,6 +122,13 @@ impl<'a> Req<'a> {
 
     pub fn raw_body(mut self, body: Bytes, content_type: &'a str) -> Self {
         self.body = Some(body);
+        self.content_type = content_type;
+        self
+    }
+
+    /// A body streamed as it is read (see [`super::files`]).
+    pub fn upload(mut self, body: super::transport::Body, content_type: &'a str) -> Self {
+        self.upload = Some(body);
         self.content_type = content_type;
         self
     }

@@ -46,6 +46,26 @@ pub const IMAGES: Kind = Kind {
     normalize: None,
 };
 
+pub const NETWORKS: Kind = Kind {
+    noun: "network",
+    base: "/networks",
+    list: "",
+    inspect: "",
+    items: None,
+    image: false,
+    normalize: None,
+};
+
+pub const VOLUMES: Kind = Kind {
+    noun: "volume",
+    base: "/volumes",
+    list: "",
+    inspect: "",
+    items: Some("Volumes"),
+    image: false,
+    normalize: None,
+};
+
 impl Kind {
     /// `base/{id}` followed by `action` (`""`, `"/json"`, `"/start"`...).
     pub fn path(&self, id: &str, action: &str) -> String {

@@ -1,4 +1,4 @@
-//! `/_ping`, `/version`, `/info` and `/events`.
+//! `/_ping`, `/version`, `/info`, `/system/df`, and `/events`.
 
 use serde_json::Value;
 
@@ -16,6 +16,11 @@ impl Engine {
 
     pub async fn info(&self) -> Result<Value> {
         self.json(Req::get("/info")).await
+    }
+
+    /// Disk usage: images, containers, volumes and build cache.
+    pub async fn df(&self) -> Result<Value> {
+        self.json(Req::get("/system/df")).await
     }
 
     /// The engine's events as they happen (until `until`, if given).

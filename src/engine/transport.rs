@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::combinators::UnsyncBoxBody;
 use hyper::body::Incoming;
 use hyper::{Request, Response, Uri};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
@@ -20,7 +20,8 @@ use rustls::{ClientConfig, RootCertStore};
 
 use super::error::{Error, ErrorKind, Result};
 
-pub type Body = Full<Bytes>;
+/// A request body: whole bytes, or a stream (a file being uploaded).
+pub type Body = UnsyncBoxBody<Bytes, std::io::Error>;
 
 /// An engine address, parsed from `unix://`, `tcp://`, `http://` or
 /// `https://` URLs.

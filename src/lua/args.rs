@@ -50,7 +50,10 @@ impl Opts {
                     }
                 };
                 if !known.contains(&name.as_str()) {
-                    return Err(invalid(function, format!("unknown option '{name}'")));
+                    return Err(invalid(
+                        function,
+                        format!("unknown option '{name}'{}", suggestion(&name, known)),
+                    ));
                 }
             }
         }
@@ -208,4 +211,45 @@ pub fn is_options_table(table: &Table) -> bool {
 /// At most `n` characters of `text` (ids are ASCII, but engines are not ours).
 pub fn prefix(text: &str, n: usize) -> &str {
     text.char_indices().nth(n).map_or(text, |(i, _)| &text[..i])
+}
+
+/// `" (did you mean 'x'?)"` when one of `known` is close to `name` (a typo
+/// or a different spelling), else `""`.
+pub fn suggestion(name: &str, known: &[&str]) -> String {
+    let best = known
+        .iter()
+        .map(|k| (edit_distance(name, k), *k))
+        .min_by_key(|(d, _)| *d);
+    match best {
+        Some((d, k)) if d <= (name.chars().count() / 3).max(2) => {
+            format!(" (did you mean '{k}'?)")
+        }
+        _ => String::new(),
+    }
+}
+
+/// Levenshtein distance, where `_` and `-` count as the same character.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let norm = |c: char| {
+        if c == '-' {
+            '_'
+        } else {
+            c.to_ascii_lowercase()
+        }
+    };
+    let a: Vec<char> = a.chars().map(norm).collect();
+    let b: Vec<char> = b.chars().map(norm).collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != cb))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }

@@ -9,7 +9,7 @@ use mlua::{Function, IntoLuaMulti, Lua, MultiValue, Table, Value};
 
 use super::args::{self, Opts};
 use super::error::{self, invalid};
-use super::{containers, convert, host, images, iter, resource, tasks};
+use super::{api, containers, convert, host, images, iter, networks, resource, tasks, volumes};
 use crate::engine::host::{self as engine_host, HostChoice};
 use crate::engine::{Engine, JsonStream, TlsFiles};
 
@@ -135,12 +135,22 @@ pub fn client_table(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
         "images",
         resource::collection::<images::Image>(lua, &handle)?,
     )?;
+    client.raw_set(
+        "networks",
+        resource::collection::<networks::Network>(lua, &handle)?,
+    )?;
+    client.raw_set(
+        "volumes",
+        resource::collection::<volumes::Volume>(lua, &handle)?,
+    )?;
 
     const CLIENT: &str = "DockerClient";
     client.raw_set("ping", bound(lua, &handle, CLIENT, ping)?)?;
     client.raw_set("version", bound(lua, &handle, CLIENT, version)?)?;
     client.raw_set("info", bound(lua, &handle, CLIENT, info)?)?;
     client.raw_set("events", bound(lua, &handle, CLIENT, events)?)?;
+    client.raw_set("df", bound(lua, &handle, CLIENT, api::df)?)?;
+    client.raw_set("api", bound(lua, &handle, CLIENT, api::api)?)?;
     install_helpers(lua, &client)?;
     Ok(client)
 }
@@ -167,8 +177,9 @@ async fn events(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiValu
         &["filters", "since", "until", "decode"],
     )?;
     let filters = filters_json(&opts, "filters")?;
-    let since = opts.text("since")?;
-    let until = opts.text("until")?;
+    let time = crate::engine::duration::time_param;
+    let since = opts.text("since")?.map(|t| time(&t));
+    let until = opts.text("until")?.map(|t| time(&t));
     let stream = h
         .engine()?
         .events(since.as_deref(), until.as_deref(), filters.as_ref())

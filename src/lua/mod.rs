@@ -2,23 +2,30 @@
 //! engine answers into Lua values; it knows nothing of HTTP.
 //!
 //! - [`client`]: client tables (`docker`, `docker.connect`, `docker.from_env`);
-//! - [`containers`] and [`images`]: the collections and their live objects;
+//! - [`containers`], [`images`], [`networks`], [`volumes`]: the collections
+//!   and their live objects, on the shared [`resource`] model;
+//! - [`api`]: `docker.api` (raw requests) and `docker.df`;
+//! - [`fields`]: option tables to the engine's objects;
 //! - [`tasks`]: `parallel`, `spawn`, `sleep`;
 //! - [`iter`]: streamed answers as `for` iterators; [`host`]: `net.probe`, `clock`;
 //! - [`convert`]: JSON to Lua and back; [`args`]: checking arguments;
 //! - [`error`]: the error objects scripts see; [`stdlib`]: embedded modules.
 
+pub mod api;
 pub mod args;
 pub mod client;
 pub mod containers;
 pub mod convert;
 pub mod error;
+pub mod fields;
 pub mod host;
 pub mod images;
 pub mod iter;
+pub mod networks;
 pub mod resource;
 pub mod stdlib;
 pub mod tasks;
+pub mod volumes;
 
 use std::path::PathBuf;
 

@@ -1,13 +1,15 @@
 //! `docker.containers` and the `Container` object.
 //!
 //! - this file: the collection (`run`, `create`, `list`, `get`);
-//! - [`spec`]: the options of `create` and `run` to the engine's create body;
+//! - [`spec`]: the options of `create` and `run` to the engine's create body,
+//!   [`options`]: the options' forms and converters;
 //! - [`run`]: `run` itself, and the clean-up of cancelled runs;
 //! - [`container`]: the `Container` object and its methods;
 //! - [`output`]: `logs` and `exec`, as strings or streams of lines.
 
 mod container;
-mod output;
+mod options;
+pub(crate) mod output;
 mod run;
 mod spec;
 

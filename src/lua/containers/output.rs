@@ -10,6 +10,7 @@ use mlua::{Lua, MultiValue, Value};
 use serde_json::{json, Value as Json};
 
 use crate::engine::containers::LogsOptions;
+use crate::engine::duration::time_param;
 use crate::engine::stream::LineSplitter;
 use crate::engine::{Engine, OutputStream, StreamKind};
 use crate::lua::args::{self, Opts};
@@ -57,8 +58,8 @@ pub(super) async fn logs(
         follow,
         timestamps: opts.flag("timestamps")?,
         tail,
-        since: opts.text("since")?,
-        until: opts.text("until")?,
+        since: opts.text("since")?.map(|t| time_param(&t)),
+        until: opts.text("until")?.map(|t| time_param(&t)),
     };
     let tty = this.attrs().pointer("/Config/Tty").and_then(Json::as_bool);
     let engine = this.handle.engine()?;
