@@ -137,7 +137,7 @@ fn wrong_arguments_name_the_function_and_the_argument() {
     let cases = [
         (
             "docker.containers.run(42)",
-            "containers.run: bad argument 'image' (string expected, got number)",
+            "containers.run: bad argument 'image' (string or Image expected, got number)",
         ),
         (
             "docker.containers.run('alpine', 'true', {detatch = true})",

@@ -498,18 +498,19 @@ pub(super) fn devices(function: &str, list: Vec<String>) -> mlua::Result<Json> {
     let mut out = Vec::new();
     for spec in list {
         let parts: Vec<&str> = spec.split(':').collect();
-        let (host, ctr, perms) =
-            match parts.as_slice() {
-                [h] => (*h, *h, "rwm"),
-                [h, c] => (*h, *c, "rwm"),
-                [h, c, p] => (*h, *c, *p),
-                _ => return Err(invalid(
+        let (host, ctr, perms) = match parts.as_slice() {
+            [h] => (*h, *h, "rwm"),
+            [h, c] => (*h, *c, "rwm"),
+            [h, c, p] => (*h, *c, *p),
+            _ => {
+                return Err(invalid(
                     function,
                     format!(
                         "bad 'devices' item ('host[:container[:perms]]' expected, got '{spec}')"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         out.push(json!({ "PathOnHost": host, "PathInContainer": ctr, "CgroupPermissions": perms }));
     }
     Ok(Json::Array(out))
