@@ -9,6 +9,7 @@ use super::client::{Handle, JsonSource};
 use super::containers::output::Lines;
 use super::error::{self, invalid};
 use super::{convert, fields, iter};
+use crate::engine::containers::framing;
 use crate::engine::{read_body, OutputStream, Query, Req};
 
 const F: &str = "api";
@@ -17,7 +18,15 @@ pub async fn api(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiVal
     let opts = Opts::new(
         F,
         args.into_iter().next().unwrap_or(Value::Nil),
-        &["method", "path", "query", "body", "stream", "content_type"],
+        &[
+            "method",
+            "path",
+            "query",
+            "body",
+            "stream",
+            "content_type",
+            "tty",
+        ],
     )?;
     let method = opts.string("method")?.unwrap_or_else(|| "GET".into());
     let method = hyper::Method::from_bytes(method.to_uppercase().as_bytes())
@@ -60,8 +69,15 @@ pub async fn api(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiVal
             let stream = crate::engine::JsonStream::new(response, false);
             return iter::for_values(&lua, "ApiStream", JsonSource(stream));
         }
-        // Container output is framed unless the engine says it is raw.
-        let raw = !kind.contains("multiplexed-stream");
+        // Container output: framed or raw as the engine states it where its
+        // word can be trusted, else as `tty` says; by default framed, as a
+        // container without a TTY sends it (20.10 sends logs with no content
+        // type at all). An answer of another type is raw text.
+        let version = engine.api_version().await.map_err(error::engine)?;
+        let raw = match (opts.bool("tty")?, framing(&response, version)) {
+            (Some(tty), _) | (None, Some(tty)) => tty,
+            (None, None) => !(kind.is_empty() || kind.contains("application/vnd.docker")),
+        };
         let lines = Lines::new(OutputStream::new(response, raw));
         return iter::for_values(&lua, "ApiStream", lines);
     }
