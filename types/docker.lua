@@ -74,6 +74,8 @@ function DockerNet.probe(host, port, timeout) end
 ---@class DockerClient
 ---@field containers ContainerCollection
 ---@field images ImageCollection
+---@field networks NetworkCollection
+---@field volumes VolumeCollection
 ---@field json DockerJson
 ---@field net DockerNet
 local DockerClient = {}
@@ -86,6 +88,26 @@ function DockerClient.version() end
 
 ---@return table the engine's /info answer
 function DockerClient.info() end
+
+---@return table the engine's /system/df answer (LayersSize, Images, Containers, Volumes, BuildCache)
+function DockerClient.df() end
+
+---@class ApiOptions
+---@field method string? "GET" (default), "POST", "PUT", "DELETE", "HEAD"
+---@field path string the endpoint without the version: "/containers/json"
+---@field query table<string, string|number|boolean|table>? booleans as 1/0, tables (filters) as JSON
+---@field body (table|string)? a table is sent as JSON; a string as it is
+---@field content_type string? of a string body (default application/json)
+---@field stream boolean? a stream of JSON values, or of `line, stream` for container output and text
+---@field tty boolean? with stream: the output is a TTY's (raw), not framed
+
+---A raw request on this client's connection and API version: the decoded
+---JSON answer (a string for other answers, nil for none); with `stream`, an
+---ApiStream. Error statuses raise as any call does.
+---@param opts ApiOptions
+---@return any
+---@overload fun(opts: ApiOptions): ApiStream
+function DockerClient.api(opts) end
 
 ---@class EventsOptions
 ---@field filters table<string, string|string[]>?
@@ -191,6 +213,8 @@ function DockerStream:close() end
 ---@overload fun(): table?
 
 ---Engine events (the engine's JSON).
+---@class ApiStream: DockerStream
+
 ---@class EventStream: DockerStream
 ---@overload fun(): table?
 
@@ -207,17 +231,77 @@ function DockerStream:close() end
 ---@field labels table<string, string>|string[]?
 ---@field entrypoint string|string[]?
 ---@field working_dir string?
----@field user string?
+---@field user string|integer?
 ---@field hostname string?
+---@field domainname string?
+---@field mac_address string?
 ---@field tty boolean?
 ---@field stdin_open boolean?
 ---@field init boolean?
 ---@field auto_remove boolean?
 ---@field network string?
 ---@field network_mode string?
----@field ports table<string|integer, integer|string|table|false>?
----@field volumes string[]|table<string, {bind: string, mode: string?}>?
----@field restart_policy {Name: string, MaximumRetryCount: integer?}?
+---@field network_disabled boolean?
+---@field networking_config table<string, {aliases: string[]?, links: table?, ipv4_address: string?, ipv6_address: string?, link_local_ips: string[]?, driver_opt: table?}>?
+---@field ports table<string|integer, integer|string|table|boolean>? host port, "ip:port", {ip, port}, a list of them (each published), true (a random host port), false (exposed only)
+---@field publish_all_ports boolean?
+---@field volumes string[]|table<string, {bind: string, mode: string?}>? "/host:/ctr:ro" or "volume:/ctr"
+---@field mounts (string|{type: "volume"|"bind"|"tmpfs"?, source: string?, target: string, read_only: boolean?, consistency: string?, propagation: string?, no_copy: boolean?, labels: table?, driver_config: {name: string, options: table?}?, tmpfs_size: integer|string?, tmpfs_mode: integer?})[]?
+---@field volumes_from string[]?
+---@field volume_driver string?
+---@field tmpfs table<string, string>|string[]? {["/run"] = "size=64m"}
+---@field read_only boolean?
+---@field dns string[]?
+---@field dns_search string[]?
+---@field dns_opt string[]?
+---@field links table<string, string>|string[]?
+---@field log_config {type: string, config: table<string, string>?}?
+---@field devices string[]? "/dev/host[:/dev/ctr[:rwm]]"
+---@field device_requests {count: integer?, driver: string?, device_ids: string[]?, capabilities: string[][]?, options: table?}[]?
+---@field device_cgroup_rules string[]?
+---@field security_opt string[]?
+---@field sysctls table<string, string|number>?
+---@field ulimits {name: string, soft: integer, hard: integer}[]?
+---@field storage_opt table<string, string>?
+---@field shm_size integer|string?
+---@field mem_reservation integer|string?
+---@field memswap_limit integer|string?
+---@field mem_swappiness integer?
+---@field kernel_memory integer|string?
+---@field oom_kill_disable boolean?
+---@field oom_score_adj integer?
+---@field pids_limit integer?
+---@field cpu_shares integer?
+---@field cpu_period integer?
+---@field cpu_quota integer?
+---@field cpu_rt_period integer?
+---@field cpu_rt_runtime integer?
+---@field cpu_count integer?
+---@field cpu_percent integer?
+---@field cpuset_cpus string?
+---@field cpuset_mems string?
+---@field nano_cpus integer?
+---@field blkio_weight integer?
+---@field blkio_weight_device {path: string, weight: integer}[]?
+---@field device_read_bps {path: string, rate: integer}[]?
+---@field device_write_bps {path: string, rate: integer}[]?
+---@field device_read_iops {path: string, rate: integer}[]?
+---@field device_write_iops {path: string, rate: integer}[]?
+---@field ipc_mode string?
+---@field pid_mode string?
+---@field uts_mode string?
+---@field userns_mode string?
+---@field cgroupns string?
+---@field cgroup_parent string?
+---@field group_add string[]?
+---@field runtime string?
+---@field isolation string?
+---@field init_path string? accepted, without effect
+---@field lxc_conf table? accepted, without effect
+---@field use_config_proxy boolean? accepted, without effect
+---@field version string? accepted, without effect
+---@field raw table? fields merged last into the create body (HostConfig field by field)
+---@field restart_policy {name: string, maximum_retry_count: integer?}|{Name: string, MaximumRetryCount: integer?}?
 ---@field stop_signal string?
 ---@field stop_timeout integer?
 ---@field platform string?
@@ -226,7 +310,7 @@ function DockerStream:close() end
 ---@field cap_drop string[]?
 ---@field extra_hosts string[]?
 ---@field mem_limit string|integer?
----@field healthcheck {Test: string[], Interval: integer?, Timeout: integer?, Retries: integer?, StartPeriod: integer?}?
+---@field healthcheck {test: string|string[], interval: integer|number|string?, timeout: integer|number|string?, retries: integer?, start_period: integer|number|string?, start_interval: integer|number|string?}? durations in nanoseconds or as "1s", "500ms"; the engine's keys (Test, Interval...) too
 ---@field pull "missing"|"always"|"never"?
 
 ---@class ListContainersOptions
@@ -243,15 +327,15 @@ local ContainerCollection = {}
 
 ---`docker run`: without detach, waits and returns the output (raises a
 ---ContainerError on a non-zero exit); with detach, returns a Container.
----@param image string
+---@param image string|Image
 ---@param command (string|string[])?
 ---@param opts RunOptions?
 ---@return string|Container
 function ContainerCollection.run(image, command, opts) end
 
----@param image string
+---@param image string|Image
 ---@param command (string|string[])?
----@param opts RunOptions?
+---@param opts RunOptions? (`detach` is accepted and ignored)
 ---@return Container
 function ContainerCollection.create(image, command, opts) end
 
@@ -361,14 +445,37 @@ function Container:top(ps_args) end
 function Container:stats(opts) end
 ---@param name string
 function Container:rename(name) end
+---Extracts a tar into the folder `path`: tar data as a string, or
+---`{from = file}` streamed from a tar file.
 ---@param path string
----@param tar_data string
+---@param tar_data string|{from: string}
 ---@return true
 function Container:put_archive(path, tar_data) end
+---A tar of `path` and its stat: as a string, or with `{to = file}` streamed
+---to that file (then the file's path comes first).
 ---@param path string
----@return string tar_data
+---@param opts {to: string?}?
+---@return string tar_data_or_file
 ---@return table stat
-function Container:get_archive(path) end
+function Container:get_archive(path, opts) end
+---What changed in the filesystem.
+---@return {Path: string, Kind: integer}[] Kind: 0 changed, 1 added, 2 deleted
+function Container:diff() end
+---Writes the filesystem as a tar to `path` (streamed).
+---@param opts {path: string}
+---@return integer bytes written
+function Container:export(opts) end
+---Changes resources and the restart policy; then reloads.
+---@param opts {mem_limit: integer|string?, mem_reservation: integer|string?, memswap_limit: integer|string?, kernel_memory: integer|string?, cpu_shares: integer?, cpu_period: integer?, cpu_quota: integer?, cpuset_cpus: string?, cpuset_mems: string?, blkio_weight: integer?, pids_limit: integer?, restart_policy: table?}
+---@return {Warnings: string[]?}
+function Container:update(opts) end
+---Sets the size of the container's TTY.
+---@param height integer
+---@param width integer
+function Container:resize(height, width) end
+---The published ports, asked afresh: `{["80/tcp"] = {{HostIp =, HostPort =}}}`.
+---@return table<string, {HostIp: string, HostPort: string}[]>
+function Container:ports() end
 
 -- ---------------------------------------------------------------------------
 -- Images
@@ -421,6 +528,83 @@ function Image:reload() end
 ---@param opts {force: boolean?, noprune: boolean?}?
 ---@return table[]
 function Image:remove(opts) end
+
+-- ---------------------------------------------------------------------------
+-- Networks and volumes
+
+---@class NetworkCreateOptions
+---@field driver string?
+---@field options table<string, string>?
+---@field ipam {driver: string?, options: table?, config: {subnet: string?, gateway: string?, iprange: string?, aux_addresses: table?}[]?}?
+---@field internal boolean?
+---@field attachable boolean?
+---@field ingress boolean?
+---@field enable_ipv6 boolean?
+---@field labels table<string, string>?
+---@field scope string?
+---@field check_duplicate boolean? default true
+
+---@class NetworkCollection
+local NetworkCollection = {}
+---@param name string
+---@param opts NetworkCreateOptions?
+---@return Network
+function NetworkCollection.create(name, opts) end
+---@param id_or_name string
+---@return Network
+function NetworkCollection.get(id_or_name) end
+---One request: `containers` is empty until a `reload`.
+---@param opts {names: string[]?, ids: string[]?, filters: table?, greedy: boolean?}?
+---@return Network[]
+function NetworkCollection.list(opts) end
+---@param opts {filters: table?}?
+---@return {NetworksDeleted: string[]?}
+function NetworkCollection.prune(opts) end
+
+---@class Network
+---@field id string
+---@field short_id string
+---@field name string
+---@field labels table<string, string>
+---@field attrs table
+---@field containers Container[] attached, as of the last inspect (each with id and name; reload one for the rest)
+local Network = {}
+---@param container string|Container
+---@param opts {aliases: string[]?, links: table?, ipv4_address: string?, ipv6_address: string?, link_local_ips: string[]?, driver_opt: table?, mac_address: string?}?
+function Network:connect(container, opts) end
+---@param container string|Container
+---@param opts {force: boolean?}?
+function Network:disconnect(container, opts) end
+function Network:reload() end
+function Network:remove() end
+
+---@class VolumeCollection
+local VolumeCollection = {}
+---`create(name?, opts?)` or `create{name =, ...}`; without a name the engine picks one.
+---@param name (string|{name: string?, driver: string?, driver_opts: table?, labels: table?})?
+---@param opts {driver: string?, driver_opts: table<string, string>?, labels: table<string, string>?}?
+---@return Volume
+function VolumeCollection.create(name, opts) end
+---@param name string
+---@return Volume
+function VolumeCollection.get(name) end
+---@param opts {filters: table?}?
+---@return Volume[]
+function VolumeCollection.list(opts) end
+---@param opts {filters: table?}?
+---@return {VolumesDeleted: string[]?, SpaceReclaimed: integer}
+function VolumeCollection.prune(opts) end
+
+---@class Volume
+---@field id string the name
+---@field short_id string the name
+---@field name string
+---@field labels table<string, string>
+---@field attrs table
+local Volume = {}
+function Volume:reload() end
+---@param opts {force: boolean?}?
+function Volume:remove(opts) end
 
 ---The default client (also `require("docker")`).
 ---@type DockerClient
