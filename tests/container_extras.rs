@@ -40,7 +40,7 @@ fn every_option_family_reaches_the_engine() {
           uts_mode = "", userns_mode = "", group_add = {"audio"}, volumes_from = {},
           links = {}, runtime = "runc", storage_opt = {},
           extra_hosts = {"db:10.0.0.3"},
-          raw = {HostConfig = {Privileged = true}, Env = {"FROM_RAW=1"}}})
+          raw = {HostConfig = {Privileged = true, OomScoreAdj = 2^8}, Env = {"FROM_RAW=1"}}})
     "#;
     script(&t, &code.replace("NAME", &name));
     let checks = [
@@ -54,8 +54,9 @@ fn every_option_family_reaches_the_engine() {
         ("{{.HostConfig.CpuShares}} {{.HostConfig.CpuPeriod}} {{.HostConfig.CpuQuota}} {{.HostConfig.CpusetCpus}}", "512 100000 50000 0"),
         ("{{.HostConfig.Memory}} {{.HostConfig.MemoryReservation}} {{.HostConfig.MemorySwap}} {{.HostConfig.PidsLimit}}", "67108864 33554432 -1 100"),
         ("{{.HostConfig.IpcMode}} {{json .HostConfig.GroupAdd}} {{.HostConfig.Runtime}} {{json .HostConfig.ExtraHosts}}", r#"private ["audio"] runc ["db:10.0.0.3"]"#),
-        // raw: HostConfig merged field by field (Memory kept), Env replaced.
-        ("{{.HostConfig.Privileged}} {{index .Config.Env 0}}", "true FROM_RAW=1"),
+        // raw: HostConfig merged field by field (Memory kept), Env replaced;
+        // a whole float (2^8) goes as an integer.
+        ("{{.HostConfig.Privileged}} {{.HostConfig.OomScoreAdj}} {{index .Config.Env 0}}", "true 256 FROM_RAW=1"),
     ];
     for (template, expected) in checks {
         assert_eq!(inspect(&name, template), expected, "{template}");

@@ -597,7 +597,7 @@ function VolumeCollection.prune(opts) end
 
 ---@class Volume
 ---@field id string the name
----@field short_id string the name
+---@field short_id string the name's first 12 characters
 ---@field name string
 ---@field labels table<string, string>
 ---@field attrs table

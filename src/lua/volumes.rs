@@ -30,11 +30,6 @@ impl Model for Volume {
             .to_owned()
     }
 
-    /// Names are chosen by users: shown whole, as the Python SDK does.
-    fn short_id(id: &str) -> String {
-        id.to_owned()
-    }
-
     fn describe(object: &resource::Object<Self>) -> String {
         object.id.clone()
     }
