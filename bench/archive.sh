@@ -2,10 +2,10 @@
 # Archives of 400 MB: dockerlua's c:get_archive(path, {to = file}) and
 # c:put_archive(path, {from = file}) beside `docker cp` (tar to stdout and
 # from stdin, the same work) on the same engine and data. Prints one table
-# row per direction: wall time and peak RSS (GNU time) of each.
+# row per direction: wall time (best of RUNS) and peak RSS (GNU time).
 #
 #   bench/archive.sh            (starts the engine in .engine unless DOCKER_HOST is set)
-#   SIZE_MB=100 bench/archive.sh
+#   SIZE_MB=100 RUNS=5 bench/archive.sh
 #
 # Target (issue 10): no slower than docker cp, under 32 MB peak memory.
 set -euo pipefail
@@ -29,10 +29,17 @@ trap '"$docker" rm -f "$name" >/dev/null 2>&1; rm -rf "$work"' EXIT
 "$docker" run -d --init --name "$name" busybox sleep 3600 >/dev/null
 "$docker" exec "$name" sh -c "mkdir /data /in1 /in2 && for i in \$(seq $((size / 10))); do head -c 10485760 /dev/urandom > /data/f\$i; done"
 
-# "seconds peak_kb" of a command, from GNU time.
+# "seconds peak_kb" of a command, from GNU time: the best time of $RUNS
+# runs (default 3) and the highest peak.
 measure() {
-    /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null
-    cat "$work/time"
+    local best="" peak=0 s kb
+    for _ in $(seq "${RUNS:-3}"); do
+        /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null
+        read -r s kb < "$work/time"
+        if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; fi
+        [ "$kb" -gt "$peak" ] && peak=$kb
+    done
+    echo "$best $peak"
 }
 
 read -r lua_get_s lua_get_kb < <(measure "$bin" -e "docker.containers.get('$name'):get_archive('/data', {to = '$work/lua.tar'})")
