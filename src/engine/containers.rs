@@ -315,11 +315,10 @@ impl Engine {
         self.empty(Req::post(path(id, "resize")).query(q)).await
     }
 
-    /// Starts a container and answers its inspect. A container gone by then
+    /// The inspect of a container just started. One gone by then
     /// (`auto_remove` and an instant exit) is not an error: the answer is
     /// then its id, name and `State.Status = "removing"`.
-    pub async fn container_start_inspect(&self, id: &str, name: Option<&str>) -> Result<Value> {
-        self.container_start(id).await?;
+    pub async fn container_inspect_started(&self, id: &str, name: Option<&str>) -> Result<Value> {
         match self.container_inspect(id).await {
             Err(e) if e.kind == super::ErrorKind::NotFound => Ok(serde_json::json!({
                 "Id": id,

@@ -219,7 +219,12 @@ pub(super) fn size(opts: &Opts, name: &str) -> mlua::Result<Option<i64>> {
         "t" => 1 << 40,
         _ => return Err(bad()),
     };
-    Ok(Some((n * mult as f64).round() as i64))
+    let bytes = (n * mult as f64).round();
+    // Too large is an error, never a wrapped or saturated number.
+    if !bytes.is_finite() || bytes >= i64::MAX as f64 {
+        return Err(bad());
+    }
+    Ok(Some(bytes as i64))
 }
 
 /// `user = 1000` or `"1000:1000"` or `"nobody"`.

@@ -61,8 +61,9 @@ pub(super) async fn run(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Res
     let engine = handle.engine()?;
     let id = create(&engine, &spec).await?;
     if spec.detach {
+        engine.container_start(&id).await.map_err(error::engine)?;
         let attrs = engine
-            .container_start_inspect(&id, spec.name.as_deref())
+            .container_inspect_started(&id, spec.name.as_deref())
             .await
             .map_err(error::engine)?;
         return resource::object::<Container>(&lua, &handle, attrs);
