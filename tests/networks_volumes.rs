@@ -14,6 +14,7 @@ fn script(t: &Cleanup, code: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn containers_on_a_user_network_reach_each_other_by_name_and_alias() {
     let t = Cleanup::new("net");
     let code = r#"
@@ -56,6 +57,7 @@ fn containers_on_a_user_network_reach_each_other_by_name_and_alias() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn networks_prune_and_bad_options() {
     let t = Cleanup::new("netprune");
     let code = r#"
@@ -88,6 +90,7 @@ fn networks_prune_and_bad_options() {
 }
 
 #[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn data_outlives_a_container_in_a_named_volume_and_a_mount() {
     let t = Cleanup::new("vol");
     let code = r#"
