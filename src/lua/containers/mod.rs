@@ -2,7 +2,7 @@
 //!
 //! - this file: the collection (`run`, `create`, `list`, `get`);
 //! - [`spec`]: the options of `create` and `run` to the engine's create body,
-//!   [`options`]: the options' forms and converters;
+//!   [`options`]: the options' forms and converters, [`ports`]: `ports`;
 //! - [`run`]: `run` itself, and the clean-up of cancelled runs;
 //! - [`container`]: the `Container` object and its methods;
 //! - [`output`]: `logs` and `exec`, as strings or streams of lines.
@@ -10,6 +10,7 @@
 mod container;
 mod options;
 pub(crate) mod output;
+mod ports;
 mod run;
 mod spec;
 

@@ -4,7 +4,7 @@
 use mlua::{MultiValue, Table, Value};
 use serde_json::{json, Map, Value as Json};
 
-use super::options;
+use super::{options, ports};
 use crate::lua::args::{self, Opts};
 use crate::lua::error::invalid;
 use crate::lua::images::Image;
@@ -142,7 +142,7 @@ impl Spec {
             );
         }
         if let Some(ports) = opts.table("ports")? {
-            let (exposed, bindings) = options::ports(function, &ports)?;
+            let (exposed, bindings) = ports::ports(function, &ports)?;
             config.insert("ExposedPorts".into(), exposed);
             host.insert("PortBindings".into(), bindings);
         }
