@@ -144,11 +144,11 @@ fn wrong_arguments_name_the_function_and_the_argument() {
     let cases = [
         (
             "docker.containers.run(42)",
-            "containers.run: bad argument 'image' (string expected, got number)",
+            "containers.run: bad argument 'image' (string or Image expected, got number)",
         ),
         (
             "docker.containers.run('alpine', 'true', {detatch = true})",
-            "containers.run: unknown option 'detatch'",
+            "containers.run: unknown option 'detatch' (did you mean 'detach'?)",
         ),
         (
             "docker.containers.list('all')",

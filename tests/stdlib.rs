@@ -371,6 +371,12 @@ fn type_definitions_cover_the_live_module() {
            local c = docker.containers.create("alpine", "true", {{labels = {labels}}})
            members("Container", c)
            members("Image", docker.images.get("alpine"))
+           local n = docker.networks.create("{net}", {{labels = {labels}}})
+           members("Network", n)
+           n:remove()
+           local v = docker.volumes.create{{labels = {labels}}}
+           members("Volume", v)
+           v:remove()
            local task = docker.spawn(function() end)
            members("Task", task)
            task:join()
@@ -382,7 +388,8 @@ fn type_definitions_cover_the_live_module() {
            for _, name in ipairs{{"args", "cleanup", "errors", "format", "human", "retry", "wait"}} do
              emit("docker." .. name, require("docker." .. name))
            end"#,
-        labels = t.lua_labels()
+        labels = t.lua_labels(),
+        net = t.id
     ));
     let live: BTreeSet<String> = out.lines().map(str::to_owned).collect();
     assert!(

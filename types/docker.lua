@@ -35,6 +35,8 @@ function DockerNet.probe(host, port, timeout) end
 ---@class DockerClient
 ---@field containers ContainerCollection
 ---@field images ImageCollection
+---@field networks NetworkCollection
+---@field volumes VolumeCollection
 ---@field swarm Swarm
 ---@field services ServiceCollection
 ---@field nodes NodeCollection
@@ -56,6 +58,23 @@ function DockerClient.info() end
 ---Disk usage, as `docker system df` sees it.
 ---@return {LayersSize: integer, Images: table[], Containers: table[], Volumes: table[], BuildCache: table[]?} the engine's /system/df answer
 function DockerClient.df() end
+
+---@class ApiOptions
+---@field method string? "GET" (default), "POST", "PUT", "DELETE", "HEAD"
+---@field path string the endpoint without the version: "/containers/json"
+---@field query table<string, string|number|boolean|table>? booleans as 1/0, tables (filters) as JSON
+---@field body (table|string)? a table is sent as JSON; a string as it is
+---@field content_type string? of a string body (default application/json)
+---@field stream boolean? a stream of JSON values, or of `line, stream` for container output and text
+---@field tty boolean? with stream: the output is a TTY's (raw), not framed
+
+---A raw request on this client's connection and API version: the decoded
+---JSON answer (a string for other answers, nil for none); with `stream`, an
+---ApiStream. Error statuses raise as any call does.
+---@param opts ApiOptions
+---@return any
+---@overload fun(opts: ApiOptions): ApiStream
+function DockerClient.api(opts) end
 
 ---Checks the credentials with the engine (which asks the registry) and keeps
 ---them for this client's later pulls, pushes and builds of that registry.

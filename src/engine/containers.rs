@@ -282,19 +282,80 @@ impl Engine {
         let mut q = Query::new();
         q.add("path", file);
         let response = self.request(Req::get(path(id, "archive")).query(q)).await?;
-        let stat = response
-            .headers()
-            .get("x-docker-container-path-stat")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                use base64::Engine as _;
-                base64::engine::general_purpose::STANDARD.decode(v).ok()
-            })
-            .and_then(|json| serde_json::from_slice(&json).ok())
-            .unwrap_or(Value::Null);
+        let stat = path_stat(&response);
         let idle = self.timeout();
         let tar = super::body::read_capped(response, MAX_ARCHIVE, idle).await?;
         Ok((tar, stat))
+    }
+
+    /// [`Engine::container_get_archive`], the tar written to the file `to`
+    /// as it arrives (bounded memory); answers the stat header.
+    pub async fn container_get_archive_to(
+        &self,
+        id: &str,
+        file: &str,
+        to: &std::path::Path,
+    ) -> Result<Value> {
+        let mut q = Query::new();
+        q.add("path", file);
+        let response = self.request(Req::get(path(id, "archive")).query(q)).await?;
+        let stat = path_stat(&response);
+        super::files::write_to_file(response, to).await?;
+        Ok(stat)
+    }
+
+    /// [`Engine::container_put_archive`] of the tar file `from`, streamed.
+    pub async fn container_put_archive_from(
+        &self,
+        id: &str,
+        dir: &str,
+        from: &std::path::Path,
+    ) -> Result<()> {
+        let mut q = Query::new();
+        q.add("path", dir);
+        let body = super::files::file_body(from).await?;
+        let req = Req::new(hyper::Method::PUT, path(id, "archive"))
+            .query(q)
+            .stream_body(body, "application/x-tar");
+        self.empty(req).await
+    }
+
+    /// The container's filesystem as a tar, written to `to` as it arrives.
+    pub async fn container_export_to(&self, id: &str, to: &std::path::Path) -> Result<u64> {
+        let response = self.request(Req::get(path(id, "export"))).await?;
+        super::files::write_to_file(response, to).await
+    }
+
+    /// What changed in the container's filesystem: `[{Path, Kind}]`.
+    pub async fn container_diff(&self, id: &str) -> Result<Value> {
+        self.json(Req::get(path(id, "changes"))).await
+    }
+
+    /// Changes resources and the restart policy; answers `{Warnings}`.
+    pub async fn container_update(&self, id: &str, body: &Value) -> Result<Value> {
+        self.json(Req::post(path(id, "update")).json_body(body))
+            .await
+    }
+
+    /// Sets the size of the container's TTY.
+    pub async fn container_resize(&self, id: &str, height: u32, width: u32) -> Result<()> {
+        let mut q = Query::new();
+        q.add("h", height.to_string()).add("w", width.to_string());
+        self.empty(Req::post(path(id, "resize")).query(q)).await
+    }
+
+    /// The inspect of a container just started. One gone by then
+    /// (`auto_remove` and an instant exit) is not an error: the answer is
+    /// then its id, name and `State.Status = "removing"`.
+    pub async fn container_inspect_started(&self, id: &str, name: Option<&str>) -> Result<Value> {
+        match self.container_inspect(id).await {
+            Err(e) if e.kind == super::ErrorKind::NotFound => Ok(serde_json::json!({
+                "Id": id,
+                "Name": name.map(|n| format!("/{n}")),
+                "State": {"Status": "removing"},
+            })),
+            other => other,
+        }
     }
 
     /// Creates an exec instance; answers its id.
@@ -358,12 +419,29 @@ impl Engine {
     }
 }
 
+/// The stat of an archive's path, from the answer's header.
+fn path_stat(response: &hyper::Response<hyper::body::Incoming>) -> Value {
+    response
+        .headers()
+        .get("x-docker-container-path-stat")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.decode(v).ok()
+        })
+        .and_then(|json| serde_json::from_slice(&json).ok())
+        .unwrap_or(Value::Null)
+}
+
 /// Whether an output answer is raw (TTY) or multiplexed, where the engine's
 /// content type can be trusted. Engines before API 1.42 call every output
 /// `raw-stream` (20.10 does so for a non-TTY exec; 23+ for any non-TTY stream
 /// asked for with an older version) and some send `application/json`, so
 /// `raw-stream` counts only from 1.42 on; otherwise the caller's `tty` decides.
-fn framing(response: &hyper::Response<hyper::body::Incoming>, api_version: &str) -> Option<bool> {
+pub fn framing(
+    response: &hyper::Response<hyper::body::Incoming>,
+    api_version: &str,
+) -> Option<bool> {
     let content_type = response.headers().get("content-type")?.to_str().ok()?;
     if content_type.contains("multiplexed-stream") {
         Some(false)

@@ -46,6 +46,26 @@ pub const IMAGES: Kind = Kind {
     normalize: None,
 };
 
+pub const NETWORKS: Kind = Kind {
+    noun: "network",
+    base: "/networks",
+    list: "",
+    inspect: "",
+    items: None,
+    image: false,
+    normalize: None,
+};
+
+pub const VOLUMES: Kind = Kind {
+    noun: "volume",
+    base: "/volumes",
+    list: "",
+    inspect: "",
+    items: Some("Volumes"),
+    image: false,
+    normalize: None,
+};
+
 /// Swarm kinds: one path for list (`GET /services`) and inspect
 /// (`GET /services/{id}`), answers with `ID`, `Version` and `Spec`.
 const fn swarm_kind(noun: &'static str, base: &'static str) -> Kind {

@@ -53,7 +53,10 @@ impl Opts {
                     }
                 };
                 if !known.contains(&name.as_str()) {
-                    return Err(invalid(function, format!("unknown option '{name}'")));
+                    return Err(invalid(
+                        function,
+                        format!("unknown option '{name}'{}", suggestion(&name, known)),
+                    ));
                 }
             }
         }
@@ -599,5 +602,68 @@ mod tests {
         assert!(seconds("f", "x", &Value::Integer(-1)).is_err());
         assert!(count("f", "x", &Value::Integer(-1)).is_err());
         assert!(integer("f", "x", &Value::Number(1e300)).is_err());
+    }
+}
+
+/// `" (did you mean 'x'?)"` when one of `known` is close to `name` (a typo
+/// or a different spelling), else `""`.
+pub fn suggestion(name: &str, known: &[&str]) -> String {
+    let best = known
+        .iter()
+        .map(|k| (edit_distance(name, k), *k))
+        .min_by_key(|(d, _)| *d);
+    match best {
+        Some((d, k)) if d <= (name.chars().count() / 3).max(2) => {
+            format!(" (did you mean '{k}'?)")
+        }
+        _ => String::new(),
+    }
+}
+
+/// Levenshtein distance, where `_` and `-` count as the same character.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let norm = |c: char| {
+        if c == '-' {
+            '_'
+        } else {
+            c.to_ascii_lowercase()
+        }
+    };
+    let a: Vec<char> = a.chars().map(norm).collect();
+    let b: Vec<char> = b.chars().map(norm).collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != cb))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod suggestion_tests {
+    use super::suggestion;
+
+    #[test]
+    fn the_closest_name_is_suggested() {
+        let known = ["detach", "mem_limit", "auto_remove", "environment", "to"];
+        assert_eq!(suggestion("detatch", &known), " (did you mean 'detach'?)");
+        assert_eq!(
+            suggestion("memlimit", &known),
+            " (did you mean 'mem_limit'?)"
+        );
+        assert_eq!(
+            suggestion("auto-remove", &known),
+            " (did you mean 'auto_remove'?)"
+        );
+        assert_eq!(suggestion("too", &known), " (did you mean 'to'?)");
+        assert_eq!(suggestion("zzz", &known), "");
+        assert_eq!(suggestion("x", &[]), "");
     }
 }

@@ -12,8 +12,8 @@ use mlua::{Function, IntoLuaMulti, Lua, MultiValue, Table, Value};
 use super::args::{self, Opts};
 use super::error::{self, invalid};
 use super::{
-    configs, containers, convert, host, images, iter, nodes, resource, secrets, services, swarm,
-    tasks,
+    api, configs, containers, convert, host, images, iter, networks, nodes, resource, secrets,
+    services, swarm, tasks, volumes,
 };
 use crate::engine::host::{self as engine_host, HostChoice};
 use crate::engine::{redact, ConnectOptions, Engine, JsonStream, TlsFiles, WriteMode};
@@ -186,6 +186,14 @@ pub fn client_table(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
         "configs",
         resource::collection::<configs::Config>(lua, &handle)?,
     )?;
+    client.raw_set(
+        "networks",
+        resource::collection::<networks::Network>(lua, &handle)?,
+    )?;
+    client.raw_set(
+        "volumes",
+        resource::collection::<volumes::Volume>(lua, &handle)?,
+    )?;
 
     const CLIENT: &str = "DockerClient";
     client.raw_set("ping", bound(lua, &handle, CLIENT, ping)?)?;
@@ -194,6 +202,7 @@ pub fn client_table(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
     client.raw_set("events", bound(lua, &handle, CLIENT, events)?)?;
     client.raw_set("login", bound(lua, &handle, CLIENT, login)?)?;
     client.raw_set("df", bound(lua, &handle, CLIENT, df)?)?;
+    client.raw_set("api", bound(lua, &handle, CLIENT, api::api)?)?;
     install_helpers(lua, &client)?;
     Ok(client)
 }

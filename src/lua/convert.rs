@@ -3,6 +3,8 @@
 //! - JSON `null` becomes `nil` (a field that is null reads as absent);
 //! - arrays become sequences; an empty JSON array becomes a table marked with
 //!   [`ARRAY_MT`], so that it goes back to the engine as `[]`, not `{}`;
+//! - a whole float (`1e9`) becomes a JSON integer, which the engine's
+//!   integer fields accept;
 //! - a Lua table is an array when its keys are exactly `1..n` (n > 0) or it
 //!   carries the array mark, and an object otherwise (an empty unmarked table
 //!   is `{}`).
@@ -75,6 +77,12 @@ fn from_lua_depth(value: &LuaValue, depth: usize) -> Result<Value, NotJson> {
         LuaValue::Nil => Value::Null,
         LuaValue::Boolean(b) => Value::Bool(*b),
         LuaValue::Integer(i) => Value::Number((*i).into()),
+        // A whole float (`1e9`, `2^31`) goes as an integer: Go decodes
+        // `1000000000.0` into no integer field (time.Duration, int64), while
+        // any JSON number decodes into a float one.
+        LuaValue::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => {
+            Value::Number((*n as i64).into())
+        }
         LuaValue::Number(n) => Number::from_f64(*n)
             .map(Value::Number)
             .ok_or_else(|| NotJson(format!("number {n} has no json form")))?,

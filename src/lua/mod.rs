@@ -2,9 +2,12 @@
 //! engine answers into Lua values; it knows nothing of HTTP.
 //!
 //! - [`client`]: client tables (`docker`, `docker.connect`, `docker.from_env`);
-//! - [`containers`] and [`images`]: the collections and their live objects;
+//! - [`containers`], [`images`], [`networks`], [`volumes`]: the collections
+//!   and their live objects, on the shared [`resource`] model;
 //!   [`build`]: image builds, save, load and registry data;
 //!   [`swarm`], [`services`], [`nodes`], [`secrets`], [`configs`]: swarm mode;
+//! - [`api`]: `docker.api` (raw requests) and `docker.df`;
+//! - [`fields`]: option tables to the engine's objects;
 //! - [`tasks`]: `parallel`, `spawn`, `sleep`; [`lifecycle`]: a state's tasks,
 //!   runs and clean-ups, and how a program using it ends;
 //! - [`iter`]: streamed answers as `for` iterators; [`host`]: `net.probe`, `clock`;
@@ -13,6 +16,7 @@
 //! - [`paths`]: where `require` looks; [`warn`]: `warn()` as `lua` has it;
 //! - [`progress`]: pull/push events handed to the front end's display.
 
+pub mod api;
 pub mod args;
 pub mod build;
 pub mod client;
@@ -20,10 +24,12 @@ pub mod configs;
 pub mod containers;
 pub mod convert;
 pub mod error;
+pub mod fields;
 pub mod host;
 pub mod images;
 pub mod iter;
 pub mod lifecycle;
+pub mod networks;
 pub mod nodes;
 pub mod paths;
 pub mod progress;
@@ -33,6 +39,7 @@ pub mod services;
 pub mod stdlib;
 pub mod swarm;
 pub mod tasks;
+pub mod volumes;
 pub mod warn;
 
 use std::path::PathBuf;

@@ -38,6 +38,10 @@ pub const TYPES: &[(&str, &str)] = &[
         include_str!("../../types/docker-api/images.lua"),
     ),
     (
+        "docker-api/networks.lua",
+        include_str!("../../types/docker-api/networks.lua"),
+    ),
+    (
         "docker-api/swarm.lua",
         include_str!("../../types/docker-api/swarm.lua"),
     ),

@@ -10,17 +10,77 @@
 ---@field labels table<string, string>|string[]?
 ---@field entrypoint string|string[]?
 ---@field working_dir string?
----@field user string?
+---@field user string|integer?
 ---@field hostname string?
+---@field domainname string?
+---@field mac_address string?
 ---@field tty boolean?
 ---@field stdin_open boolean?
 ---@field init boolean?
 ---@field auto_remove boolean?
 ---@field network string?
 ---@field network_mode string?
----@field ports table<string|integer, integer|string|table|false>?
----@field volumes string[]|table<string, {bind: string, mode: string?}>?
----@field restart_policy {Name: string, MaximumRetryCount: integer?}?
+---@field network_disabled boolean?
+---@field networking_config table<string, {aliases: string[]?, links: table?, ipv4_address: string?, ipv6_address: string?, link_local_ips: string[]?, driver_opt: table?}>?
+---@field ports table<string|integer, integer|string|table|boolean>? host port, "ip:port", {ip, port}, a list of them (each published), true (a random host port), false (exposed only)
+---@field publish_all_ports boolean?
+---@field volumes string[]|table<string, {bind: string, mode: string?}>? "/host:/ctr:ro" or "volume:/ctr"
+---@field mounts (string|{type: "volume"|"bind"|"tmpfs"?, source: string?, target: string, read_only: boolean?, consistency: string?, propagation: string?, no_copy: boolean?, labels: table?, driver_config: {name: string, options: table?}?, tmpfs_size: integer|string?, tmpfs_mode: integer?})[]?
+---@field volumes_from string[]?
+---@field volume_driver string?
+---@field tmpfs table<string, string>|string[]? {["/run"] = "size=64m"}
+---@field read_only boolean?
+---@field dns string[]?
+---@field dns_search string[]?
+---@field dns_opt string[]?
+---@field links table<string, string>|string[]?
+---@field log_config {type: string, config: table<string, string>?}?
+---@field devices string[]? "/dev/host[:/dev/ctr[:rwm]]"
+---@field device_requests {count: integer?, driver: string?, device_ids: string[]?, capabilities: string[][]?, options: table?}[]?
+---@field device_cgroup_rules string[]?
+---@field security_opt string[]?
+---@field sysctls table<string, string|number>?
+---@field ulimits {name: string, soft: integer, hard: integer}[]?
+---@field storage_opt table<string, string>?
+---@field shm_size integer|string?
+---@field mem_reservation integer|string?
+---@field memswap_limit integer|string?
+---@field mem_swappiness integer?
+---@field kernel_memory integer|string?
+---@field oom_kill_disable boolean?
+---@field oom_score_adj integer?
+---@field pids_limit integer?
+---@field cpu_shares integer?
+---@field cpu_period integer?
+---@field cpu_quota integer?
+---@field cpu_rt_period integer?
+---@field cpu_rt_runtime integer?
+---@field cpu_count integer?
+---@field cpu_percent integer?
+---@field cpuset_cpus string?
+---@field cpuset_mems string?
+---@field nano_cpus integer?
+---@field blkio_weight integer?
+---@field blkio_weight_device {path: string, weight: integer}[]?
+---@field device_read_bps {path: string, rate: integer}[]?
+---@field device_write_bps {path: string, rate: integer}[]?
+---@field device_read_iops {path: string, rate: integer}[]?
+---@field device_write_iops {path: string, rate: integer}[]?
+---@field ipc_mode string?
+---@field pid_mode string?
+---@field uts_mode string?
+---@field userns_mode string?
+---@field cgroupns string?
+---@field cgroup_parent string?
+---@field group_add string[]?
+---@field runtime string?
+---@field isolation string?
+---@field init_path string? accepted, without effect
+---@field lxc_conf table? accepted, without effect
+---@field use_config_proxy boolean? accepted, without effect
+---@field version string? accepted, without effect
+---@field raw table? fields merged last into the create body (HostConfig field by field)
+---@field restart_policy {name: string, maximum_retry_count: integer?}|{Name: string, MaximumRetryCount: integer?}?
 ---@field stop_signal string?
 ---@field stop_timeout integer?
 ---@field platform string?
@@ -29,7 +89,7 @@
 ---@field cap_drop string[]?
 ---@field extra_hosts string[]?
 ---@field mem_limit string|integer?
----@field healthcheck {Test: string[], Interval: integer?, Timeout: integer?, Retries: integer?, StartPeriod: integer?}?
+---@field healthcheck {test: string|string[], interval: integer|number|string?, timeout: integer|number|string?, retries: integer?, start_period: integer|number|string?, start_interval: integer|number|string?}? durations in nanoseconds or as "1s", "500ms"; the engine's keys (Test, Interval...) too
 ---@field pull "missing"|"always"|"never"?
 
 ---`run` without detach: waits for the exit and returns the output.
@@ -57,16 +117,16 @@ local ContainerCollection = {}
 
 ---`docker run`: without detach, waits and returns the output (raises a
 ---ContainerError on a non-zero exit); with detach, returns a Container.
----@param image string
+---@param image string|Image
 ---@param command (string|string[])?
 ---@param opts RunOptions?
 ---@return string output
----@overload fun(image: string, command: (string|string[])?, opts: RunDetachOptions): Container
----@overload fun(image: string, opts: RunDetachOptions): Container
+---@overload fun(image: string|Image, command: (string|string[])?, opts: RunDetachOptions): Container
+---@overload fun(image: string|Image, opts: RunDetachOptions): Container
 function ContainerCollection.run(image, command, opts) end
 
----`docker create`: a Container, not started.
----@param image string
+---`docker create`: a Container, not started (`detach` is accepted and ignored).
+---@param image string|Image
 ---@param command (string|string[])?
 ---@param opts CreateOptions?
 ---@return Container
@@ -179,11 +239,34 @@ function Container:top(ps_args) end
 function Container:stats(opts) end
 ---@param name string
 function Container:rename(name) end
+---Extracts a tar into the folder `path`: tar data as a string, or
+---`{from = file}` streamed from a tar file.
 ---@param path string
----@param tar_data string
+---@param tar_data string|{from: string}
 ---@return true
 function Container:put_archive(path, tar_data) end
+---A tar of `path` and its stat: as a string, or with `{to = file}` streamed
+---to that file (then the file's path comes first).
 ---@param path string
----@return string tar_data
+---@param opts {to: string?}?
+---@return string tar_data_or_file
 ---@return table stat
-function Container:get_archive(path) end
+function Container:get_archive(path, opts) end
+---What changed in the filesystem.
+---@return {Path: string, Kind: integer}[] Kind: 0 changed, 1 added, 2 deleted
+function Container:diff() end
+---Writes the filesystem as a tar to `path` (streamed).
+---@param opts {path: string}
+---@return integer bytes written
+function Container:export(opts) end
+---Changes resources and the restart policy; then reloads.
+---@param opts {mem_limit: integer|string?, mem_reservation: integer|string?, memswap_limit: integer|string?, kernel_memory: integer|string?, cpu_shares: integer?, cpu_period: integer?, cpu_quota: integer?, cpuset_cpus: string?, cpuset_mems: string?, blkio_weight: integer?, pids_limit: integer?, restart_policy: table?}
+---@return {Warnings: string[]?}
+function Container:update(opts) end
+---Sets the size of the container's TTY.
+---@param height integer
+---@param width integer
+function Container:resize(height, width) end
+---The published ports, asked afresh: `{["80/tcp"] = {{HostIp =, HostPort =}}}`.
+---@return table<string, {HostIp: string, HostPort: string}[]>
+function Container:ports() end

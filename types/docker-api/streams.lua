@@ -30,3 +30,6 @@ function DockerStream:close() end
 ---Engine events (the engine's JSON).
 ---@class EventStream: DockerStream
 ---@overload fun(): table?
+
+---A raw `docker.api{stream = true}` answer: JSON values, or `line, stream`.
+---@class ApiStream: DockerStream

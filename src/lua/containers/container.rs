@@ -41,6 +41,11 @@ impl Model for Container {
         "rename",
         "put_archive",
         "get_archive",
+        "diff",
+        "export",
+        "update",
+        "resize",
+        "ports",
     ];
     const LIST: &'static [ListOpt] = &[
         ListOpt::Flag("all", "all"),
@@ -202,6 +207,17 @@ fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
             let engine = this.handle.engine()?;
             let wait = engine.container_wait(&this.id, condition.as_deref());
             let timeout = opts.seconds("timeout")?;
+            let removed = condition.as_deref() == Some("removed");
+            let wait = async move {
+                match wait.await {
+                    // Already gone: what was waited for has happened; its
+                    // exit status is no longer known.
+                    Err(e) if removed && e.kind == crate::engine::ErrorKind::NotFound => {
+                        Ok(serde_json::json!({ "StatusCode": -1 }))
+                    }
+                    other => other,
+                }
+            };
             let answer = match timeout {
                 None => wait.await,
                 Some(limit) => match tokio::time::timeout(limit, wait).await {
@@ -288,30 +304,137 @@ fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
         methods.add_async_method(
             "put_archive",
             |_, this, (path, data): (Value, Value)| async move {
-                let path = args::string("Container:put_archive", "path", &path)?;
-                let Value::String(data) = data else {
-                    return Err(invalid(
-                        "Container:put_archive",
-                        "bad argument 'data' (tar data as a string expected)",
-                    ));
-                };
+                const F: &str = "Container:put_archive";
+                let path = args::string(F, "path", &path)?;
                 let engine = this.handle.engine()?;
-                let tar = Bytes::copy_from_slice(&data.as_bytes());
-                engine
-                    .container_put_archive(&this.id, &path, tar)
-                    .await
-                    .map_err(error::engine)?;
+                match data {
+                    Value::String(data) => {
+                        let tar = Bytes::copy_from_slice(&data.as_bytes());
+                        engine.container_put_archive(&this.id, &path, tar).await
+                    }
+                    Value::Table(_) => {
+                        let opts = Opts::new(F, data, &["from"])?;
+                        let Some(from) = opts.string("from")? else {
+                            return Err(invalid(F, "option 'from' (a tar file's path) is required"));
+                        };
+                        engine
+                            .container_put_archive_from(&this.id, &path, from.as_ref())
+                            .await
+                    }
+                    other => {
+                        return Err(invalid(
+                            F,
+                            format!(
+                                "bad argument 'data' (tar data as a string or {{from = path}} expected, got {})",
+                                args::type_name(&other)
+                            ),
+                        ))
+                    }
+                }
+                .map_err(error::engine)?;
                 Ok(true)
             },
         );
-        methods.add_async_method("get_archive", |lua, this, path: Value| async move {
-            let path = args::string("Container:get_archive", "path", &path)?;
+        methods.add_async_method(
+            "get_archive",
+            |lua, this, (path, opts): (Value, Value)| async move {
+                const F: &str = "Container:get_archive";
+                let path = args::string(F, "path", &path)?;
+                let opts = Opts::new(F, opts, &["to", "chunk_size", "encode_stream"])?;
+                let engine = this.handle.engine()?;
+                if let Some(to) = opts.string("to")? {
+                    let stat = engine
+                        .container_get_archive_to(&this.id, &path, to.as_ref())
+                        .await
+                        .map_err(error::engine)?;
+                    return Ok((
+                        Value::String(lua.create_string(&to)?),
+                        convert::to_lua(&lua, &stat)?,
+                    ));
+                }
+                let (tar, stat) = engine
+                    .container_get_archive(&this.id, &path)
+                    .await
+                    .map_err(error::engine)?;
+                Ok((
+                    Value::String(lua.create_string(&tar)?),
+                    convert::to_lua(&lua, &stat)?,
+                ))
+            },
+        );
+        methods.add_async_method("diff", |lua, this, ()| async move {
             let engine = this.handle.engine()?;
-            let (tar, stat) = engine
-                .container_get_archive(&this.id, &path)
+            let answer = engine
+                .container_diff(&this.id)
                 .await
                 .map_err(error::engine)?;
-            Ok((lua.create_string(&tar)?, convert::to_lua(&lua, &stat)?))
+            // No change is `null`: an empty array then.
+            let answer = if answer.is_null() {
+                Json::Array(Vec::new())
+            } else {
+                answer
+            };
+            convert::to_lua(&lua, &answer)
+        });
+        methods.add_async_method("export", |_, this, opts: Value| async move {
+            const F: &str = "Container:export";
+            let opts = Opts::new(F, opts, &["path", "chunk_size"])?;
+            let Some(path) = opts.string("path")? else {
+                return Err(invalid(
+                    F,
+                    "option 'path' (where to write the tar) is required",
+                ));
+            };
+            let engine = this.handle.engine()?;
+            engine
+                .container_export_to(&this.id, path.as_ref())
+                .await
+                .map_err(error::engine)
+        });
+        methods.add_async_method("update", |lua, this, opts: Value| async move {
+            let body = super::options::update_body("Container:update", opts)?;
+            let engine = this.handle.engine()?;
+            let answer = engine
+                .container_update(&this.id, &body)
+                .await
+                .map_err(error::engine)?;
+            this.reload().await?;
+            convert::to_lua(&lua, &answer)
+        });
+        methods.add_async_method(
+            "resize",
+            |_, this, (height, width): (Value, Value)| async move {
+                const F: &str = "Container:resize";
+                let dim = |name: &str, v: &Value| match v {
+                    Value::Integer(n) if (1..=u16::MAX as i64).contains(n) => Ok(*n as u32),
+                    other => Err(invalid(
+                        F,
+                        format!(
+                            "bad argument '{name}' (a positive integer expected, got {})",
+                            args::type_name(other)
+                        ),
+                    )),
+                };
+                let (h, w) = (dim("height", &height)?, dim("width", &width)?);
+                let engine = this.handle.engine()?;
+                engine
+                    .container_resize(&this.id, h, w)
+                    .await
+                    .map_err(error::engine)
+            },
+        );
+        methods.add_async_method("ports", |lua, this, ()| async move {
+            // Published ports change with a start: always asked afresh.
+            this.reload().await?;
+            let ports = this
+                .attrs()
+                .pointer("/NetworkSettings/Ports")
+                .cloned()
+                .unwrap_or(Json::Null);
+            match ports {
+                Json::Null => lua.create_table().map(Value::Table),
+                ports => convert::to_lua(&lua, &ports),
+            }
         });
     }
 }

@@ -1,13 +1,16 @@
 //! `docker.containers` and the `Container` object.
 //!
 //! - this file: the collection (`run`, `create`, `list`, `get`);
-//! - [`spec`]: the options of `create` and `run` to the engine's create body;
+//! - [`spec`]: the options of `create` and `run` to the engine's create body,
+//!   [`options`]: the options' forms and converters, [`ports`]: `ports`;
 //! - [`run`]: `run` and `create` bound to [`crate::engine::run`];
 //! - [`container`]: the `Container` object and its methods;
 //! - [`output`]: `logs` and `exec`, as strings or streams of lines.
 
 mod container;
+mod options;
 pub(crate) mod output;
+mod ports;
 mod run;
 mod spec;
 

@@ -42,7 +42,10 @@ pub(super) async fn run(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Res
         let id = engine_run::run_detached(&engine, &run_spec(&spec), &mut progress)
             .await
             .map_err(error::engine)?;
-        let attrs = engine.container_inspect(&id).await.map_err(error::engine)?;
+        let attrs = engine
+            .container_inspect_started(&id, spec.name.as_deref())
+            .await
+            .map_err(error::engine)?;
         return resource::object::<Container>(&lua, &handle, attrs);
     }
     let cleanups = lifecycle::cleanups(&lua);

@@ -1,45 +1,47 @@
 //! Arguments of `create` and `run`: the Python SDK's option names to the
-//! engine's create body.
+//! engine's create body (the options' converters are in [`options`]).
 
 use mlua::{MultiValue, Table, Value};
 use serde_json::{json, Map, Value as Json};
 
+use super::{options, ports};
 use crate::lua::args::{self, Opts};
-use crate::lua::convert;
 use crate::lua::error::invalid;
+use crate::lua::images::Image;
+use crate::lua::resource::Object;
 
-/// Options `create` knows, named as in the Python SDK.
+/// Options `create` knows besides [`options::SIMPLE`], named as in the
+/// Python SDK.
 pub(super) const CREATE_OPTS: &[&str] = &[
     "name",
     "environment",
     "labels",
     "entrypoint",
-    "working_dir",
     "user",
-    "hostname",
     "tty",
     "stdin_open",
-    "init",
     "auto_remove",
     "network",
     "network_mode",
+    "networking_config",
     "ports",
     "volumes",
+    "mounts",
+    "tmpfs",
+    "devices",
+    "links",
+    "log_config",
     "restart_policy",
-    "stop_signal",
-    "stop_timeout",
-    "platform",
-    "privileged",
-    "cap_add",
-    "cap_drop",
-    "extra_hosts",
-    "mem_limit",
     "healthcheck",
+    "platform",
     "pull",
+    "raw",
+    // Accepted by `create` as the Python SDK does, without effect.
+    "detach",
 ];
 
 /// What `run` adds to them.
-pub(super) const RUN_OPTS: &[&str] = &["detach", "remove", "stdout", "stderr"];
+pub(super) const RUN_OPTS: &[&str] = &["remove", "stdout", "stderr"];
 
 /// A parsed `create`/`run` call.
 pub(super) struct Spec {
@@ -61,12 +63,7 @@ pub(super) use crate::engine::run::Pull;
 impl Spec {
     pub(super) fn parse(function: &'static str, args: MultiValue, run: bool) -> mlua::Result<Spec> {
         let mut args = args.into_iter();
-        let image = args::name(
-            function,
-            "image",
-            &args.next().unwrap_or(Value::Nil),
-            args::NameKind::Image,
-        )?;
+        let image = image_ref(function, &args.next().unwrap_or(Value::Nil))?;
         let mut command = args.next().unwrap_or(Value::Nil);
         let mut opts = args.next().unwrap_or(Value::Nil);
         // run(image, {detach = true}): the command is optional.
@@ -75,11 +72,11 @@ impl Spec {
                 opts = std::mem::replace(&mut command, Value::Nil);
             }
         }
-        let known: Vec<&str> = if run {
-            CREATE_OPTS.iter().chain(RUN_OPTS).copied().collect()
-        } else {
-            CREATE_OPTS.to_vec()
-        };
+        let mut known: Vec<&str> = CREATE_OPTS.to_vec();
+        known.extend(options::SIMPLE.iter().map(|(name, ..)| *name));
+        if run {
+            known.extend(RUN_OPTS);
+        }
         let opts = Opts::new(function, opts, &known)?;
         let command = words(function, "command", &command)?;
 
@@ -101,18 +98,17 @@ impl Spec {
         if let Some(labels) = opts.table("labels")? {
             config.insert("Labels".into(), labels_json(function, &labels)?);
         }
-        for (opt, field) in [
-            ("working_dir", "WorkingDir"),
-            ("user", "User"),
-            ("hostname", "Hostname"),
-            ("stop_signal", "StopSignal"),
-        ] {
-            if let Some(v) = opts.string(opt)? {
-                config.insert(field.into(), json!(v));
-            }
+        if let Some(user) = options::user(&opts)? {
+            config.insert("User".into(), json!(user));
         }
-        if let Some(v) = opts.count("stop_timeout")? {
-            config.insert("StopTimeout".into(), json!(v));
+        for simple in options::SIMPLE {
+            if let Some(value) = options::simple_value(&opts, simple)? {
+                let target = match simple.1 {
+                    options::At::Config => &mut config,
+                    options::At::Host => &mut host,
+                };
+                target.insert(simple.2.into(), value);
+            }
         }
         let tty = opts.flag("tty")?;
         config.insert("Tty".into(), json!(tty));
@@ -120,9 +116,7 @@ impl Spec {
             config.insert("OpenStdin".into(), json!(true));
         }
         if let Some(hc) = opts.table("healthcheck")? {
-            let value = convert::from_lua(&Value::Table(hc))
-                .map_err(|e| invalid(function, format!("bad option 'healthcheck': {}", e.0)))?;
-            config.insert("Healthcheck".into(), value);
+            config.insert("Healthcheck".into(), options::healthcheck(function, &hc)?);
         }
 
         let detach = run && opts.flag("detach")?;
@@ -137,9 +131,6 @@ impl Spec {
                  (use 'auto_remove' for a detached container)",
             ));
         }
-        if let Some(init) = opts.bool("init")? {
-            host.insert("Init".into(), json!(init));
-        }
         // Without detach we read the output after the exit, so the engine must
         // not remove the container first: `run` removes it itself.
         let auto_remove = opts.flag("auto_remove")?;
@@ -149,62 +140,46 @@ impl Spec {
         if let Some(network) = opts.string("network")?.or(opts.string("network_mode")?) {
             host.insert("NetworkMode".into(), json!(network));
         }
-        if opts.flag("privileged")? {
-            host.insert("Privileged".into(), json!(true));
-        }
-        for (opt, field) in [
-            ("cap_add", "CapAdd"),
-            ("cap_drop", "CapDrop"),
-            ("extra_hosts", "ExtraHosts"),
-        ] {
-            if let Some(list) = opts.strings(opt)? {
-                host.insert(field.into(), json!(list));
-            }
-        }
-        if let Some(mem) = opts.text("mem_limit")? {
-            host.insert(
-                "Memory".into(),
-                json!(args::size(function, "mem_limit", &mem)?),
+        if let Some(t) = opts.table("networking_config")? {
+            config.insert(
+                "NetworkingConfig".into(),
+                options::networking_config(function, &t)?,
             );
         }
         if let Some(ports) = opts.table("ports")? {
-            let (exposed, bindings) = ports_json(function, &ports)?;
+            let (exposed, bindings) = ports::ports(function, &ports)?;
             config.insert("ExposedPorts".into(), exposed);
             host.insert("PortBindings".into(), bindings);
         }
         if let Some(volumes) = opts.table("volumes")? {
             host.insert("Binds".into(), json!(binds(function, &volumes)?));
         }
+        if let Some(mounts) = opts.table("mounts")? {
+            host.insert("Mounts".into(), options::mounts(function, &mounts)?);
+        }
+        if let Some(t) = opts.table("tmpfs")? {
+            host.insert("Tmpfs".into(), options::tmpfs(function, &t)?);
+        }
+        if let Some(list) = opts.strings("devices")? {
+            host.insert("Devices".into(), options::devices(function, list)?);
+        }
+        if let Some(t) = opts.table("links")? {
+            host.insert("Links".into(), options::links(function, &t)?);
+        }
+        let log = opts.raw("log_config")?;
+        if !log.is_nil() {
+            host.insert("LogConfig".into(), options::log_config(function, &log)?);
+        }
         if let Some(policy) = opts.table("restart_policy")? {
-            let field = |upper: &str, lower: &str| -> mlua::Result<Value> {
-                match policy.raw_get::<Value>(upper)? {
-                    Value::Nil => policy.raw_get(lower),
-                    v => Ok(v),
-                }
-            };
-            let name = match field("Name", "name")? {
-                Value::String(s) => s.to_string_lossy(),
-                _ => {
-                    return Err(invalid(
-                        function,
-                        "bad option 'restart_policy' (needs a Name)",
-                    ))
-                }
-            };
-            let retries = match field("MaximumRetryCount", "maximum_retry_count")? {
-                Value::Nil => None,
-                v => Some(args::count(
-                    function,
-                    "option 'restart_policy.MaximumRetryCount'",
-                    &v,
-                )?),
-            };
             host.insert(
                 "RestartPolicy".into(),
-                json!({ "Name": name, "MaximumRetryCount": retries.unwrap_or(0) }),
+                options::restart_policy(function, &policy)?,
             );
         }
         config.insert("HostConfig".into(), Json::Object(host));
+        if let Some(raw) = opts.table("raw")? {
+            options::merge_raw(function, &mut config, &raw)?;
+        }
 
         let pull = match opts.string("pull")?.as_deref() {
             None | Some("missing") => Pull::Missing,
@@ -234,6 +209,32 @@ impl Spec {
             stdout: opts.bool("stdout")?.unwrap_or(true),
             stderr: opts.flag("stderr")?,
         })
+    }
+}
+
+/// The image argument: a reference, or an `Image` object (its first tag,
+/// else its id).
+fn image_ref(function: &str, value: &Value) -> mlua::Result<String> {
+    if let Value::UserData(ud) = value {
+        if let Ok(image) = ud.borrow::<Object<Image>>() {
+            let tag = image
+                .attrs()
+                .pointer("/RepoTags/0")
+                .and_then(Json::as_str)
+                .filter(|t| *t != "<none>:<none>")
+                .map(str::to_owned);
+            return Ok(tag.unwrap_or_else(|| image.id.clone()));
+        }
+    }
+    match value {
+        Value::String(_) => args::name(function, "image", value, args::NameKind::Image),
+        other => Err(invalid(
+            function,
+            format!(
+                "bad argument 'image' (string or Image expected, got {})",
+                args::type_name(other)
+            ),
+        )),
     }
 }
 
@@ -309,68 +310,6 @@ fn labels_json(function: &str, table: &Table) -> mlua::Result<Json> {
         }
     }
     Ok(Json::Object(map))
-}
-
-/// `ports = {["80/tcp"] = 8080, ["53/udp"] = {"127.0.0.1", 53}, [22] = "127.0.0.1:2222"}`.
-fn ports_json(function: &str, table: &Table) -> mlua::Result<(Json, Json)> {
-    let mut exposed = Map::new();
-    let mut bindings = Map::new();
-    for pair in table.pairs::<Value, Value>() {
-        let (k, v) = pair?;
-        let port = match k {
-            Value::Integer(i) => format!("{i}/tcp"),
-            Value::String(s) => {
-                let s = s.to_string_lossy();
-                if s.contains('/') {
-                    s
-                } else {
-                    format!("{s}/tcp")
-                }
-            }
-            other => {
-                return Err(invalid(
-                    function,
-                    format!("bad 'ports' key (got {})", args::type_name(&other)),
-                ))
-            }
-        };
-        let binding = |ip: &str, host_port: String| json!({ "HostIp": ip, "HostPort": host_port });
-        let bound = match v {
-            Value::Nil | Value::Boolean(false) => None,
-            Value::Integer(p) => Some(vec![binding("", p.to_string())]),
-            Value::String(s) => {
-                let s = s.to_string_lossy();
-                Some(vec![match s.rsplit_once(':') {
-                    Some((ip, p)) => binding(ip, p.to_owned()),
-                    None => binding("", s),
-                }])
-            }
-            Value::Table(t) => {
-                let ip: Option<String> = t.get(1)?;
-                let p: Option<Value> = t.get(2)?;
-                let p = match p {
-                    Some(Value::Integer(p)) => p.to_string(),
-                    Some(Value::String(s)) => s.to_string_lossy(),
-                    _ => String::new(),
-                };
-                Some(vec![binding(ip.as_deref().unwrap_or(""), p)])
-            }
-            other => {
-                return Err(invalid(
-                    function,
-                    format!(
-                        "bad 'ports' value for '{port}' (got {})",
-                        args::type_name(&other)
-                    ),
-                ))
-            }
-        };
-        exposed.insert(port.clone(), json!({}));
-        if let Some(b) = bound {
-            bindings.insert(port, json!(b));
-        }
-    }
-    Ok((Json::Object(exposed), Json::Object(bindings)))
 }
 
 /// `volumes = {"/host:/ctr:ro"}` or `{["/host"] = {bind = "/ctr", mode = "ro"}}`.
