@@ -17,8 +17,10 @@ while i <= #arg do
   i = i + 1
 end
 local containers = docker.containers.list({ filters = label and { label = label } or nil })
--- Each stop waits for the container to end; stop them all at once.
+-- Each stop waits for the container to end; stop them all at once, up to
+-- 50 at a time as `docker stop` does (the default of 16 would make 30
+-- containers take two rounds of stop timeouts).
 docker.parallel(containers, function(c)
   c:stop({ timeout = timeout })
   print(c.short_id, c.name, c.status)
-end)
+end, { limit = 50 })
