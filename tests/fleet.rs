@@ -675,6 +675,13 @@ const WRITES: &[(&str, &str, &str)] = &[
     ("services.create", "local s = docker.services.create('alpine', 'sleep 9', {name = 'dry-svc'}) assert(s.id)", "POST /services/create"),
     ("secrets.create", "local s = docker.secrets.create{name = 'dry-secret', data = 'x'} assert(s.id)", "POST /secrets/create"),
     ("configs.create", "local s = docker.configs.create{name = 'dry-config', data = 'x'} assert(s.id)", "POST /configs/create"),
+    ("networks.create", "local n = docker.networks.create('dry-net', {labels = L}) assert(n.id)", "POST /networks/create"),
+    ("networks.prune", "docker.networks.prune()", "POST /networks/prune"),
+    ("volumes.create", "local v = docker.volumes.create('dry-vol', {labels = L}) assert(v.name)", "POST /volumes/create"),
+    ("volumes.prune", "docker.volumes.prune()", "POST /volumes/prune"),
+    ("Container:update", "c:update{cpu_shares = 512}", "POST /containers/{id}/update"),
+    ("Container:resize", "c:resize(24, 80)", "POST /containers/{id}/resize?h=24&w=80"),
+    ("api", "docker.api{method = 'POST', path = '/containers/' .. c.id .. '/pause'}", "POST /containers/{id}/pause"),
 ];
 
 /// Members that only read.
@@ -695,8 +702,15 @@ const READS: &[&str] = &[
     "Container:get_archive",
     "Image:history",
     "Image:reload",
-    // Writes a local file from GET /images/{id}/get.
+    // Write local files from GETs.
     "Image:save",
+    "Container:export",
+    "Container:diff",
+    "Container:ports",
+    "networks.get",
+    "networks.list",
+    "volumes.get",
+    "volumes.list",
     "df",
     // POST /auth checks credentials and changes nothing.
     "login",
@@ -725,6 +739,8 @@ const LOCAL: &[&str] = &[
     "json",
     "containers",
     "images",
+    "networks",
+    "volumes",
     "services",
     "nodes",
     "secrets",

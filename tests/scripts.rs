@@ -199,14 +199,15 @@ fn cleanup_removes_exited_containers_and_dangling_images_of_a_label() {
 #[test]
 #[ignore = "needs an engine: tools/test.sh"]
 fn follow_interleaves_the_logs_of_several_containers() {
+    use std::io::BufRead;
     let t = Cleanup::new("follow");
     let a = t.container("a");
     let b = t.container("bb");
-    // Each writes, pauses, writes again: followed one after the other the
-    // output would be a1 a2 b1 b2; followed together both first lines come
-    // before both second ones.
+    // Each writes a line, waits for a marker, writes again. The marker is
+    // made only once both first lines have come through the one follow:
+    // followed one after the other, the second first line would never come.
     for (name, tag) in [(&a, "a"), (&b, "b")] {
-        let cmd = format!("echo {tag}1; sleep 2; echo {tag}2");
+        let cmd = format!("echo {tag}1; while [ ! -e /go ]; do sleep 0.05; done; echo {tag}2");
         docker(&[
             "run",
             "-d",
@@ -220,17 +221,26 @@ fn follow_interleaves_the_logs_of_several_containers() {
             &cmd,
         ]);
     }
-    let out = assert_success(&script("scripts/follow.lua", &[&a, &b]));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/follow.lua");
+    let mut child = common::dockerlua_cmd()
+        .arg(path)
+        .args([&a, &b])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut first: Vec<String> = (0..2).map(|_| lines.next().unwrap().unwrap()).collect();
+    for name in [&a, &b] {
+        docker(&["exec", name, "touch", "/go"]);
+    }
+    let mut second: Vec<String> = lines.map(Result::unwrap).collect();
+    assert!(child.wait().unwrap().success());
     let width = b.len();
     let line = |name: &str, text: &str| format!("{name:width$} | {text}");
-    let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 4, "{out}");
-    let mut first = lines[..2].to_vec();
     first.sort();
-    assert_eq!(first, [line(&a, "a1"), line(&b, "b1")], "{out}");
-    let mut second = lines[2..].to_vec();
+    assert_eq!(first, [line(&a, "a1"), line(&b, "b1")]);
     second.sort();
-    assert_eq!(second, [line(&a, "a2"), line(&b, "b2")], "{out}");
+    assert_eq!(second, [line(&a, "a2"), line(&b, "b2")]);
 }
 
 #[test]
