@@ -24,7 +24,6 @@ pub mod config;
 pub mod containers;
 pub mod credentials;
 pub mod dockerignore;
-pub mod duration;
 pub mod error;
 pub mod files;
 mod guard;
@@ -43,6 +42,7 @@ pub mod stream;
 pub mod swarm;
 pub mod system;
 mod transport;
+pub mod units;
 pub mod upload;
 
 use std::sync::Arc;

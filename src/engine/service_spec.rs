@@ -350,46 +350,13 @@ pub fn duration(name: &str, v: &Value) -> Result<i64> {
             }
             Ok((secs * 1e9).round() as i64)
         }
-        Value::String(s) => parse_duration(s).ok_or_else(|| {
+        Value::String(s) => super::units::parse_nanos(s).ok_or_else(|| {
             Error::invalid(format!(
                 "bad option '{name}' (a duration such as \"1m30s\" expected, got '{s}')"
             ))
         }),
         _ => Err(bad(name, "seconds or a duration string", v)),
     }
-}
-
-/// Go's `time.ParseDuration` for non-negative values: `"1h2m3.5s"`, `"300ms"`.
-fn parse_duration(text: &str) -> Option<i64> {
-    let mut rest = text.trim();
-    if rest == "0" {
-        return Some(0);
-    }
-    let mut total = 0f64;
-    let mut any = false;
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let value: f64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "ns" => 1.0,
-            "us" | "µs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return None,
-        };
-        rest = &rest[unit_len..];
-        total += value * scale;
-        any = true;
-    }
-    any.then_some(total.round() as i64)
 }
 
 /// Bytes (a number) or text with a unit: `"64m"`, `"1.5g"`, `"512k"`.
@@ -402,27 +369,11 @@ pub fn size(name: &str, v: &Value) -> Result<i64> {
                 Ok(n)
             }
         }),
-        Value::String(s) => {
-            let t = s.trim().to_ascii_lowercase();
-            let t = t.strip_suffix('b').unwrap_or(&t);
-            let (digits, scale) = match t.chars().last() {
-                Some('k') => (&t[..t.len() - 1], 1u64 << 10),
-                Some('m') => (&t[..t.len() - 1], 1 << 20),
-                Some('g') => (&t[..t.len() - 1], 1 << 30),
-                Some('t') => (&t[..t.len() - 1], 1 << 40),
-                _ => (t, 1),
-            };
-            digits
-                .parse::<f64>()
-                .ok()
-                .filter(|n| *n >= 0.0)
-                .map(|n| (n * scale as f64) as i64)
-                .ok_or_else(|| {
-                    Error::invalid(format!(
-                        "bad option '{name}' (a size such as \"64m\" expected, got '{s}')"
-                    ))
-                })
-        }
+        Value::String(s) => super::units::parse_bytes(s).map_err(|_| {
+            Error::invalid(format!(
+                "bad option '{name}' (a size such as \"64m\" expected, got '{s}')"
+            ))
+        }),
         _ => Err(bad(name, "size", v)),
     }
 }
@@ -1008,9 +959,10 @@ mod tests {
         assert_eq!(s[0]["File"]["Mode"], 0o444);
         assert_eq!(s[1]["SecretID"], "abc");
         assert_eq!(s[1]["File"]["Name"], "pw");
-        assert_eq!(parse_duration("1h2m3.5s"), Some(3_723_500_000_000));
-        assert_eq!(parse_duration("300ms"), Some(300_000_000));
-        assert_eq!(parse_duration("5"), None);
+        assert_eq!(
+            super::super::units::parse_nanos("1h2m3.5s"),
+            Some(3_723_500_000_000)
+        );
         assert_eq!(size("x", &json!("1.5k")).unwrap(), 1536);
     }
 }

@@ -475,31 +475,7 @@ fn parse_time(text: &str) -> Option<f64> {
 
 /// Seconds of a Go-style duration: "10m", "1h30m", "1.5h", "250ms".
 fn parse_duration(text: &str) -> Option<f64> {
-    let mut rest = text;
-    let mut total = 0.0;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
-        let number: f64 = rest[..end].parse().ok()?;
-        rest = &rest[end..];
-        let unit_end = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_end] {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return None,
-        };
-        total += number * scale;
-        rest = &rest[unit_end..];
-    }
-    total.is_finite().then_some(total)
+    crate::engine::units::parse_nanos(text).map(|nanos| nanos as f64 / 1e9)
 }
 
 fn days_in_month(year: i64, month: i64) -> i64 {
@@ -533,26 +509,14 @@ pub fn size(function: &str, name: &str, text: &str) -> mlua::Result<i64> {
             ),
         )
     };
-    let lower = text.trim().to_lowercase();
-    let split = lower
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(lower.len());
-    let (digits, unit) = lower.split_at(split);
-    let n: i64 = digits.parse().map_err(|_| bad())?;
-    let mult: i64 = match unit.trim_end_matches('b') {
-        "" => 1,
-        "k" => 1 << 10,
-        "m" => 1 << 20,
-        "g" => 1 << 30,
-        "t" => 1 << 40,
-        _ => return Err(bad()),
-    };
-    n.checked_mul(mult).ok_or_else(|| {
-        invalid(
+    match crate::engine::units::parse_bytes(text) {
+        Ok(bytes) => Ok(bytes),
+        Err(true) => Err(invalid(
             function,
             format!("bad option '{name}' (too large: '{}')", excerpt(text, 40)),
-        )
-    })
+        )),
+        Err(false) => Err(bad()),
+    }
 }
 
 #[cfg(test)]

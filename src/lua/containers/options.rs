@@ -6,7 +6,7 @@
 use mlua::{Table, Value};
 use serde_json::{json, Map, Value as Json};
 
-use crate::engine::duration;
+use crate::engine::units;
 use crate::lua::args::{self, Opts};
 use crate::lua::error::invalid;
 use crate::lua::fields::{self, Field};
@@ -205,32 +205,14 @@ pub(super) fn size(opts: &Opts, name: &str) -> mlua::Result<Option<i64>> {
             format!("bad option '{name}' (a size such as 512m expected, got '{text}')"),
         )
     };
-    let lower = text.trim().to_lowercase();
-    if let Ok(n) = lower.parse::<i64>() {
-        return Ok(Some(n));
-    }
-    let split = lower
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(lower.len());
-    let (digits, unit) = lower.split_at(split);
-    let n: f64 = digits.parse().map_err(|_| bad())?;
-    let mult = match unit.trim_end_matches('b') {
-        "" => 1u64,
-        "k" => 1 << 10,
-        "m" => 1 << 20,
-        "g" => 1 << 30,
-        "t" => 1 << 40,
-        _ => return Err(bad()),
-    };
-    let bytes = (n * mult as f64).round();
-    // Too large is an error, never a wrapped or saturated number.
-    if !bytes.is_finite() || bytes >= i64::MAX as f64 {
-        return Err(invalid(
+    match units::parse_bytes(&text) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(true) => Err(invalid(
             function,
             format!("bad option '{name}' (too large: '{text}')"),
-        ));
+        )),
+        Err(false) => Err(bad()),
     }
-    Ok(Some(bytes as i64))
 }
 
 /// `user = 1000` or `"1000:1000"` or `"nobody"`.
@@ -547,7 +529,7 @@ fn nanos(function: &str, what: &str, v: &Value) -> mlua::Result<i64> {
         Value::Number(n) if n.is_finite() && *n >= 0.0 && *n < i64::MAX as f64 => {
             Ok(n.round() as i64)
         }
-        Value::String(s) => duration::parse_nanos(&s.to_string_lossy()).ok_or_else(bad),
+        Value::String(s) => units::parse_nanos(&s.to_string_lossy()).ok_or_else(bad),
         _ => Err(bad()),
     }
 }
