@@ -2,7 +2,8 @@
 # dockerlua beside the docker CLI and raw curl, on one private engine.
 #
 #   bench/run.sh            # every row
-#   bench/run.sh list logs  # only these rows (see ROWS below)
+#   bench/run.sh list logs  # only these rows (see ROWS below; archive,
+#                           # build and swarm run bench/*.sh of their own)
 #
 # Starts (or reuses) the private engine of tools/engine.sh in
 # $DOCKERLUA_ENGINE_DIR (default .engine; stopped again if this started it),
@@ -18,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"; }
 
-ROWS=(list run logs parallel stop)
+ROWS=(list run logs parallel stop archive build swarm)
 
 say() { echo "bench: $*" >&2; }
 die() { echo "bench: error: $*" >&2; exit 1; }
@@ -184,6 +185,15 @@ EOF
     docker rm -f $(docker ps -aq --filter "label=$LABEL.stop=1") >/dev/null
 }
 
+# Rows measured by scripts of their own (they print their own small tables,
+# with the docker CLI's counterpart): archives (`docker cp`), builds
+# (`DOCKER_BUILDKIT=0 docker build`) and swarm services
+# (`docker service create`).
+EXTRA=()
+row_archive() { EXTRA+=("$(DOCKERLUA_BIN=$DL bench/archive.sh)"); }
+row_build() { EXTRA+=("$(DOCKERLUA_BIN=$DL bench/build.sh)"); }
+row_swarm() { EXTRA+=("$(DOCKERLUA_BIN=$DL bench/swarm.sh)"); }
+
 # --- main -------------------------------------------------------------------
 
 rows=("$@")
@@ -198,3 +208,7 @@ echo
 echo "| | dockerlua | docker CLI | curl | CLI / dockerlua | dockerlua / curl | dockerlua peak RSS | CLI peak RSS | curl peak RSS |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${TABLE[@]}"
+for extra in ${EXTRA[@]+"${EXTRA[@]}"}; do
+    echo
+    echo "$extra"
+done
