@@ -174,6 +174,19 @@ fn listing_30_containers_is_one_request_after_negotiation() {
         1,
         "a pinned version needs no ping"
     );
+
+    // A create asks whether the engine is Podman before it sends anything
+    // versioned: the same single `/_ping` answers both (then create,
+    // inspect, delete).
+    let before = count.load(Ordering::SeqCst);
+    let code = format!(
+        "docker.containers.create('alpine', 'true', {{labels = {}}}):remove()",
+        t.lua_labels()
+    );
+    assert_success(&common::run(
+        dockerlua_cmd().args(["-H", &url, "-e", &code]),
+    ));
+    assert_eq!(count.load(Ordering::SeqCst) - before, 4);
 }
 
 #[test]
