@@ -363,7 +363,10 @@ impl Engine {
 /// `raw-stream` (20.10 does so for a non-TTY exec; 23+ for any non-TTY stream
 /// asked for with an older version) and some send `application/json`, so
 /// `raw-stream` counts only from 1.42 on; otherwise the caller's `tty` decides.
-fn framing(response: &hyper::Response<hyper::body::Incoming>, api_version: &str) -> Option<bool> {
+pub(super) fn framing(
+    response: &hyper::Response<hyper::body::Incoming>,
+    api_version: &str,
+) -> Option<bool> {
     let content_type = response.headers().get("content-type")?.to_str().ok()?;
     if content_type.contains("multiplexed-stream") {
         Some(false)

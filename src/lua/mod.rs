@@ -9,7 +9,8 @@
 //! - [`convert`]: JSON to Lua and back; [`args`]: checking arguments;
 //! - [`error`]: the error objects scripts see; [`stdlib`]: embedded modules;
 //! - [`paths`]: where `require` looks; [`warn`]: `warn()` as `lua` has it;
-//! - [`progress`]: pull/push events handed to the front end's display.
+//! - [`progress`]: pull/push events handed to the front end's display;
+//!   [`terminal`]: interactive sessions handed to the front end's terminal.
 
 pub mod args;
 pub mod client;
@@ -25,6 +26,7 @@ pub mod progress;
 pub mod resource;
 pub mod stdlib;
 pub mod tasks;
+pub mod terminal;
 pub mod warn;
 
 use std::path::PathBuf;

@@ -41,6 +41,7 @@ impl Model for Container {
         "rename",
         "put_archive",
         "get_archive",
+        "attach",
     ];
     const LIST: &'static [ListOpt] = &[
         ListOpt::Flag("all", "all"),
@@ -255,6 +256,9 @@ fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
                 output::exec(lua, &this, command, opts).await
             },
         );
+        methods.add_async_method("attach", |lua, this, opts: Value| async move {
+            super::attach::attach(lua, &this, opts).await
+        });
         methods.add_async_method("top", |lua, this, ps_args: Value| async move {
             let ps_args = match ps_args {
                 Value::Nil => None,

@@ -4,8 +4,11 @@
 //! - [`spec`]: the options of `create` and `run` to the engine's create body;
 //! - [`run`]: `run` and `create` bound to [`crate::engine::run`];
 //! - [`container`]: the `Container` object and its methods;
-//! - [`output`]: `logs` and `exec`, as strings or streams of lines.
+//! - [`output`]: `logs` and `exec`, as strings or streams of lines;
+//! - [`attach`]: live I/O: `attach`, two-way streams, streamed and
+//!   interactive runs and execs.
 
+mod attach;
 mod container;
 mod output;
 mod run;
