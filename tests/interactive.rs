@@ -200,6 +200,33 @@ fn interactive_calls_without_a_terminal_are_invalid_arguments() {
     assert_eq!(left.lines().count(), 1, "{left}");
 }
 
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn streamed_runs_and_two_way_streams_under_dry_run() {
+    let t = Cleanup::new("idry");
+    let out = assert_success(&common::dockerlua(&[
+        "--dry-run",
+        "-e",
+        &format!(
+            r#"local s = docker.containers.run("alpine", "echo hi", {{stream = true, remove = true, labels = {labels}}})
+               for line in s do print("line", line) end
+               print("run", s.exit_code)
+               local c = docker.containers.run("alpine", "sleep 60", {{detach = true, labels = {labels}}})
+               local e = c:exec("cat", {{stdin = true}})
+               e:write("x\n") e:close_write()
+               for line in e do print("line", line) end
+               print("exec", e.exit_code)
+               local a = c:attach{{stdin = true}}
+               for line in a do print("line", line) end
+               print("attach", a.exit_code)"#,
+            labels = t.lua_labels()
+        ),
+    ]));
+    assert_eq!(out, "run\t0\nexec\t0\nattach\t0\n");
+    let left = docker(&["ps", "-aq", "--filter", &format!("label={}", t.label())]);
+    assert!(left.is_empty(), "a dry run created {left}");
+}
+
 // ---------------------------------------------------------------------------
 // Through a real terminal
 
@@ -353,6 +380,30 @@ fn an_interactive_exec_takes_the_terminal_follows_its_size_and_gives_it_back() {
     pane.wait_for("CODE=7");
     pane.assert_mode_restored();
     assert!(pane.screen().contains("EXIT=0"));
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn an_interactive_exec_without_a_tty_sends_lines_and_ctrl_d_ends_its_input() {
+    let t = Cleanup::new("inotty");
+    let name = sleeper(&t, "n", &[]);
+    let pane = Pane::start(
+        &format!(
+            r#"local code = docker.containers.get("{name}"):exec({{"sh", "-c", "tr a-z A-Z; exit 6"}},
+                 {{interactive = true, tty = false}})
+               print("CODE=" .. tostring(code))"#
+        ),
+        "code.lua",
+        100,
+        30,
+    );
+    // The terminal is not raw: it echoes the line, the process answers it
+    // (keys typed before the session starts wait in the terminal for it).
+    pane.type_line("shout this");
+    pane.wait_for("SHOUT THIS");
+    pane.tmux(&["send-keys", "-t", "p", "C-d"]);
+    pane.wait_for("CODE=6");
+    pane.assert_mode_restored();
 }
 
 #[test]

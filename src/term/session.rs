@@ -105,15 +105,18 @@ async fn run(session: Session) -> Result<Ended> {
                     // End of input (Ctrl-D on a terminal that is not raw).
                     0 => {
                         keys_open = false;
-                        input.close().await?;
+                        let _ = input.close().await;
                     }
                     n => {
                         let (send, detached) = escape.feed(&buf[..n]);
-                        if !send.is_empty() {
-                            input.write(&send).await?;
-                        }
                         if detached {
+                            let _ = input.write(&send).await;
                             return Ok(Ended::Detached);
+                        }
+                        // A process that has just exited takes no more keys;
+                        // its output (and end) is still read.
+                        if !send.is_empty() && input.write(&send).await.is_err() {
+                            keys_open = false;
                         }
                     }
                 }
