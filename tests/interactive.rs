@@ -5,8 +5,10 @@
 
 mod common;
 
+use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{assert_success, container_exists, docker, eventually, host, lua, Cleanup};
@@ -240,6 +242,11 @@ impl Pane {
     /// Runs `dockerlua ARGS` (with `code.lua` holding `code`) in a pane of
     /// `width` x `height`, between two `stty -g` of that terminal.
     fn start(code: &str, args: &str, width: u16, height: u16) -> Pane {
+        Self::start_on(&host(), code, args, width, height)
+    }
+
+    /// [`Pane::start`] with `DOCKER_HOST=docker_host`.
+    fn start_on(docker_host: &str, code: &str, args: &str, width: u16, height: u16) -> Pane {
         assert!(
             Path::new("/usr/bin/tmux").exists(),
             "tmux is needed (apt-get install tmux)"
@@ -252,7 +259,7 @@ impl Pane {
                 "cd '{dir}'\nexport DOCKER_HOST='{host}'\nexport HOME='{dir}'\n\
                  stty -g > before\n'{bin}' {args}\necho \"EXIT=$?\"\nstty -g > after\nsleep 300\n",
                 dir = dir.path().display(),
-                host = host(),
+                host = docker_host,
                 bin = env!("CARGO_BIN_EXE_dockerlua"),
             ),
         )
@@ -498,5 +505,85 @@ fn an_interactive_exec_from_the_prompt_and_the_prompt_after_it() {
     pane.type_line("=1 + 1");
     pane.wait_for("\n2\n");
     pane.tmux(&["send-keys", "-t", "p", "C-d"]);
+    pane.assert_mode_restored();
+}
+
+/// A unix socket in front of the engine's, whose connections can all be
+/// cut at once: the engine going away, as a client sees it.
+struct Proxy {
+    path: PathBuf,
+    connections: Arc<Mutex<Vec<UnixStream>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Proxy {
+    fn start() -> Proxy {
+        let engine = host()
+            .strip_prefix("unix://")
+            .expect("a unix:// test engine")
+            .to_owned();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("proxy.sock");
+        let listener = UnixListener::bind(&path).unwrap();
+        let connections: Arc<Mutex<Vec<UnixStream>>> = Arc::default();
+        let held = connections.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let Ok(upstream) = UnixStream::connect(&engine) else {
+                    return;
+                };
+                let mut held = held.lock().unwrap();
+                held.push(client.try_clone().unwrap());
+                held.push(upstream.try_clone().unwrap());
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), upstream.try_clone().unwrap()),
+                    (upstream, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Write);
+                    });
+                }
+            }
+        });
+        Proxy {
+            path,
+            connections,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("unix://{}", self.path.display())
+    }
+
+    /// Cuts every connection and refuses new ones.
+    fn cut(&self) {
+        let _ = std::fs::remove_file(&self.path);
+        for c in self.connections.lock().unwrap().drain(..) {
+            let _ = c.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn the_engine_going_away_during_a_session_restores_the_terminal() {
+    let t = Cleanup::new("igone");
+    let name = sleeper(&t, "g", &[]);
+    let proxy = Proxy::start();
+    let pane = Pane::start_on(
+        &proxy.url(),
+        &format!(r#"docker.containers.get("{name}"):exec("sh", {{interactive = true}})"#),
+        "code.lua",
+        100,
+        30,
+    );
+    pane.wait_for("/ #");
+    proxy.cut();
+    let screen = pane.wait_for("EXIT=");
+    assert!(screen.contains("ConnectionError"), "{screen}");
+    assert!(screen.contains("EXIT=1"), "{screen}");
     pane.assert_mode_restored();
 }
