@@ -315,6 +315,24 @@ impl Pane {
         self.tmux(&["send-keys", "-t", "p", "Enter"]);
     }
 
+    /// Types `line` again and again until the screen shows `text` (a
+    /// resize reaches the process a moment after tmux has made it).
+    #[track_caller]
+    fn type_until(&self, line: &str, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            self.type_line(line);
+            let typed = Instant::now();
+            while typed.elapsed() < Duration::from_millis(300) {
+                if self.screen().contains(text) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            assert!(Instant::now() < deadline, "no '{text}':\n{}", self.screen());
+        }
+    }
+
     /// Waits until the screen shows `text`; answers the screen.
     #[track_caller]
     fn wait_for(&self, text: &str) -> String {
@@ -374,15 +392,7 @@ fn an_interactive_exec_takes_the_terminal_follows_its_size_and_gives_it_back() {
     assert!(screen.contains("hi-42\n30 100"), "{screen}");
     pane.tmux(&["resize-window", "-t", "p", "-x", "120", "-y", "40"]);
     // SIGWINCH reaches us and the container's TTY follows.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        pane.type_line("stty size");
-        std::thread::sleep(Duration::from_millis(200));
-        if pane.screen().contains("40 120") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "{}", pane.screen());
-    }
+    pane.type_until("stty size", "40 120");
     pane.type_line("exit 7");
     pane.wait_for("CODE=7");
     pane.assert_mode_restored();
@@ -498,6 +508,9 @@ fn an_interactive_exec_from_the_prompt_and_the_prompt_after_it() {
     pane.wait_for("/ #");
     pane.type_line("echo inside-$((3*3))");
     pane.wait_for("inside-9");
+    // The prompt's line editor handles SIGWINCH too: the session still sees it.
+    pane.tmux(&["resize-window", "-t", "p", "-x", "90", "-y", "25"]);
+    pane.type_until("stty size", "25 90");
     pane.type_line("exit 4");
     // The exit code as the line's value, then the prompt works as before.
     let screen = pane.wait_for("\n4\n");
