@@ -109,6 +109,7 @@ pub fn main() -> i32 {
     // First: a signal from now on ends the program through its clean-ups.
     interrupt::install_handlers();
     crate::term::progress::install();
+    crate::term::session::install();
     let mut cmd = Args::command();
     cmd.build();
     let argv: Vec<String> = std::env::args().skip(1).collect();

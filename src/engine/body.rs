@@ -199,6 +199,8 @@ pub struct OutputStream {
 enum Input {
     Body(BodyReader),
     Hijacked(Hijacked),
+    /// The read side of a two-way connection whose write side the caller has.
+    Duplex(ReadHalf<TokioIo<Upgraded>>, bytes::BytesMut),
 }
 
 /// A hijacked connection: raw output to read, and stdin data to write.
@@ -276,6 +278,11 @@ impl OutputStream {
         )
     }
 
+    /// The output side of a two-way connection (see [`super::attach::Duplex`]).
+    pub(super) fn duplex(read: ReadHalf<TokioIo<Upgraded>>, tty: bool) -> Self {
+        Self::with_input(Input::Duplex(read, bytes::BytesMut::new()), tty)
+    }
+
     fn with_input(input: Input, tty: bool) -> Self {
         OutputStream {
             input,
@@ -308,6 +315,19 @@ impl OutputStream {
             let chunk = match &mut self.input {
                 Input::Body(reader) => reader.chunk().await?,
                 Input::Hijacked(hijacked) => hijacked.chunk().await?,
+                Input::Duplex(read, buffer) => {
+                    buffer.reserve(64 * 1024);
+                    match read.read_buf(buffer).await {
+                        Ok(0) => None,
+                        Ok(_) => Some(buffer.split().freeze()),
+                        Err(e) => {
+                            return Err(Error::new(
+                                ErrorKind::Connection,
+                                format!("reading the answer: {e}"),
+                            ))
+                        }
+                    }
+                }
             };
             match chunk {
                 Some(chunk) => self.decoder.push(chunk),

@@ -10,7 +10,9 @@
 //!   [`credentials`]: who we are to registries; [`config`]: `config.json`.
 //! - `guard`: `--dry-run` and `--read-only`, applied to every request.
 //! - [`reference`]: image references, parsed in one place.
-//! - [`run`]: the `docker run` sequence and the clean-up of cancelled runs.
+//! - [`run`]: the `docker run` sequence and the clean-up of cancelled runs;
+//!   [`attach`]: live two-way I/O (attach, hijacked exec, attached runs) and
+//!   TTY resizes.
 //! - [`stream`]: decoders for the multiplexed log frames and JSON lines.
 //! - `transport`: moving requests over unix sockets, TCP and TLS; `ssh`:
 //!   `ssh://` engines through the system's `ssh`.
@@ -18,6 +20,7 @@
 //! Answers are `serde_json::Value`s, not structs: engines differ, and a field
 //! one of them lacks must not break a caller.
 
+pub mod attach;
 mod body;
 pub mod build;
 pub mod config;

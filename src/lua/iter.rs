@@ -9,6 +9,9 @@
 //! `local s <close> = c:logs{follow = true}; for line in s do ... end`, and
 //! `s:close()` ends it by hand, also from another task: a loop waiting for
 //! the next step then ends at once instead of when the engine next sends.
+//!
+//! A [`Duplex`] stream is also written to (a process's stdin): `s:write`,
+//! `s:close_write`; its reading side is the same.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -39,56 +42,187 @@ impl Stream {
         self.source.borrow_mut().take();
         self.closed.notify_waiters();
     }
+
+    /// The next step's values; none once ended or closed.
+    async fn step(&self, lua: &Lua) -> mlua::Result<MultiValue> {
+        // Taken out while awaited: another task calling meanwhile sees an
+        // ended stream rather than a borrow panic.
+        let Some(mut source) = self.source.borrow_mut().take() else {
+            return Ok(MultiValue::new());
+        };
+        let closed = self.closed.clone();
+        // Registered before the step starts: a close during it wins.
+        let close = closed.notified();
+        let step = tokio::select! {
+            biased;
+            _ = close => None,
+            step = source.next(lua) => Some(step?),
+        };
+        match step {
+            // Dropping the source drops the answer and its connection.
+            None | Some(None) => Ok(MultiValue::new()),
+            Some(Some(values)) => {
+                *self.source.borrow_mut() = Some(source);
+                Ok(values)
+            }
+        }
+    }
+
+    fn describe(&self) -> String {
+        let state = if self.source.borrow().is_some() {
+            "open"
+        } else {
+            "closed"
+        };
+        format!("<{} {state}>", self.name)
+    }
+}
+
+/// The members every stream has, for [`Stream`] and [`Duplex`] alike.
+trait AsStream: UserData + 'static {
+    fn stream(&self) -> &Stream;
+    /// Ends the stream (and, for a duplex one, its writing side).
+    fn close(&self) {
+        self.stream().close();
+    }
+}
+
+impl AsStream for Stream {
+    fn stream(&self) -> &Stream {
+        self
+    }
+}
+
+fn stream_fields<T: AsStream, F: UserDataFields<T>>(fields: &mut F) {
+    fields.add_field_method_get("exit_code", |_, this| Ok(this.stream().exit_code.get()));
+}
+
+fn stream_methods<T: AsStream, M: UserDataMethods<T>>(methods: &mut M) {
+    methods.add_async_meta_method("__call", |lua, this, _: MultiValue| async move {
+        this.stream().step(&lua).await
+    });
+    methods.add_meta_method("__close", |_, this, _: MultiValue| {
+        this.close();
+        Ok(())
+    });
+    methods.add_method("close", |_, this, ()| {
+        this.close();
+        Ok(())
+    });
+    methods.add_meta_method("__tostring", |_, this, ()| Ok(this.stream().describe()));
 }
 
 impl UserData for Stream {
     fn add_fields<F: UserDataFields<Self>>(fields: &mut F) {
-        fields.add_field_method_get("exit_code", |_, this| Ok(this.exit_code.get()));
+        stream_fields(fields);
     }
 
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
-        methods.add_async_meta_method("__call", |lua, this, _: MultiValue| async move {
-            // Taken out while awaited: another task calling meanwhile sees an
-            // ended stream rather than a borrow panic.
-            let Some(mut source) = this.source.borrow_mut().take() else {
-                return Ok(MultiValue::new());
-            };
-            let closed = this.closed.clone();
-            // Registered before the step starts: a close during it wins.
-            let close = closed.notified();
-            let step = tokio::select! {
-                biased;
-                _ = close => None,
-                step = source.next(&lua) => Some(step?),
-            };
-            match step {
-                // Dropping the source drops the answer and its connection.
-                None | Some(None) => Ok(MultiValue::new()),
-                Some(Some(values)) => {
-                    *this.source.borrow_mut() = Some(source);
-                    Ok(values)
-                }
-            }
-        });
-        methods.add_meta_method("__close", |_, this, _: MultiValue| {
-            this.close();
-            Ok(())
-        });
-        methods.add_method("close", |_, this, ()| {
-            this.close();
-            Ok(())
-        });
-        methods.add_meta_method("__tostring", |_, this, ()| {
-            let state = if this.source.borrow().is_some() {
-                "open"
-            } else {
-                "closed"
-            };
-            Ok(format!("<{} {state}>", this.name))
-        });
+        stream_methods(methods);
     }
 }
 
+/// The writing side of a two-way stream (a process's stdin).
+pub trait Sink: 'static {
+    fn write<'a>(&'a mut self, data: &'a [u8]) -> LocalBoxFuture<'a, mlua::Result<()>>;
+    /// End of file for the reader on the other side.
+    fn close_write(&mut self) -> LocalBoxFuture<'_, mlua::Result<()>>;
+}
+
+/// A stream that is also written to: `s:write(data)`, `s:close_write()`.
+pub struct Duplex {
+    stream: Stream,
+    /// Taken out while a write is under way; gone once closed.
+    sink: Rc<RefCell<Option<Box<dyn Sink>>>>,
+    writing: Rc<Cell<bool>>,
+    /// Where the errors of `write` and `close_write` name themselves.
+    function: &'static str,
+}
+
+impl AsStream for Duplex {
+    fn stream(&self) -> &Stream {
+        &self.stream
+    }
+
+    fn close(&self) {
+        self.sink.borrow_mut().take();
+        self.stream.close();
+    }
+}
+
+impl Duplex {
+    /// The sink, taken out for one call; a clear error when there is none.
+    fn take_sink(&self, method: &str) -> mlua::Result<Box<dyn Sink>> {
+        match self.sink.borrow_mut().take() {
+            Some(sink) => Ok(sink),
+            None => {
+                let why = if self.writing.get() {
+                    "another write to this stream is under way"
+                } else {
+                    "the stream is closed for writing"
+                };
+                Err(super::error::invalid(
+                    &format!("{}:{method}", self.function),
+                    why,
+                ))
+            }
+        }
+    }
+}
+
+impl UserData for Duplex {
+    fn add_fields<F: UserDataFields<Self>>(fields: &mut F) {
+        stream_fields(fields);
+    }
+
+    fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
+        stream_methods(methods);
+        methods.add_async_method("write", |_, this, data: Value| async move {
+            let data = match &data {
+                Value::String(s) => s.as_bytes().to_vec(),
+                other => {
+                    return Err(super::error::invalid(
+                        &format!("{}:write", this.function),
+                        format!(
+                            "bad argument 'data' (string expected, got {})",
+                            super::args::type_name(other)
+                        ),
+                    ))
+                }
+            };
+            let mut sink = this.take_sink("write")?;
+            this.writing.set(true);
+            let closed = this.stream.closed.clone();
+            let close = closed.notified();
+            let wrote = tokio::select! {
+                biased;
+                _ = close => None,
+                wrote = sink.write(&data) => Some(wrote),
+            };
+            this.writing.set(false);
+            match wrote {
+                // Closed meanwhile: the sink goes with the stream.
+                None => Err(super::error::invalid(
+                    &format!("{}:write", this.function),
+                    "the stream was closed during the write",
+                )),
+                Some(result) => {
+                    if result.is_ok() {
+                        *this.sink.borrow_mut() = Some(sink);
+                    }
+                    result.map(|()| true)
+                }
+            }
+        });
+        methods.add_async_method("close_write", |_, this, ()| async move {
+            // Closing twice is harmless, as `close` is.
+            let Some(mut sink) = this.sink.borrow_mut().take() else {
+                return Ok(());
+            };
+            sink.close_write().await
+        });
+    }
+}
 /// The `for` values `stream, nil, nil, stream` over `source`.
 pub fn for_values(lua: &Lua, name: &'static str, source: impl Source) -> mlua::Result<MultiValue> {
     for_values_with_exit(lua, name, source, Rc::default())
@@ -101,16 +235,42 @@ pub fn for_values_with_exit(
     source: impl Source,
     exit_code: Rc<Cell<Option<i64>>>,
 ) -> mlua::Result<MultiValue> {
-    let stream = lua.create_userdata(Stream {
+    let stream = lua.create_userdata(new_stream(name, source, exit_code))?;
+    Ok(loop_values(stream))
+}
+
+/// A two-way stream: the `for` values over `source`, written to through
+/// `sink`; `function` names it in errors (`"ExecStream"`).
+pub fn duplex(
+    lua: &Lua,
+    name: &'static str,
+    source: impl Source,
+    sink: impl Sink,
+    exit_code: Rc<Cell<Option<i64>>>,
+) -> mlua::Result<MultiValue> {
+    let stream = lua.create_userdata(Duplex {
+        stream: new_stream(name, source, exit_code),
+        sink: Rc::new(RefCell::new(Some(Box::new(sink)))),
+        writing: Rc::default(),
+        function: name,
+    })?;
+    Ok(loop_values(stream))
+}
+
+fn new_stream(name: &'static str, source: impl Source, exit_code: Rc<Cell<Option<i64>>>) -> Stream {
+    Stream {
         name,
         source: Rc::new(RefCell::new(Some(Box::new(source)))),
         exit_code,
         closed: Rc::default(),
-    })?;
-    Ok(MultiValue::from_iter([
+    }
+}
+
+fn loop_values(stream: mlua::AnyUserData) -> MultiValue {
+    MultiValue::from_iter([
         Value::UserData(stream.clone()),
         Value::Nil,
         Value::Nil,
         Value::UserData(stream),
-    ]))
+    ])
 }

@@ -14,7 +14,8 @@
 //! - [`convert`]: JSON to Lua and back; [`args`]: checking arguments;
 //! - [`error`]: the error objects scripts see; [`stdlib`]: embedded modules;
 //! - [`paths`]: where `require` looks; [`warn`]: `warn()` as `lua` has it;
-//! - [`progress`]: pull/push events handed to the front end's display.
+//! - [`progress`]: pull/push events handed to the front end's display;
+//!   [`terminal`]: interactive sessions handed to the front end's terminal.
 
 pub mod api;
 pub mod args;
@@ -39,6 +40,7 @@ pub mod services;
 pub mod stdlib;
 pub mod swarm;
 pub mod tasks;
+pub mod terminal;
 pub mod volumes;
 pub mod warn;
 

@@ -2,9 +2,12 @@
 //! the prompt; it knows nothing of Lua or HTTP.
 //!
 //! - [`progress`]: pull and push progress, installed as the Lua layer's
-//!   progress display.
+//!   progress display;
+//! - [`session`]: interactive sessions (`interactive = true`): raw mode,
+//!   window size, detach keys, installed as the Lua layer's terminal.
 
 pub mod progress;
+pub mod session;
 
 /// Columns of the terminal on stderr, if it is one.
 pub fn stderr_width() -> Option<usize> {

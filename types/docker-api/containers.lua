@@ -103,6 +103,18 @@
 ---@class RunDetachOptions: CreateOptions
 ---@field detach true
 
+---`run` with stream: a RunStream of the output lines as they come.
+---@class RunStreamOptions: CreateOptions
+---@field stream true
+---@field remove boolean? remove the container after it exits (or is closed early)
+
+---`run` with interactive (`docker run -it`): the terminal is the container's
+---until it exits (its exit code) or Ctrl-P Ctrl-Q detaches (`nil, "detached"`).
+---@class RunInteractiveOptions: CreateOptions
+---@field interactive true
+---@field tty boolean? true for a shell (raw mode, window size followed)
+---@field remove boolean? remove the container after it exits
+
 ---@class ListContainersOptions
 ---@field all boolean? stopped ones too
 ---@field filters table<string, string|string[]|boolean>?
@@ -123,6 +135,8 @@ local ContainerCollection = {}
 ---@return string output
 ---@overload fun(image: string|Image, command: (string|string[])?, opts: RunDetachOptions): Container
 ---@overload fun(image: string|Image, opts: RunDetachOptions): Container
+---@overload fun(image: string|Image, command: (string|string[])?, opts: RunStreamOptions): RunStream
+---@overload fun(image: string|Image, command: (string|string[])?, opts: RunInteractiveOptions): integer?, "detached"?
 function ContainerCollection.run(image, command, opts) end
 
 ---`docker create`: a Container, not started (`detach` is accepted and ignored).
@@ -173,13 +187,31 @@ function ContainerCollection.prune(opts) end
 ---@field stderr boolean? default true
 ---@field tty boolean?
 ---@field privileged boolean?
----@field stdin string? sent to the command's stdin, which is then closed
+---@field stdin (string|boolean)? a string: sent to the command's stdin, which is then closed; true: a two-way ExecStream
 
 ---@class ExecOptions: ExecBaseOptions
 ---@field stream false?
 
 ---@class ExecStreamOptions: ExecBaseOptions
 ---@field stream true an ExecStream of output lines, as they come
+
+---`stdin = true`: a two-way stream (`s:write`, `s:close_write`).
+---@class ExecDuplexOptions: ExecBaseOptions
+---@field stdin true
+---@field stream boolean? implied
+
+---`docker exec -it`: the terminal is the command's until it exits.
+---@class ExecInteractiveOptions: ExecBaseOptions
+---@field interactive true
+---@field tty boolean? default true
+
+---@class AttachOptions
+---@field stdout boolean? default true
+---@field stderr boolean? default true
+---@field logs boolean? the output logged so far first
+---@field stream boolean? an AttachStream instead of the output until the container ends
+---@field stdin boolean? a two-way AttachStream (`s:write`, `s:close_write`)
+---@field interactive boolean? `docker attach`: the terminal is the container's until it exits or Ctrl-P Ctrl-Q detaches
 
 ---@class ExecResult
 ---@field exit_code integer? the command's exit code (nil if the engine gave none)
@@ -228,7 +260,19 @@ function Container:commit(repository, tag) end
 ---@param opts ExecOptions?
 ---@return ExecResult
 ---@overload fun(command: string|string[], opts: ExecStreamOptions): ExecStream
+---@overload fun(command: string|string[], opts: ExecDuplexOptions): ExecDuplexStream
+---@overload fun(command: string|string[], opts: ExecInteractiveOptions): integer?, "detached"?
 function Container:exec(command, opts) end
+---The container's live output: a string of the output until it ends; with
+---`stream = true` an AttachStream; with `stdin = true` a two-way one; with
+---`interactive = true` the terminal is handed over and the exit code
+---returned (`nil, "detached"` after Ctrl-P Ctrl-Q).
+---@param opts AttachOptions?
+---@return string output
+---@overload fun(opts: {stream: true, stdout: boolean?, stderr: boolean?, logs: boolean?}): AttachStream
+---@overload fun(opts: {stdin: true, stdout: boolean?, stderr: boolean?, logs: boolean?}): AttachStream
+---@overload fun(opts: {interactive: true, stdout: boolean?, stderr: boolean?, logs: boolean?}): integer?, "detached"?
+function Container:attach(opts) end
 ---@param ps_args string?
 ---@return {Titles: string[], Processes: string[][]}
 function Container:top(ps_args) end

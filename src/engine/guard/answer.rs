@@ -63,7 +63,17 @@ impl Answer {
 
 /// Writes `answer` into an in-memory connection and reads it back with
 /// hyper, which makes it a response like the engine's.
-pub(super) async fn respond(answer: Answer, req: &Req<'_>) -> Result<Response<Incoming>> {
+pub(super) async fn respond(mut answer: Answer, req: &Req<'_>) -> Result<Response<Incoming>> {
+    // Output asked for on a hijacked connection (attach, exec start): an
+    // upgraded connection that ends at once, as the engine's would.
+    let hijack = req
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("upgrade"));
+    if hijack && answer.status == 200 && answer.content_type == Answer::output().content_type {
+        answer.status = 101;
+        answer.upgrade = true;
+    }
     let (client_io, mut server_io) = tokio::io::duplex(64 * 1024);
     let reason = match answer.status {
         101 => "Switching Protocols",

@@ -231,7 +231,8 @@ impl Guard {
                 }
                 let answer = match action {
                     "update" => Answer::json(200, &json!({"Warnings": []})),
-                    "archive" | "resize" | "attach" => Answer {
+                    "attach" => Answer::output(),
+                    "archive" | "resize" => Answer {
                         status: 200,
                         ..Answer::empty()
                     },

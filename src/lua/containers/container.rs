@@ -46,6 +46,7 @@ impl Model for Container {
         "update",
         "resize",
         "ports",
+        "attach",
     ];
     const LIST: &'static [ListOpt] = &[
         ListOpt::Flag("all", "all"),
@@ -271,6 +272,9 @@ fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
                 output::exec(lua, &this, command, opts).await
             },
         );
+        methods.add_async_method("attach", |lua, this, opts: Value| async move {
+            super::attach::attach(lua, &this, opts).await
+        });
         methods.add_async_method("top", |lua, this, ps_args: Value| async move {
             let ps_args = match ps_args {
                 Value::Nil => None,

@@ -5,8 +5,11 @@
 //!   [`options`]: the options' forms and converters, [`ports`]: `ports`;
 //! - [`run`]: `run` and `create` bound to [`crate::engine::run`];
 //! - [`container`]: the `Container` object and its methods;
-//! - [`output`]: `logs` and `exec`, as strings or streams of lines.
+//! - [`output`]: `logs` and `exec`, as strings or streams of lines;
+//! - [`attach`]: live I/O: `attach`, two-way streams, streamed and
+//!   interactive runs and execs.
 
+mod attach;
 mod container;
 mod options;
 pub(crate) mod output;

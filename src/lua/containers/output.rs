@@ -250,20 +250,33 @@ pub(super) async fn exec(
             "privileged",
             "stream",
             "stdin",
+            "interactive",
         ],
     )?;
-    let tty = opts.flag("tty")?;
+    let interactive = opts.flag("interactive")?;
+    // `docker exec -it`: a TTY unless `tty = false` says otherwise.
+    let tty = opts.bool("tty")?.unwrap_or(interactive);
+    let terminal = match interactive {
+        true => Some(crate::lua::terminal::terminal(F)?),
+        false => None,
+    };
     let want_out = opts.bool("stdout")?.unwrap_or(true);
     let want_err = opts.bool("stderr")?.unwrap_or(true);
     let streamed = opts.flag("stream")?;
+    // `stdin = true`: a two-way stream; a string: that data, then end of file.
+    let mut duplex = false;
     let stdin = match opts.raw("stdin")? {
-        Value::Nil => None,
+        Value::Nil | Value::Boolean(false) => None,
+        Value::Boolean(true) => {
+            duplex = true;
+            None
+        }
         Value::String(s) => Some(Bytes::copy_from_slice(&s.as_bytes())),
         other => {
             return Err(invalid(
                 F,
                 format!(
-                    "bad option 'stdin' (string expected, got {})",
+                    "bad option 'stdin' (string or boolean expected, got {})",
                     args::type_name(&other)
                 ),
             ))
@@ -271,7 +284,7 @@ pub(super) async fn exec(
     };
     let mut config = json!({
         "Cmd": cmd,
-        "AttachStdin": stdin.is_some(),
+        "AttachStdin": stdin.is_some() || duplex || interactive,
         "AttachStdout": want_out,
         "AttachStderr": want_err,
         "Tty": tty,
@@ -291,6 +304,12 @@ pub(super) async fn exec(
         .exec_create(&this.id, &config)
         .await
         .map_err(error::engine)?;
+    if let Some(terminal) = terminal {
+        return super::attach::exec_interactive(&lua, engine, exec_id, tty, terminal).await;
+    }
+    if duplex {
+        return super::attach::exec_duplex(&lua, engine, exec_id, tty).await;
+    }
     let mut stream = engine
         .exec_start(&exec_id, tty, stdin)
         .await
@@ -319,7 +338,7 @@ pub(super) async fn exec(
 
 /// The exit code of an exec whose output has ended. The engine may close the
 /// output a moment before it records the exit, so ask again briefly.
-async fn exec_exit_code(engine: &Engine, exec_id: &str) -> mlua::Result<Option<i64>> {
+pub(super) async fn exec_exit_code(engine: &Engine, exec_id: &str) -> mlua::Result<Option<i64>> {
     for _ in 0..50 {
         let inspect = engine.exec_inspect(exec_id).await.map_err(error::engine)?;
         let running = inspect.get("Running").and_then(Json::as_bool);
@@ -333,11 +352,11 @@ async fn exec_exit_code(engine: &Engine, exec_id: &str) -> mlua::Result<Option<i
 }
 
 /// A streamed exec: its output lines, then its exit code on the stream.
-struct ExecLines {
-    lines: Lines,
-    engine: Engine,
-    exec_id: String,
-    exit_code: Rc<Cell<Option<i64>>>,
+pub(super) struct ExecLines {
+    pub(super) lines: Lines,
+    pub(super) engine: Engine,
+    pub(super) exec_id: String,
+    pub(super) exit_code: Rc<Cell<Option<i64>>>,
 }
 
 impl iter::Source for ExecLines {

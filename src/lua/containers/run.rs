@@ -13,7 +13,7 @@ use crate::lua::{lifecycle, resource};
 use super::container::Container;
 use super::spec::Spec;
 
-fn run_spec(spec: &Spec) -> RunSpec<'_> {
+pub(super) fn run_spec(spec: &Spec) -> RunSpec<'_> {
     RunSpec {
         image: &spec.image,
         name: spec.name.as_deref(),
@@ -33,8 +33,11 @@ pub(super) async fn create(engine: &Engine, spec: &Spec) -> mlua::Result<String>
         .map_err(error::engine)
 }
 
-pub(super) async fn run(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Result<Value> {
+pub(super) async fn run(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Result<MultiValue> {
     let spec = Spec::parse("containers.run", args, true)?;
+    if spec.interactive || spec.stream {
+        return super::attach::run_live(lua, handle, spec).await;
+    }
     let engine = handle.engine()?;
     let mut report = RunPullReport::new();
     let mut progress = |e: PullEvent<'_>| report.event(e);
@@ -46,7 +49,9 @@ pub(super) async fn run(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Res
             .container_inspect_started(&id, spec.name.as_deref())
             .await
             .map_err(error::engine)?;
-        return resource::object::<Container>(&lua, &handle, attrs);
+        return Ok(MultiValue::from_iter([resource::object::<Container>(
+            &lua, &handle, attrs,
+        )?]));
     }
     let cleanups = lifecycle::cleanups(&lua);
     let out = engine_run::run(&engine, &run_spec(&spec), &cleanups, &mut progress)
@@ -77,5 +82,7 @@ pub(super) async fn run(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Res
     if spec.stderr {
         output.extend_from_slice(&out.stderr);
     }
-    Ok(Value::String(lua.create_string(&output)?))
+    Ok(MultiValue::from_iter([Value::String(
+        lua.create_string(&output)?,
+    )]))
 }

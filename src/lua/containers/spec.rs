@@ -41,7 +41,7 @@ pub(super) const CREATE_OPTS: &[&str] = &[
 ];
 
 /// What `run` adds to them.
-pub(super) const RUN_OPTS: &[&str] = &["remove", "stdout", "stderr"];
+pub(super) const RUN_OPTS: &[&str] = &["remove", "stdout", "stderr", "stream", "interactive"];
 
 /// A parsed `create`/`run` call.
 pub(super) struct Spec {
@@ -56,6 +56,9 @@ pub(super) struct Spec {
     pub(super) remove: bool,
     pub(super) stdout: bool,
     pub(super) stderr: bool,
+    /// `stream = true`, `interactive = true` (see `attach.rs`).
+    pub(super) stream: bool,
+    pub(super) interactive: bool,
 }
 
 pub(super) use crate::engine::run::Pull;
@@ -208,6 +211,8 @@ impl Spec {
             remove: remove || (auto_remove && !detach),
             stdout: opts.bool("stdout")?.unwrap_or(true),
             stderr: opts.flag("stderr")?,
+            stream: run && opts.flag("stream")?,
+            interactive: run && opts.flag("interactive")?,
         })
     }
 }
