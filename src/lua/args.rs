@@ -217,6 +217,38 @@ pub fn string_list(function: &str, name: &str, table: &Table) -> mlua::Result<Ve
     Ok(out)
 }
 
+/// The pairs of a map of strings (`environment`, `labels`, `sysctls`,
+/// `buildargs`...): string keys; values strings, or numbers and booleans
+/// written as text.
+pub fn string_pairs(
+    function: &str,
+    what: &str,
+    table: &Table,
+) -> mlua::Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for pair in table.pairs::<Value, Value>() {
+        let (k, v) = pair?;
+        let key = string(function, &format!("{what} key"), &k)?;
+        let text = match v {
+            Value::String(s) => s.to_string_lossy(),
+            Value::Integer(i) => i.to_string(),
+            Value::Number(n) => n.to_string(),
+            Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(invalid(
+                    function,
+                    format!(
+                        "bad '{what}' value for '{key}' (string expected, got {})",
+                        type_name(&other)
+                    ),
+                ))
+            }
+        };
+        out.push((key, text));
+    }
+    Ok(out)
+}
+
 /// A required string argument.
 pub fn string(function: &str, name: &str, value: &Value) -> mlua::Result<String> {
     match value {

@@ -163,42 +163,12 @@ impl Progress {
 /// A table of strings by name (`buildargs`, `labels`); numbers and
 /// booleans are taken as their text.
 fn string_map(opts: &Opts, name: &str) -> mlua::Result<BTreeMap<String, String>> {
-    let mut map = BTreeMap::new();
-    let Some(table) = opts.table(name)? else {
-        return Ok(map);
-    };
-    for pair in table.pairs::<Value, Value>() {
-        let (k, v) = pair?;
-        let key = match &k {
-            Value::String(s) => s.to_string_lossy(),
-            other => {
-                return Err(invalid(
-                    opts.function(),
-                    format!(
-                        "bad '{name}' key (string expected, got {})",
-                        args::type_name(other)
-                    ),
-                ))
-            }
-        };
-        let value = match &v {
-            Value::String(s) => s.to_string_lossy(),
-            Value::Integer(i) => i.to_string(),
-            Value::Number(n) => n.to_string(),
-            Value::Boolean(b) => b.to_string(),
-            other => {
-                return Err(invalid(
-                    opts.function(),
-                    format!(
-                        "bad '{name}.{key}' (string expected, got {})",
-                        args::type_name(other)
-                    ),
-                ))
-            }
-        };
-        map.insert(key, value);
+    match opts.table(name)? {
+        Some(table) => Ok(args::string_pairs(opts.function(), name, &table)?
+            .into_iter()
+            .collect()),
+        None => Ok(BTreeMap::new()),
     }
-    Ok(map)
 }
 
 /// `extra_hosts`: `{"host:ip", ...}` or `{host = "ip"}`.

@@ -105,26 +105,11 @@ pub fn json(function: &str, what: &str, value: &Value) -> mlua::Result<Json> {
 /// A map of strings (`sysctls`, `driver_opts`, `labels`): values may be
 /// numbers or booleans, written as text.
 pub fn string_map(function: &str, what: &str, table: &Table) -> mlua::Result<Json> {
-    let mut out = Map::new();
-    for pair in table.pairs::<Value, Value>() {
-        let (k, v) = pair?;
-        let key = args::string(function, &format!("{what} key"), &k)?;
-        let text = match v {
-            Value::String(s) => s.to_string_lossy(),
-            Value::Integer(i) => i.to_string(),
-            Value::Number(n) => n.to_string(),
-            Value::Boolean(b) => b.to_string(),
-            other => {
-                return Err(invalid(
-                    function,
-                    format!(
-                        "bad '{what}' value for '{key}' (string expected, got {})",
-                        args::type_name(&other)
-                    ),
-                ))
-            }
-        };
-        out.insert(key, Json::String(text));
-    }
-    Ok(Json::Object(out))
+    let pairs = args::string_pairs(function, what, table)?;
+    Ok(Json::Object(
+        pairs
+            .into_iter()
+            .map(|(key, text)| (key, Json::String(text)))
+            .collect(),
+    ))
 }

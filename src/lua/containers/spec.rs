@@ -277,27 +277,10 @@ pub(super) fn key_values(function: &str, name: &str, table: &Table) -> mlua::Res
     if table.raw_len() > 0 {
         return args::string_list(function, name, table);
     }
-    let mut out = Vec::new();
-    for pair in table.pairs::<Value, Value>() {
-        let (k, v) = pair?;
-        let key = args::string(function, name, &k)?;
-        let value = match v {
-            Value::String(s) => s.to_string_lossy(),
-            Value::Integer(i) => i.to_string(),
-            Value::Number(n) => n.to_string(),
-            Value::Boolean(b) => b.to_string(),
-            other => {
-                return Err(invalid(
-                    function,
-                    format!(
-                        "bad '{name}' value for '{key}' (string expected, got {})",
-                        args::type_name(&other)
-                    ),
-                ))
-            }
-        };
-        out.push(format!("{key}={value}"));
-    }
+    let mut out: Vec<String> = args::string_pairs(function, name, table)?
+        .into_iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect();
     out.sort();
     Ok(out)
 }
