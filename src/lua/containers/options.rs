@@ -205,6 +205,10 @@ pub(super) fn size(opts: &Opts, name: &str) -> mlua::Result<Option<i64>> {
             format!("bad option '{name}' (a size such as 512m expected, got '{text}')"),
         )
     };
+    // A plain number is taken as it is: `-1` means "unlimited" for some.
+    if let Ok(n) = text.trim().parse::<i64>() {
+        return Ok(Some(n));
+    }
     match units::parse_bytes(&text) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(true) => Err(invalid(
