@@ -41,7 +41,7 @@ trap 'echo "engine: error: command failed at $0 line $LINENO: $BASH_COMMAND" >&2
 PACKAGES=(docker.io busybox-static docker-registry curl iproute2 tar openssl)
 # tests/lua_compat.rs: C modules, a pure-Lua rock, flags compared with lua5.4;
 # tests/progress.rs: pull progress in a terminal of a chosen width.
-PACKAGES+=(lua5.4 lua-lpeg lua-cjson tmux)
+PACKAGES+=(lua5.4 lua-lpeg lua-cjson tmux man-db binutils)
 READY_TIMEOUT=${DOCKERLUA_ENGINE_TIMEOUT:-60}   # seconds, for each readiness poll
 DOCKER_CLI=${DOCKER_CLI:-docker}
 
