@@ -10,7 +10,7 @@ use futures_util::future::LocalBoxFuture;
 use mlua::{Lua, MultiValue, Value};
 use serde_json::{json, Value as Json};
 
-use crate::engine::attach::{self as engine_attach, AttachOptions, Duplex, Input, RunEnd, Tty};
+use crate::engine::attach::{self as engine_attach, AttachOptions, Duplex, Input, Tty};
 use crate::engine::Engine;
 use crate::lua::args::Opts;
 use crate::lua::client::Handle;
@@ -21,7 +21,7 @@ use crate::lua::terminal::{self, Ended, Session, Terminal};
 use crate::lua::{iter, lifecycle};
 
 use super::container::Container;
-use super::output::{exec_exit_code, ExecLines, Lines};
+use super::output::{exec_exit_code, ExitOf, Lines, LinesThenExit};
 use super::run::run_spec;
 use super::spec::Spec;
 
@@ -89,10 +89,9 @@ pub(super) async fn attach(
         )]));
     }
     let exit_code = Rc::new(Cell::new(None));
-    let source = AttachLines {
+    let source = LinesThenExit {
         lines: Lines::new(output),
-        engine,
-        id,
+        exit: Some(ExitOf::Container(engine, id)),
         exit_code: exit_code.clone(),
     };
     if stdin {
@@ -102,37 +101,13 @@ pub(super) async fn attach(
     }
 }
 
-/// An attached container's output lines, then its exit code once it ended.
-struct AttachLines {
-    lines: Lines,
-    engine: Engine,
-    id: String,
-    exit_code: Rc<Cell<Option<i64>>>,
-}
-
-impl iter::Source for AttachLines {
-    fn next<'a>(
-        &'a mut self,
-        lua: &'a Lua,
-    ) -> LocalBoxFuture<'a, mlua::Result<Option<MultiValue>>> {
-        Box::pin(async move {
-            let step = iter::Source::next(&mut self.lines, lua).await?;
-            if step.is_none() {
-                self.exit_code
-                    .set(container_exit(&self.engine, &self.id).await?);
-            }
-            Ok(step)
-        })
-    }
-}
-
 /// How long the end of an attached output waits for the container's exit:
 /// the output may also end while it runs on (it closed its stdout).
 const EXIT_WAIT: Duration = Duration::from_secs(5);
 
 /// The exit code of a container whose output has ended; `None` when it is
 /// still running after [`EXIT_WAIT`].
-async fn container_exit(engine: &Engine, id: &str) -> mlua::Result<Option<i64>> {
+pub(super) async fn container_exit(engine: &Engine, id: &str) -> mlua::Result<Option<i64>> {
     match tokio::time::timeout(EXIT_WAIT, engine.container_wait(id, Some("not-running"))).await {
         Err(_) => Ok(None),
         Ok(answer) => Ok(answer
@@ -154,10 +129,9 @@ pub(super) async fn exec_duplex(
         .await
         .map_err(error::engine)?;
     let exit_code = Rc::new(Cell::new(None));
-    let source = ExecLines {
+    let source = LinesThenExit {
         lines: Lines::new(output),
-        engine,
-        exec_id,
+        exit: Some(ExitOf::Exec(engine, exec_id)),
         exit_code: exit_code.clone(),
     };
     iter::duplex(lua, "ExecStream", source, Stdin(input), exit_code)
@@ -235,38 +209,12 @@ pub(super) async fn run_live(lua: Lua, handle: Handle, mut spec: Spec) -> mlua::
         };
     }
     let exit_code = Rc::new(Cell::new(None));
-    let source = RunLines {
+    let source = LinesThenExit {
         lines: Lines::new(run.io.output),
-        end: Some(run.end),
+        exit: Some(ExitOf::Run(run.end)),
         exit_code: exit_code.clone(),
     };
     iter::for_values_with_exit(&lua, "RunStream", source, exit_code)
-}
-
-/// A streamed run's lines; at their end, its exit code (and its removal).
-/// Dropped before (closed, `break`, Ctrl-C), the run is cleaned up.
-struct RunLines {
-    lines: Lines,
-    end: Option<RunEnd>,
-    exit_code: Rc<Cell<Option<i64>>>,
-}
-
-impl iter::Source for RunLines {
-    fn next<'a>(
-        &'a mut self,
-        lua: &'a Lua,
-    ) -> LocalBoxFuture<'a, mlua::Result<Option<MultiValue>>> {
-        Box::pin(async move {
-            let step = iter::Source::next(&mut self.lines, lua).await?;
-            if step.is_none() {
-                if let Some(end) = self.end.take() {
-                    let code = end.finish().await.map_err(error::engine)?;
-                    self.exit_code.set(Some(code));
-                }
-            }
-            Ok(step)
-        })
-    }
 }
 
 /// Resizes `tty` through `engine`.

@@ -316,10 +316,9 @@ pub(super) async fn exec(
         .map_err(error::engine)?;
     if streamed {
         let exit_code = Rc::new(Cell::new(None));
-        let source = ExecLines {
+        let source = LinesThenExit {
             lines: Lines::new(stream),
-            engine,
-            exec_id,
+            exit: Some(ExitOf::Exec(engine, exec_id)),
             exit_code: exit_code.clone(),
         };
         return iter::for_values_with_exit(&lua, "ExecStream", source, exit_code);
@@ -351,15 +350,34 @@ pub(super) async fn exec_exit_code(engine: &Engine, exec_id: &str) -> mlua::Resu
     Ok(None)
 }
 
-/// A streamed exec: its output lines, then its exit code on the stream.
-pub(super) struct ExecLines {
+/// Lines of a process's output; once they end, its exit code, asked once:
+/// an exec's, an attached container's, or a streamed run's (which also
+/// removes its container).
+pub(super) struct LinesThenExit {
     pub(super) lines: Lines,
-    pub(super) engine: Engine,
-    pub(super) exec_id: String,
+    pub(super) exit: Option<ExitOf>,
     pub(super) exit_code: Rc<Cell<Option<i64>>>,
 }
 
-impl iter::Source for ExecLines {
+/// Where the exit code comes from.
+pub(super) enum ExitOf {
+    Exec(Engine, String),
+    Container(Engine, String),
+    /// Dropped unfinished (closed, `break`, Ctrl-C), the run is cleaned up.
+    Run(crate::engine::attach::RunEnd),
+}
+
+impl ExitOf {
+    async fn code(self) -> mlua::Result<Option<i64>> {
+        match self {
+            ExitOf::Exec(engine, id) => exec_exit_code(&engine, &id).await,
+            ExitOf::Container(engine, id) => super::attach::container_exit(&engine, &id).await,
+            ExitOf::Run(end) => end.finish().await.map(Some).map_err(error::engine),
+        }
+    }
+}
+
+impl iter::Source for LinesThenExit {
     fn next<'a>(
         &'a mut self,
         lua: &'a Lua,
@@ -367,8 +385,9 @@ impl iter::Source for ExecLines {
         Box::pin(async move {
             let step = iter::Source::next(&mut self.lines, lua).await?;
             if step.is_none() {
-                self.exit_code
-                    .set(exec_exit_code(&self.engine, &self.exec_id).await?);
+                if let Some(exit) = self.exit.take() {
+                    self.exit_code.set(exit.code().await?);
+                }
             }
             Ok(step)
         })
