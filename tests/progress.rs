@@ -106,7 +106,9 @@ fn pull_progress_per_layer_on_a_wide_terminal_one_line_on_a_narrow_one() {
             .iter()
             .find(|l| l.starts_with("Complete: "))
             .unwrap_or_else(|| panic!("no summary line:\n{screen}"));
-        assert!(summary.starts_with("Complete: 2/2 layers, "), "{summary}");
+        // Sizes follow only when the engine sent any: a small layer can
+        // arrive before any progress detail is reported.
+        assert!(summary.starts_with("Complete: 2/2 layers"), "{summary}");
         assert!(
             lines.iter().any(|l| l.starts_with("Digest: sha256:")),
             "{screen}"
