@@ -12,8 +12,8 @@ use mlua::{Function, IntoLuaMulti, Lua, MultiValue, Table, Value};
 use super::args::{self, Opts};
 use super::error::{self, invalid};
 use super::{
-    api, configs, containers, convert, host, images, iter, networks, nodes, resource, secrets,
-    services, swarm, tasks, volumes,
+    api, configs, containers, convert, host, images, iter, lazy, networks, nodes, resource,
+    secrets, services, swarm, tasks, volumes,
 };
 use crate::engine::host::{self as engine_host, HostChoice};
 use crate::engine::{redact, ConnectOptions, Engine, JsonStream, TlsFiles, WriteMode};
@@ -142,7 +142,7 @@ where
     R: IntoLuaMulti,
 {
     let handle = handle.clone();
-    lua.create_async_function(move |lua, args: MultiValue| {
+    lazy::async_function(lua, move |lua, args: MultiValue| {
         f(lua, handle.clone(), strip_self(args, kind))
     })
 }

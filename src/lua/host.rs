@@ -10,6 +10,7 @@ use mlua::{Lua, MultiValue, Table, Value};
 
 use super::args;
 use super::error::invalid;
+use super::lazy;
 
 /// How long a probe waits when the script does not say.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -76,7 +77,7 @@ fn net(lua: &Lua) -> mlua::Result<Table> {
     let net = lua.create_table()?;
     net.raw_set(
         "probe",
-        lua.create_async_function(|lua, args: MultiValue| async move {
+        lazy::async_function(lua, |lua, args: MultiValue| async move {
             const F: &str = "net.probe";
             let mut args = args.into_iter();
             let host = args::string(F, "host", &args.next().unwrap_or(Value::Nil))?;

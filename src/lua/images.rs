@@ -1,6 +1,6 @@
 //! `docker.images` and the `Image` object.
 
-use mlua::{Function, Lua, MultiValue, Table, UserDataFields, UserDataMethods, Value};
+use mlua::{Function, Lua, MultiValue, Table, UserDataFields, Value};
 use serde_json::Value as Json;
 
 use super::args::{self, prefix, Opts};
@@ -8,7 +8,7 @@ use super::client::{bound, Handle};
 use super::convert;
 use super::error::{self, invalid};
 use super::progress::{self, ProgressSink};
-use super::resource::{self, ListOpt, Model, Object};
+use super::resource::{self, AsyncMethods, ListOpt, Methods, Model, Object};
 use crate::engine::images::Auth;
 use crate::engine::reference::{split_reference, with_tag};
 use crate::engine::resource::{Kind, IMAGES};
@@ -65,7 +65,7 @@ impl Model for Image {
         });
     }
 
-    fn methods<M: UserDataMethods<Object<Self>>>(methods: &mut M) {
+    fn methods(methods: &mut Methods<Self>) {
         add_methods(methods);
     }
 
@@ -300,9 +300,9 @@ impl RunPullReport {
 }
 
 /// The methods of `Image` beyond the common ones.
-fn add_methods<M: UserDataMethods<Object<Image>>>(methods: &mut M) {
+fn add_methods(methods: &mut Methods<Image>) {
     {
-        methods.add_async_method(
+        methods.add_lazy_async_method(
             "tag",
             |_, this, (repository, tag): (Value, Value)| async move {
                 const F: &str = "Image:tag";
@@ -322,10 +322,10 @@ fn add_methods<M: UserDataMethods<Object<Image>>>(methods: &mut M) {
                 Ok(true)
             },
         );
-        methods.add_async_method("save", |_, this, opts: Value| async move {
+        methods.add_lazy_async_method("save", |_, this, opts: Value| async move {
             super::build::save(&this, opts).await
         });
-        methods.add_async_method("history", |lua, this, ()| async move {
+        methods.add_lazy_async_method("history", |lua, this, ()| async move {
             let answer = this
                 .handle
                 .engine()?

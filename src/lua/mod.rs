@@ -29,6 +29,7 @@ pub mod fields;
 pub mod host;
 pub mod images;
 pub mod iter;
+pub mod lazy;
 pub mod lifecycle;
 pub mod networks;
 pub mod nodes;

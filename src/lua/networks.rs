@@ -1,7 +1,7 @@
 //! `docker.networks` and the `Network` object, on the resource model:
 //! `create` and the connect/disconnect methods are all this kind adds.
 
-use mlua::{Lua, MultiValue, Table, UserDataFields, UserDataMethods, Value};
+use mlua::{Lua, MultiValue, Table, UserDataFields, Value};
 use serde_json::{json, Map, Value as Json};
 
 use super::args::{self, Opts};
@@ -9,7 +9,7 @@ use super::client::{bound, Handle};
 use super::containers::Container;
 use super::error;
 use super::fields::{self, Field};
-use super::resource::{self, ListOpt, Model, Object};
+use super::resource::{self, AsyncMethods, ListOpt, Methods, Model, Object};
 use crate::engine::resource::{Kind, NETWORKS};
 use crate::engine::Query;
 
@@ -44,8 +44,8 @@ impl Model for Network {
         });
     }
 
-    fn methods<M: UserDataMethods<Object<Self>>>(methods: &mut M) {
-        methods.add_async_method(
+    fn methods(methods: &mut Methods<Self>) {
+        methods.add_lazy_async_method(
             "connect",
             |_, this, (container, opts): (Value, Value)| async move {
                 const F: &str = "Network:connect";
@@ -60,7 +60,7 @@ impl Model for Network {
                 this.reload().await
             },
         );
-        methods.add_async_method(
+        methods.add_lazy_async_method(
             "disconnect",
             |_, this, (container, opts): (Value, Value)| async move {
                 const F: &str = "Network:disconnect";

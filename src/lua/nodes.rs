@@ -1,12 +1,12 @@
 //! `docker.nodes` and the `Node` object: the members of a swarm.
 
-use mlua::{UserDataFields, UserDataMethods, Value};
+use mlua::{UserDataFields, Value};
 use serde_json::{json, Value as Json};
 
 use super::args::Opts;
 use super::convert;
 use super::error::{self, invalid};
-use super::resource::{Model, Object};
+use super::resource::{AsyncMethods, Methods, Model, Object};
 use crate::engine::resource::{Kind, NODES};
 use crate::engine::services::version_of;
 
@@ -58,10 +58,10 @@ impl Model for Node {
         }
     }
 
-    fn methods<M: UserDataMethods<Object<Self>>>(methods: &mut M) {
+    fn methods(methods: &mut Methods<Self>) {
         // The current spec with the given fields changed, at the current
         // version: read first, so that nothing set meanwhile is undone.
-        methods.add_async_method("update", |_, this, opts: Value| async move {
+        methods.add_lazy_async_method("update", |_, this, opts: Value| async move {
             const F: &str = "Node:update";
             let opts = Opts::new(F, opts, &["availability", "role", "labels", "name"])?;
             let engine = this.handle.engine()?;

@@ -13,12 +13,17 @@
 use std::cell::{Ref, RefCell};
 use std::marker::PhantomData;
 
-use mlua::{Lua, MultiValue, Table, UserData, UserDataFields, UserDataMethods, Value};
+use std::future::Future;
+
+use mlua::{
+    FromLuaMulti, IntoLuaMulti, Lua, MultiValue, Table, UserData, UserDataFields, UserDataMethods,
+    UserDataRef, UserDataRegistry, Value,
+};
 use serde_json::Value as Json;
 
 use super::args::{self, prefix, Opts};
 use super::client::{bound, filters_json, named_table, Handle};
-use super::{convert, error};
+use super::{convert, error, lazy};
 use crate::engine::resource::{filters_query, Kind};
 use crate::engine::Query;
 
@@ -98,12 +103,46 @@ pub trait Model: Sized + 'static {
     /// The kind's own fields.
     fn fields<F: UserDataFields<Object<Self>>>(_fields: &mut F) {}
 
-    /// The kind's own methods.
-    fn methods<M: UserDataMethods<Object<Self>>>(_methods: &mut M) {}
+    /// The kind's own methods; async ones with
+    /// [`AsyncMethods::add_lazy_async_method`].
+    fn methods(_methods: &mut Methods<Self>) {}
 
     /// The collection's own functions (`create`, `run`, `pull`...).
     fn collection(_lua: &Lua, _handle: &Handle, _table: &Table) -> mlua::Result<()> {
         Ok(())
+    }
+}
+
+/// Where a kind's methods are registered.
+pub type Methods<M> = UserDataRegistry<Object<M>>;
+
+/// Async methods made on their first call (see [`lazy`]): a kind has up to
+/// twenty, mlua makes each with a Lua chunk of its own, and a script that
+/// lists containers calls none.
+pub trait AsyncMethods<M: Model> {
+    fn add_lazy_async_method<F, A, FR, R>(&mut self, name: &'static str, method: F)
+    where
+        F: Fn(Lua, UserDataRef<Object<M>>, A) -> FR + 'static,
+        A: FromLuaMulti,
+        FR: Future<Output = mlua::Result<R>> + 'static,
+        R: IntoLuaMulti;
+}
+
+impl<M: Model> AsyncMethods<M> for Methods<M> {
+    fn add_lazy_async_method<F, A, FR, R>(&mut self, name: &'static str, method: F)
+    where
+        F: Fn(Lua, UserDataRef<Object<M>>, A) -> FR + 'static,
+        A: FromLuaMulti,
+        FR: Future<Output = mlua::Result<R>> + 'static,
+        R: IntoLuaMulti,
+    {
+        let to = format!("{}:{name}", M::NAME);
+        // A static field whose value is the function: `c:stop()` finds it as
+        // it finds a method.
+        self.add_field(
+            name,
+            lazy::Made(move |lua: &Lua| lazy::async_method(lua, to, method)),
+        );
     }
 }
 
@@ -228,9 +267,14 @@ impl<M: Model> UserData for Object<M> {
                 _ => false,
             })
         });
-        methods.add_async_method("reload", |_, this, ()| async move { this.reload().await });
+    }
+
+    fn register(registry: &mut UserDataRegistry<Self>) {
+        Self::add_fields(registry);
+        Self::add_methods(registry);
+        registry.add_lazy_async_method("reload", |_, this, ()| async move { this.reload().await });
         if let Some(known) = M::REMOVE {
-            methods.add_async_method("remove", move |lua, this, opts: Value| async move {
+            registry.add_lazy_async_method("remove", move |lua, this, opts: Value| async move {
                 let function = remove_name::<M>();
                 let names: Vec<&str> = known.iter().map(|(name, _)| *name).collect();
                 let opts = Opts::new(function, opts, &names)?;
@@ -250,7 +294,7 @@ impl<M: Model> UserData for Object<M> {
                 })
             });
         }
-        M::methods(methods);
+        M::methods(registry);
     }
 }
 

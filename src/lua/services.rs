@@ -4,14 +4,14 @@
 
 use std::time::Duration;
 
-use mlua::{Lua, MultiValue, Table, UserDataFields, UserDataMethods, Value};
+use mlua::{Lua, MultiValue, Table, UserDataFields, Value};
 use serde_json::{Map, Value as Json};
 
 use super::args::{self, Opts};
 use super::client::{bound, filters_json, Handle};
 use super::containers::output::{logs_options, read_all, Lines};
 use super::error::{self, invalid};
-use super::resource::{self, ListOpt, Model, Object};
+use super::resource::{self, AsyncMethods, ListOpt, Methods, Model, Object};
 use super::{configs::Config, convert, iter, secrets::Secret};
 use crate::engine::resource::{Kind, SERVICES};
 use crate::engine::service_spec::{self, words};
@@ -41,8 +41,8 @@ impl Model for Service {
         fields.add_field_method_get("version", |_, this| Ok(version_of(&this.attrs())));
     }
 
-    fn methods<M: UserDataMethods<Object<Self>>>(methods: &mut M) {
-        methods.add_async_method("tasks", |lua, this, opts: Value| async move {
+    fn methods(methods: &mut Methods<Self>) {
+        methods.add_lazy_async_method("tasks", |lua, this, opts: Value| async move {
             let opts = Opts::new("Service:tasks", opts, &["filters"])?;
             let filters = filters_json(&opts, "filters")?;
             let tasks = this
@@ -53,7 +53,7 @@ impl Model for Service {
                 .map_err(error::engine)?;
             convert::to_lua(&lua, &Json::Array(tasks))
         });
-        methods.add_async_method("scale", |_, this, replicas: Value| async move {
+        methods.add_lazy_async_method("scale", |_, this, replicas: Value| async move {
             const F: &str = "Service:scale";
             let n = match replicas {
                 Value::Integer(n) if n >= 0 => n,
@@ -72,7 +72,7 @@ impl Model for Service {
             update(&this, F, opts, false).await?;
             Ok(true)
         });
-        methods.add_async_method("update", |_, this, opts: Value| async move {
+        methods.add_lazy_async_method("update", |_, this, opts: Value| async move {
             const F: &str = "Service:update";
             let opts = match opts {
                 Value::Table(t) => options(F, &t)?,
@@ -90,17 +90,17 @@ impl Model for Service {
             update(&this, F, opts, false).await?;
             Ok(true)
         });
-        methods.add_async_method("force_update", |_, this, ()| async move {
+        methods.add_lazy_async_method("force_update", |_, this, ()| async move {
             let mut opts = Map::new();
             opts.insert("force_update".into(), Json::Bool(true));
             update(&this, "Service:force_update", opts, false).await?;
             Ok(true)
         });
-        methods.add_async_method("rollback", |_, this, ()| async move {
+        methods.add_lazy_async_method("rollback", |_, this, ()| async move {
             update(&this, "Service:rollback", Map::new(), true).await?;
             Ok(true)
         });
-        methods.add_async_method("logs", |lua, this, opts: Value| async move {
+        methods.add_lazy_async_method("logs", |lua, this, opts: Value| async move {
             let (options, streamed) = logs_options("Service:logs", opts, false)?;
             let tty = this
                 .attrs()
@@ -119,7 +119,7 @@ impl Model for Service {
                 read_all(&lua, stream).await
             }
         });
-        methods.add_async_method("wait", |_, this, opts: Value| async move {
+        methods.add_lazy_async_method("wait", |_, this, opts: Value| async move {
             const F: &str = "Service:wait";
             let opts = Opts::new(F, opts, &["timeout", "stable"])?;
             let seconds = |name| {

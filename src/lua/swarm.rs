@@ -10,8 +10,8 @@ use serde_json::{Map, Value as Json};
 
 use super::args::{self, Opts};
 use super::client::{named_table, strip_self, Handle};
-use super::convert;
 use super::error::{self, invalid};
+use super::{convert, lazy};
 use crate::engine::swarm as spec;
 
 const NAME: &str = "Swarm";
@@ -50,7 +50,7 @@ where
     R: IntoLuaMulti,
 {
     let state = state.clone();
-    lua.create_async_function(move |lua, args: MultiValue| {
+    lazy::async_function(lua, move |lua, args: MultiValue| {
         f(lua, state.clone(), strip_self(args, NAME))
     })
 }
@@ -72,7 +72,7 @@ pub fn table(lua: &Lua, handle: &Handle) -> mlua::Result<Table> {
     let mt = t.metatable().expect("named_table sets one");
     mt.raw_set(
         "__index",
-        lua.create_async_function(move |lua, (_, key): (Table, Value)| {
+        lazy::async_function(lua, move |lua, (_, key): (Table, Value)| {
             let state = state.clone();
             async move {
                 match key {

@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 use super::args::{self, Opts};
 use super::client::strip_self;
 use super::error::{invalid, DockerError, Raised};
-use super::lifecycle;
+use super::{lazy, lifecycle};
 
 pub const DEFAULT_LIMIT: usize = 16;
 
@@ -25,7 +25,7 @@ pub fn install(lua: &Lua, client: &Table) -> mlua::Result<()> {
     lua.set_named_registry_value(PCALL_KEY, pcall)?;
     client.raw_set(
         "sleep",
-        lua.create_async_function(|_, args: MultiValue| async move {
+        lazy::async_function(lua, |_, args: MultiValue| async move {
             let args = strip_self(args, "DockerClient");
             let nil = Value::Nil;
             let seconds =
@@ -65,7 +65,7 @@ pub fn install(lua: &Lua, client: &Table) -> mlua::Result<()> {
     )?;
     client.raw_set(
         "parallel",
-        lua.create_async_function(|lua, args: MultiValue| async move {
+        lazy::async_function(lua, |lua, args: MultiValue| async move {
             let mut args = strip_self(args, "DockerClient").into_iter();
             let items = match args.next() {
                 Some(Value::Table(t)) => t,

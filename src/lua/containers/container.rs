@@ -1,7 +1,7 @@
 //! The `Container` object: a thin handle on a live container.
 
 use bytes::Bytes;
-use mlua::{Lua, MultiValue, Table, UserDataFields, UserDataMethods, Value};
+use mlua::{Lua, MultiValue, Table, UserDataFields, Value};
 use serde_json::Value as Json;
 
 use crate::engine::containers::CommitOptions;
@@ -10,7 +10,7 @@ use crate::engine::Query;
 use crate::lua::args::{self, Opts};
 use crate::lua::client::{Handle, JsonSource};
 use crate::lua::error::{self, invalid, DockerError};
-use crate::lua::resource::{self, ListOpt, Model, Object};
+use crate::lua::resource::{self, AsyncMethods, ListOpt, Methods, Model, Object};
 use crate::lua::{convert, images, iter};
 
 use super::output;
@@ -98,7 +98,7 @@ impl Model for Container {
         });
     }
 
-    fn methods<M: UserDataMethods<Object<Self>>>(methods: &mut M) {
+    fn methods(methods: &mut Methods<Self>) {
         add_methods(methods);
     }
 
@@ -134,12 +134,12 @@ fn timeout_opt(function: &'static str, value: Value) -> mlua::Result<Option<i64>
 }
 
 /// The methods of `Container` beyond the common ones.
-fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
+fn add_methods(methods: &mut Methods<Container>) {
     {
-        methods.add_async_method("start", |_, this, ()| async move {
+        methods.add_lazy_async_method("start", |_, this, ()| async move {
             this.act_then_reload("/start", Query::new()).await
         });
-        methods.add_async_method("stop", |_, this, opts: Value| async move {
+        methods.add_lazy_async_method("stop", |_, this, opts: Value| async move {
             let timeout = timeout_opt("Container:stop", opts)?;
             this.handle
                 .engine()?
@@ -148,7 +148,7 @@ fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
                 .map_err(error::engine)?;
             this.reload().await
         });
-        methods.add_async_method("restart", |_, this, opts: Value| async move {
+        methods.add_lazy_async_method("restart", |_, this, opts: Value| async move {
             let timeout = timeout_opt("Container:restart", opts)?;
             this.handle
                 .engine()?
@@ -157,7 +157,7 @@ fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
                 .map_err(error::engine)?;
             this.reload().await
         });
-        methods.add_async_method("kill", |_, this, signal: Value| async move {
+        methods.add_lazy_async_method("kill", |_, this, signal: Value| async move {
             let signal = match signal {
                 Value::Nil => None,
                 Value::String(s) => Some(s.to_string_lossy()),
@@ -179,13 +179,13 @@ fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
                 .map_err(error::engine)?;
             this.reload().await
         });
-        methods.add_async_method("pause", |_, this, ()| async move {
+        methods.add_lazy_async_method("pause", |_, this, ()| async move {
             this.act_then_reload("/pause", Query::new()).await
         });
-        methods.add_async_method("unpause", |_, this, ()| async move {
+        methods.add_lazy_async_method("unpause", |_, this, ()| async move {
             this.act_then_reload("/unpause", Query::new()).await
         });
-        methods.add_async_method("rename", |_, this, name: Value| async move {
+        methods.add_lazy_async_method("rename", |_, this, name: Value| async move {
             let name = args::string("Container:rename", "name", &name)?;
             this.handle
                 .engine()?
@@ -194,7 +194,7 @@ fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
                 .map_err(error::engine)?;
             this.reload().await
         });
-        methods.add_async_method("wait", |lua, this, opts: Value| async move {
+        methods.add_lazy_async_method("wait", |lua, this, opts: Value| async move {
             let opts = Opts::new("Container:wait", opts, &["condition", "timeout"])?;
             let condition = opts.string("condition")?;
             if let Some(c) = &condition {
@@ -252,10 +252,10 @@ fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
             out.set("error", message)?;
             Ok(out)
         });
-        methods.add_async_method("logs", |lua, this, opts: Value| async move {
+        methods.add_lazy_async_method("logs", |lua, this, opts: Value| async move {
             output::logs(lua, &this, opts).await
         });
-        methods.add_async_method("commit", |lua, this, args: MultiValue| async move {
+        methods.add_lazy_async_method("commit", |lua, this, args: MultiValue| async move {
             let opts = commit_options(args)?;
             let engine = this.handle.engine()?;
             let answer = engine
@@ -266,16 +266,16 @@ fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
             let attrs = engine.image_inspect(id).await.map_err(error::engine)?;
             resource::object::<images::Image>(&lua, &this.handle, attrs)
         });
-        methods.add_async_method(
+        methods.add_lazy_async_method(
             "exec",
             |lua, this, (command, opts): (Value, Value)| async move {
                 output::exec(lua, &this, command, opts).await
             },
         );
-        methods.add_async_method("attach", |lua, this, opts: Value| async move {
+        methods.add_lazy_async_method("attach", |lua, this, opts: Value| async move {
             super::attach::attach(lua, &this, opts).await
         });
-        methods.add_async_method("top", |lua, this, ps_args: Value| async move {
+        methods.add_lazy_async_method("top", |lua, this, ps_args: Value| async move {
             let ps_args = match ps_args {
                 Value::Nil => None,
                 v => Some(args::string("Container:top", "ps_args", &v)?),
@@ -287,7 +287,7 @@ fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
                 .map_err(error::engine)?;
             convert::to_lua(&lua, &answer)
         });
-        methods.add_async_method("stats", |lua, this, opts: Value| async move {
+        methods.add_lazy_async_method("stats", |lua, this, opts: Value| async move {
             // `decode` is accepted for the Python SDK's sake: samples are
             // always tables here.
             let opts = Opts::new("Container:stats", opts, &["stream", "decode"])?;
@@ -305,7 +305,7 @@ fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
                 .map_err(error::engine)?;
             Ok(MultiValue::from_iter([convert::to_lua(&lua, &answer)?]))
         });
-        methods.add_async_method(
+        methods.add_lazy_async_method(
             "put_archive",
             |_, this, (path, data): (Value, Value)| async move {
                 const F: &str = "Container:put_archive";
@@ -339,7 +339,7 @@ fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
                 Ok(true)
             },
         );
-        methods.add_async_method(
+        methods.add_lazy_async_method(
             "get_archive",
             |lua, this, (path, opts): (Value, Value)| async move {
                 const F: &str = "Container:get_archive";
@@ -366,7 +366,7 @@ fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
                 ))
             },
         );
-        methods.add_async_method("diff", |lua, this, ()| async move {
+        methods.add_lazy_async_method("diff", |lua, this, ()| async move {
             let engine = this.handle.engine()?;
             let answer = engine
                 .container_diff(&this.id)
@@ -380,7 +380,7 @@ fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
             };
             convert::to_lua(&lua, &answer)
         });
-        methods.add_async_method("export", |_, this, opts: Value| async move {
+        methods.add_lazy_async_method("export", |_, this, opts: Value| async move {
             const F: &str = "Container:export";
             let opts = Opts::new(F, opts, &["path", "chunk_size"])?;
             let Some(path) = opts.string("path")? else {
@@ -395,7 +395,7 @@ fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
                 .await
                 .map_err(error::engine)
         });
-        methods.add_async_method("update", |lua, this, opts: Value| async move {
+        methods.add_lazy_async_method("update", |lua, this, opts: Value| async move {
             let body = super::options::update_body("Container:update", opts)?;
             let engine = this.handle.engine()?;
             let answer = engine
@@ -405,7 +405,7 @@ fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
             this.reload().await?;
             convert::to_lua(&lua, &answer)
         });
-        methods.add_async_method(
+        methods.add_lazy_async_method(
             "resize",
             |_, this, (height, width): (Value, Value)| async move {
                 const F: &str = "Container:resize";
@@ -427,7 +427,7 @@ fn add_methods<M: UserDataMethods<Object<Container>>>(methods: &mut M) {
                     .map_err(error::engine)
             },
         );
-        methods.add_async_method("ports", |lua, this, ()| async move {
+        methods.add_lazy_async_method("ports", |lua, this, ()| async move {
             // Published ports change with a start: always asked afresh.
             this.reload().await?;
             let ports = this
