@@ -232,6 +232,17 @@ fn same_usage_error(args: &[&str]) {
     assert_eq!(ours.1, "", "{args:?}");
 }
 
+/// As `lua` closes its state at the end: every finaliser runs, those of
+/// objects still reachable too, and their output is not lost.
+#[test]
+fn finalisers_run_when_the_program_ends() {
+    let code = "kept = setmetatable({}, {__gc = function() print('kept') end}) \
+                setmetatable({}, {__gc = function() io.write('dropped\\n') end}) \
+                collectgarbage() print('end')";
+    let out = dl().args(["-e", code]).output().unwrap();
+    assert_eq!(success(&out), "dropped\nend\nkept\n");
+}
+
 #[test]
 #[ignore = "needs Debian's lua5.4, lua-lpeg, lua-cjson: tools/test.sh"]
 fn flags_behave_as_lua54s() {
@@ -260,6 +271,14 @@ fn flags_behave_as_lua54s() {
     same(&["-", "-x"], &[], "print(...)");
     same(&[], &[], "print('piped')");
     same(&["-eprint(7)", "-lstring"], &[], "");
+    same(
+        &[
+            "-e",
+            "g = setmetatable({}, {__gc = function() print('closed') end})",
+        ],
+        &[],
+        "",
+    );
     // -W turns warnings on where it stands; warn("@on") too.
     let warns = r#"warn("a") warn("@on") warn("b", "c") warn("@off") warn("d")"#;
     same(&["-e", "warn('x')", "-W", "-e", "warn('y')"], &[], "");

@@ -81,7 +81,7 @@ pub trait Model: Sized + 'static {
     fn name(attrs: &Json) -> Option<String> {
         attrs
             .get("Name")
-            .or_else(|| attrs.pointer("/Spec/Name"))
+            .or_else(|| attrs.get("Spec").and_then(|s| s.get("Name")))
             .and_then(Json::as_str)
             .map(str::to_owned)
     }
@@ -89,7 +89,7 @@ pub trait Model: Sized + 'static {
     fn labels(attrs: &Json) -> Option<&Json> {
         attrs
             .get("Labels")
-            .or_else(|| attrs.pointer("/Spec/Labels"))
+            .or_else(|| attrs.get("Spec").and_then(|s| s.get("Labels")))
     }
 
     /// What `tostring` shows after the type name.

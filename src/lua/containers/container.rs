@@ -67,13 +67,19 @@ impl Model for Container {
             .get("Name")
             .and_then(Json::as_str)
             .filter(|n| !n.is_empty())
-            .or_else(|| attrs.pointer("/Names/0").and_then(Json::as_str))?;
+            .or_else(|| {
+                attrs
+                    .get("Names")
+                    .and_then(|n| n.get(0))
+                    .and_then(Json::as_str)
+            })?;
         Some(name.trim_start_matches('/').to_owned())
     }
 
     fn labels(attrs: &Json) -> Option<&Json> {
         attrs
-            .pointer("/Config/Labels")
+            .get("Config")
+            .and_then(|c| c.get("Labels"))
             .or_else(|| attrs.get("Labels"))
     }
 
@@ -108,9 +114,12 @@ impl Model for Container {
 }
 
 /// `running`, `exited`...: inspect has `State.Status`, a list entry `State`.
+/// (These getters run for every listed object: `get` chains, since
+/// `pointer` allocates for each step.)
 fn status(attrs: &Json) -> String {
     attrs
-        .pointer("/State/Status")
+        .get("State")
+        .and_then(|s| s.get("Status"))
         .or_else(|| attrs.get("State").filter(|s| s.is_string()))
         .and_then(Json::as_str)
         .unwrap_or_default()
@@ -120,7 +129,8 @@ fn status(attrs: &Json) -> String {
 /// The image reference the container was created from.
 fn image(attrs: &Json) -> String {
     attrs
-        .pointer("/Config/Image")
+        .get("Config")
+        .and_then(|c| c.get("Image"))
         .or_else(|| attrs.get("Image"))
         .and_then(Json::as_str)
         .map(crate::engine::reference::familiar_name)
