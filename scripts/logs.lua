@@ -6,4 +6,9 @@ if not id then
   io.stderr:write("usage: logs.lua CONTAINER\n")
   os.exit(2)
 end
-io.write(docker.containers.get(id):logs())
+-- Line by line as the engine sends them: memory stays small for logs of any
+-- size (`c:logs()` would hold them all in one string first).
+local write = io.write
+for line in docker.containers.get(id):logs({ stream = true }) do
+  write(line, "\n")
+end

@@ -15,11 +15,13 @@
 //! and Ctrl-C reaches rustyline as a key instead.
 
 use std::future::Future;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::OnceLock;
 
 use mlua::{HookTriggers, Lua, VmState};
-use tokio::signal::unix::{signal, Signal, SignalKind};
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
 
 pub const SIGINT: i32 = 2;
 pub const SIGTERM: i32 = 15;
@@ -32,14 +34,26 @@ static PENDING: AtomicI32 = AtomicI32::new(0);
 
 const HOOK_EVERY: u32 = 4096;
 
+/// The write end of a pipe the handler writes a byte to for each signal,
+/// so that a future awaiting [`Signals::next`] wakes up; -1 without one.
+static WAKE: AtomicI32 = AtomicI32::new(-1);
+/// The read end, which [`Signals`] watches.
+static WAKE_READ: AtomicI32 = AtomicI32::new(-1);
+
 /// Installs the handlers of SIGINT, SIGTERM and SIGHUP (once per process).
 pub fn install_handlers() {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     INSTALLED.get_or_init(|| {
+        let mut fds = [-1; 2];
+        // SAFETY: pipe2 fills the array we own.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) } == 0 {
+            WAKE_READ.store(fds[0], Ordering::SeqCst);
+            WAKE.store(fds[1], Ordering::SeqCst);
+        }
         for sig in [SIGINT, SIGTERM, SIGHUP] {
-            // SAFETY: the action only stores to an atomic, which is
-            // async-signal-safe.
-            let registered = unsafe { signal_hook_registry::register(sig, move || record(sig)) };
+            // SAFETY: the action stores to an atomic and writes to a
+            // non-blocking pipe, both async-signal-safe.
+            let registered = unsafe { signal_hook_registry::register(sig, move || wake(sig)) };
             match registered {
                 Ok(_) => without_restart(sig),
                 Err(e) => eprintln!("dockerlua: signal {sig} cannot be handled: {e}"),
@@ -74,6 +88,22 @@ pub fn keep_off_this_thread() {
             libc::sigaddset(&mut set, sig);
         }
         libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
+/// The handler: records `sig` and wakes the async side. A full pipe (a
+/// wake-up already waiting) loses nothing.
+fn wake(sig: i32) {
+    record(sig);
+    let fd = WAKE.load(Ordering::SeqCst);
+    if fd >= 0 {
+        // SAFETY: write(2) is async-signal-safe; errno is put back as the
+        // interrupted code left it.
+        unsafe {
+            let errno = *libc::__errno_location();
+            libc::write(fd, [sig as u8].as_ptr().cast(), 1);
+            *libc::__errno_location() = errno;
+        }
     }
 }
 
@@ -119,29 +149,23 @@ pub fn unwatch(lua: &Lua) {
     lua.remove_global_hook();
 }
 
-/// The async side: waits for the handled signals.
+/// The async side: waits for the handled signals. One pipe for all of
+/// them, watched by the runtime: polling it costs little, and it is polled
+/// beside every engine call and each step of a stream.
 pub struct Signals {
-    /// Empty when the runtime cannot deliver signals: then only the hook
-    /// (Lua code) notices them.
-    streams: Vec<Signal>,
+    /// `None` when the pipe could not be made or watched: then only the
+    /// hook (Lua code) notices signals.
+    wake: Option<AsyncFd<OwnedFd>>,
 }
 
 impl Signals {
-    /// Call inside a tokio runtime with signals enabled.
+    /// Call inside a tokio runtime.
     pub fn new() -> Self {
         install_handlers();
-        let mut streams = Vec::new();
-        for kind in [
-            SignalKind::interrupt(),
-            SignalKind::terminate(),
-            SignalKind::hangup(),
-        ] {
-            match signal(kind) {
-                Ok(s) => streams.push(s),
-                Err(e) => eprintln!("dockerlua: signals cannot cancel engine calls: {e}"),
-            }
-        }
-        Signals { streams }
+        let wake = watch_pipe().map_err(|e| {
+            eprintln!("dockerlua: signals cannot cancel engine calls: {e}");
+        });
+        Signals { wake: wake.ok() }
     }
 
     /// The next signal (or the one already pending).
@@ -150,14 +174,22 @@ impl Signals {
             if let Some(sig) = pending() {
                 return sig;
             }
-            if self.streams.is_empty() {
-                std::future::pending::<()>().await;
-            }
+            let Some(wake) = &self.wake else {
+                return std::future::pending().await;
+            };
             // A wake-up for a signal already handled and cleared (a Lua loop
-            // interrupted while nothing polled the streams) is stale: the
-            // loop checks again.
-            let recv = self.streams.iter_mut().map(|s| Box::pin(s.recv()));
-            futures_util::future::select_all(recv).await;
+            // interrupted while nothing polled) is stale: the loop checks
+            // again after emptying the pipe.
+            match wake.readable().await {
+                Ok(mut ready) => {
+                    let mut bytes = [0u8; 64];
+                    let fd = wake.get_ref().as_raw_fd();
+                    // SAFETY: reads into our buffer from our descriptor.
+                    while unsafe { libc::read(fd, bytes.as_mut_ptr().cast(), bytes.len()) } > 0 {}
+                    ready.clear_ready();
+                }
+                Err(_) => return std::future::pending().await,
+            }
         }
     }
 
@@ -167,6 +199,27 @@ impl Signals {
             out = fut => Ok(out),
             sig = self.next() => Err(sig),
         }
+    }
+}
+
+/// A descriptor of its own on the read end of the handler's pipe (each
+/// [`Signals`] registers one with the runtime).
+fn watch_pipe() -> std::io::Result<AsyncFd<OwnedFd>> {
+    let read: RawFd = WAKE_READ.load(Ordering::SeqCst);
+    if read < 0 {
+        return Err(std::io::Error::other("no pipe for the signal handler"));
+    }
+    // SAFETY: dup of a descriptor that stays open for the process's life;
+    // the copy is owned here and closed with it.
+    let copy = unsafe { libc::fcntl(read, libc::F_DUPFD_CLOEXEC, 0) };
+    if copy < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `copy` is a fresh descriptor nobody else owns; the OwnedFd
+    // keeps it open, unchanged, for as long as the AsyncFd holds it.
+    unsafe {
+        AsyncFd::register_with_interest(OwnedFd::from_raw_fd(copy), Interest::READABLE)
+            .map_err(std::io::Error::from)
     }
 }
 
