@@ -14,7 +14,10 @@
 //! `s:close_write`; its reading side is the same.
 
 use std::cell::{Cell, RefCell};
+use std::future::{poll_fn, Future};
+use std::pin::pin;
 use std::rc::Rc;
+use std::task::Poll;
 
 use futures_util::future::LocalBoxFuture;
 use mlua::{Lua, MultiValue, UserData, UserDataFields, UserDataMethods, Value};
@@ -35,10 +38,13 @@ pub struct Stream {
     exit_code: Rc<Cell<Option<i64>>>,
     /// Wakes a step in progress when the stream is closed meanwhile.
     closed: Rc<Notify>,
+    /// Set by a close, so that a step under way does not put its source back.
+    was_closed: Cell<bool>,
 }
 
 impl Stream {
     fn close(&self) {
+        self.was_closed.set(true);
         self.source.borrow_mut().take();
         self.closed.notify_waiters();
     }
@@ -51,20 +57,31 @@ impl Stream {
             return Ok(MultiValue::new());
         };
         let closed = self.closed.clone();
-        // Registered before the step starts: a close during it wins.
+        // Made before the step starts, so a close during it wakes it; polled
+        // (which registers it, under a lock) only when the step has to wait:
+        // most steps of a busy stream are ready at once.
         let close = closed.notified();
-        let step = tokio::select! {
-            biased;
-            _ = close => None,
-            step = source.next(lua) => Some(step?),
+        let step = {
+            let mut next = source.next(lua);
+            let mut close = pin!(close);
+            poll_fn(|cx| match next.as_mut().poll(cx) {
+                Poll::Ready(step) => Poll::Ready(Some(step)),
+                Poll::Pending => close.as_mut().poll(cx).map(|()| None),
+            })
+            .await
         };
         match step {
             // Dropping the source drops the answer and its connection.
-            None | Some(None) => Ok(MultiValue::new()),
-            Some(Some(values)) => {
-                *self.source.borrow_mut() = Some(source);
-                Ok(values)
-            }
+            None => Ok(MultiValue::new()),
+            Some(step) => match step? {
+                None => Ok(MultiValue::new()),
+                Some(values) => {
+                    if !self.was_closed.get() {
+                        *self.source.borrow_mut() = Some(source);
+                    }
+                    Ok(values)
+                }
+            },
         }
     }
 
@@ -263,6 +280,7 @@ fn new_stream(name: &'static str, source: impl Source, exit_code: Rc<Cell<Option
         source: Rc::new(RefCell::new(Some(Box::new(source)))),
         exit_code,
         closed: Rc::default(),
+        was_closed: Cell::new(false),
     }
 }
 
