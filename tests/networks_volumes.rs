@@ -104,6 +104,11 @@ fn data_outlives_a_container_in_a_named_volume_and_a_mount() {
           mounts = {{type = "volume", source = "ID-v", target = "/m", read_only = true}}}))
         print(pcall(docker.containers.run, "busybox", "touch /m/g", {remove = true, labels = LABELS,
           mounts = {"ID-v:/m:ro"}}))
+        -- A tmpfs with its size, and the engine's own spelling, as services take them.
+        io.write(docker.containers.run("busybox", "sh -c 'df -k /t | tail -1; cat /e/f'",
+          {remove = true, labels = LABELS, mounts = {
+            {type = "tmpfs", target = "/t", tmpfs_size = "2m"},
+            {Type = "volume", Source = "ID-v", Target = "/e"}}}))
         local anon = docker.volumes.create{labels = LABELS}
         print(#anon.name == 64, docker.volumes.get(anon.name) == anon)
         print(#docker.volumes.list{filters = {label = "dockerlua.test=ID"}})
@@ -123,6 +128,12 @@ fn data_outlives_a_container_in_a_named_volume_and_a_mount() {
         ro.starts_with("false\tContainerError") && ro.contains("Read-only"),
         "{out}"
     );
+    let tmpfs = lines.next().unwrap();
+    assert!(
+        tmpfs.starts_with("tmpfs") && tmpfs.split_whitespace().nth(1) == Some("2048"),
+        "{out}"
+    );
+    assert_eq!(lines.next().unwrap(), "kept");
     assert_eq!(lines.next().unwrap(), "true\ttrue");
     assert_eq!(lines.next().unwrap(), "2");
     assert_eq!(

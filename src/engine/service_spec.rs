@@ -106,7 +106,7 @@ fn apply_one(spec: &mut Value, name: &str, v: &Value) -> Result<()> {
         "args" => container(spec)["Args"] = json!(words(name, v)?),
         "env" => container(spec)["Env"] = json!(key_values(name, v)?),
         "container_labels" => container(spec)["Labels"] = string_map(name, v)?,
-        "mounts" => container(spec)["Mounts"] = array(name, v, mount)?,
+        "mounts" => container(spec)["Mounts"] = mounts(name, v)?,
         "user" => container(spec)["User"] = json!(text(name, v)?),
         "workdir" => container(spec)["Dir"] = json!(string(name, v)?),
         "hostname" => container(spec)["Hostname"] = json!(string(name, v)?),
@@ -380,8 +380,21 @@ pub fn size(name: &str, v: &Value) -> Result<i64> {
 
 // --- parts of the spec --------------------------------------------------------
 
-/// `"src:dst[:ro]"` or `{type =, source =, target =, read_only =, ...}`.
+/// A list of mounts, for services and containers alike (`HostConfig.Mounts`
+/// and a service's `Mounts` have the same shape).
+pub fn mounts(name: &str, v: &Value) -> Result<Value> {
+    array(name, v, mount)
+}
+
+/// `"src:dst[:ro]"` or `{type =, source =, target =, read_only =, ...}`; a
+/// table in the engine's own spelling (`{Type =, Target =}`) is taken as is.
 fn mount(name: &str, v: &Value) -> Result<Value> {
+    let engine_spelling = v
+        .as_object()
+        .is_some_and(|m| m.keys().any(|k| k.starts_with(char::is_uppercase)));
+    if engine_spelling {
+        return Ok(v.clone());
+    }
     if let Value::String(s) = v {
         let parts: Vec<&str> = s.split(':').collect();
         let (source, target, mode) = match parts.as_slice() {

@@ -6,7 +6,7 @@
 use mlua::{Table, Value};
 use serde_json::{json, Map, Value as Json};
 
-use crate::engine::units;
+use crate::engine::{service_spec, units};
 use crate::lua::args::{self, Opts};
 use crate::lua::error::invalid;
 use crate::lua::fields::{self, Field};
@@ -228,148 +228,11 @@ pub(super) fn user(opts: &Opts) -> mlua::Result<Option<String>> {
 }
 
 /// `mounts = {{type = "volume", source = "data", target = "/data",
-/// read_only = true}, "/host:/ctr:ro"}` to `HostConfig.Mounts`.
+/// read_only = true}, "/host:/ctr:ro"}` to `HostConfig.Mounts`: read as a
+/// service's mounts are, by the engine layer.
 pub(super) fn mounts(function: &str, table: &Table) -> mlua::Result<Json> {
-    let mut out = Vec::new();
-    for (i, item) in table.sequence_values::<Value>().enumerate() {
-        let what = format!("mounts item #{}", i + 1);
-        out.push(match item? {
-            Value::String(s) => mount_string(function, &what, &s.to_string_lossy())?,
-            Value::Table(t) => mount_table(function, &what, t)?,
-            other => {
-                return Err(invalid(
-                    function,
-                    format!(
-                        "bad '{what}' (table or string expected, got {})",
-                        args::type_name(&other)
-                    ),
-                ))
-            }
-        });
-    }
-    if out.len() != table.pairs::<Value, Value>().count() {
-        return Err(invalid(function, "bad option 'mounts' (array expected)"));
-    }
-    Ok(Json::Array(out))
-}
-
-/// `"source:target[:ro|rw]"`: a bind mount when the source is a path, a
-/// named volume otherwise.
-fn mount_string(function: &str, what: &str, text: &str) -> mlua::Result<Json> {
-    let parts: Vec<&str> = text.split(':').collect();
-    let (source, target, mode) = match parts.as_slice() {
-        [s, t] => (*s, *t, "rw"),
-        [s, t, m] if *m == "ro" || *m == "rw" => (*s, *t, *m),
-        _ => {
-            return Err(invalid(
-                function,
-                format!("bad '{what}' (\"source:target[:ro]\" expected, got '{text}')"),
-            ))
-        }
-    };
-    let kind = if source.starts_with('/') {
-        "bind"
-    } else {
-        "volume"
-    };
-    Ok(json!({ "Type": kind, "Source": source, "Target": target, "ReadOnly": mode == "ro" }))
-}
-
-fn mount_table(function: &str, what: &str, t: Table) -> mlua::Result<Json> {
-    // The engine's own spelling is taken as it is.
-    let engine_keys = t
-        .pairs::<Value, Value>()
-        .filter_map(Result::ok)
-        .any(|(k, _)| matches!(&k, Value::String(s) if s.to_string_lossy().starts_with(char::is_uppercase)));
-    if engine_keys {
-        return fields::json(function, what, &Value::Table(t));
-    }
-    let opts = Opts::new(
-        "",
-        Value::Table(t),
-        &[
-            "type",
-            "source",
-            "target",
-            "read_only",
-            "consistency",
-            "propagation",
-            "no_copy",
-            "labels",
-            "driver_config",
-            "tmpfs_size",
-            "tmpfs_mode",
-        ],
-    )
-    .map_err(|e| invalid(function, format!("bad '{what}': {}", strip_function(&e))))?;
-    fn within<T>(function: &str, what: &str, r: mlua::Result<T>) -> mlua::Result<T> {
-        r.map_err(|e| invalid(function, format!("bad '{what}': {}", strip_function(&e))))
-    }
-    let Some(target) = within(function, what, opts.string("target"))? else {
-        return Err(invalid(function, format!("bad '{what}' (needs a target)")));
-    };
-    let kind = within(function, what, opts.string("type"))?.unwrap_or_else(|| "volume".into());
-    let mut m = Map::new();
-    m.insert("Type".into(), json!(kind));
-    m.insert("Target".into(), json!(target));
-    if let Some(source) = within(function, what, opts.string("source"))? {
-        m.insert("Source".into(), json!(source));
-    }
-    if let Some(ro) = within(function, what, opts.bool("read_only"))? {
-        m.insert("ReadOnly".into(), json!(ro));
-    }
-    if let Some(c) = within(function, what, opts.string("consistency"))? {
-        m.insert("Consistency".into(), json!(c));
-    }
-    if let Some(p) = within(function, what, opts.string("propagation"))? {
-        m.insert("BindOptions".into(), json!({ "Propagation": p }));
-    }
-    let mut volume = Map::new();
-    if let Some(no_copy) = within(function, what, opts.bool("no_copy"))? {
-        volume.insert("NoCopy".into(), json!(no_copy));
-    }
-    if let Some(labels) = within(function, what, opts.table("labels"))? {
-        volume.insert(
-            "Labels".into(),
-            fields::string_map(function, "labels", &labels)?,
-        );
-    }
-    if let Some(driver) = within(function, what, opts.table("driver_config"))? {
-        const DRIVER: &[Field] = &[
-            Field::Plain("name", "Name"),
-            Field::Plain("options", "Options"),
-        ];
-        volume.insert(
-            "DriverConfig".into(),
-            fields::object(
-                function,
-                &format!("{what}.driver_config"),
-                &Value::Table(driver),
-                DRIVER,
-            )?,
-        );
-    }
-    if !volume.is_empty() {
-        m.insert("VolumeOptions".into(), Json::Object(volume));
-    }
-    let mut tmpfs = Map::new();
-    if let Some(size) = within(function, what, size(&opts, "tmpfs_size"))? {
-        tmpfs.insert("SizeBytes".into(), json!(size));
-    }
-    if let Some(mode) = within(function, what, opts.integer("tmpfs_mode"))? {
-        tmpfs.insert("Mode".into(), json!(mode));
-    }
-    if !tmpfs.is_empty() {
-        m.insert("TmpfsOptions".into(), Json::Object(tmpfs));
-    }
-    Ok(Json::Object(m))
-}
-
-/// An inner error's message without the `": "`-prefixed function name
-/// (checks of a nested table were made with an empty function name).
-fn strip_function(e: &mlua::Error) -> String {
-    let text = crate::lua::error::find(e).map_or_else(|| e.to_string(), |d| d.message.clone());
-    text.trim_start_matches(": ").to_owned()
+    let list = fields::json(function, "mounts", &Value::Table(table.clone()))?;
+    service_spec::mounts("mounts", &list).map_err(|e| invalid(function, e.message))
 }
 
 /// `devices = {"/dev/fuse", "/dev/sda:/dev/xvda:rwm"}`.
