@@ -175,7 +175,17 @@ fn runs_in_spawned_tasks_are_cleaned_up_on_an_error_or_a_signal() {
 
 #[test]
 fn print_to_a_closed_pipe_ends_with_141_and_no_panic() {
-    let mut child = offline("while true do print('y') end")
+    for code in [
+        "while true do print('y') end",
+        "while true do io.write('y\\n') end",
+        "while true do io.stdout:write('y\\n') end",
+    ] {
+        closed_pipe_ends_with_141(code);
+    }
+}
+
+fn closed_pipe_ends_with_141(script: &str) {
+    let mut child = offline(script)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -239,7 +239,8 @@ fn prepare(lua: &Lua) -> mlua::Result<()> {
 /// `print` as Lua's own (tab-separated `tostring`s, a newline, a flush),
 /// written through `io.stdout` so that a closed pipe is seen: then the
 /// program ends as `lua` does when SIGPIPE kills it (status 141), where
-/// Lua's `print` would ignore the error and go on forever.
+/// Lua's `print` would ignore the error and go on forever. `io.write` and
+/// `file:write` end it the same way.
 ///
 /// `io.read` and `file:read`, which a signal cuts short, raise at once
 /// rather than hand the script a `nil` before the hook notices; a signal
@@ -268,6 +269,15 @@ end
 io.read = checked(io.read)
 local methods = getmetatable(io.stdin).__index
 methods.read = checked(methods.read)
+local function piped(write)
+  return function(...)
+    local ok, err, code = write(...)
+    if not ok and code == EPIPE then broken_pipe() end
+    return ok, err, code
+  end
+end
+io.write = piped(io.write)
+methods.write = piped(methods.write)
 "##;
 
 /// Runs the `-e`/`-l` steps, the script and the prompt, as asked.
