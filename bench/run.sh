@@ -7,7 +7,7 @@
 #
 # Starts (or reuses) the private engine of tools/engine.sh in
 # $DOCKERLUA_ENGINE_DIR (default .engine; stopped again if this started it),
-# builds dockerlua in release mode, and prints a Markdown table: the mean
+# builds dockerlua in release mode, and prints a Markdown table: the median
 # time of each tool (hyperfine), the ratios, and each tool's peak memory
 # (GNU time's maximum resident set size of the largest process, one run).
 # `curl` is the floor: the fewest requests a client can make, done by curl
@@ -72,23 +72,25 @@ EOF
 export CURL
 
 # compare NAME RUNS PREPARE DOCKERLUA CLI CURL: times the three commands
-# (hyperfine: RUNS runs, PREPARE before each; "" for none), measures each
+# (hyperfine: the median of RUNS runs, after $WARMUP unmeasured ones, without
+# a shell if $NO_SHELL; PREPARE before each, "" for none), measures each
 # one's peak memory once, and adds a row to the table.
 TABLE=()
 compare() {
     local name=$1 runs=$2 prepare=$3 json=$WORK/$1.json i tool
-    local -a cmds=("$4" "$5" "$6") tools=(dockerlua cli curl) prep=() mean=() rss=()
+    local -a cmds=("$4" "$5" "$6") tools=(dockerlua cli curl) prep=() median=() rss=()
     [ -z "$prepare" ] || prep=(--prepare "$prepare")
     say "row $name: $runs runs each"
-    hyperfine --style basic --runs "$runs" ${prep[@]+"${prep[@]}"} --export-json "$json" \
+    hyperfine --style basic ${NO_SHELL:+--shell=none} --warmup "${WARMUP:-0}" --runs "$runs" \
+        ${prep[@]+"${prep[@]}"} --export-json "$json" \
         -n dockerlua "${cmds[0]}" -n cli "${cmds[1]}" -n curl "${cmds[2]}" >&2
     for i in 0 1 2; do
         tool=${tools[$i]}
-        mean[$i]=$(jq -r --arg t "$tool" '.results[] | select(.command == $t) | .mean * 1000' "$json")
+        median[$i]=$(jq -r --arg t "$tool" '.results[] | select(.command == $t) | .median * 1000' "$json")
         [ -z "$prepare" ] || bash -c "$prepare"
         rss[$i]=$(/usr/bin/time -f %M -o "$WORK/rss" bash -c "${cmds[$i]}" >/dev/null 2>&1 && cat "$WORK/rss")
     done
-    TABLE+=("$(awk -v n="$name" -v d="${mean[0]}" -v c="${mean[1]}" -v u="${mean[2]}" \
+    TABLE+=("$(awk -v n="$name" -v d="${median[0]}" -v c="${median[1]}" -v u="${median[2]}" \
         -v dm="${rss[0]}" -v cm="${rss[1]}" -v um="${rss[2]}" 'BEGIN {
         printf "| %s | %.1f ms | %.1f ms | %.1f ms | %.2f× | %.2f× | %.1f MB | %.1f MB | %.1f MB |\n",
             n, d, c, u, c / d, d / u, dm / 1024, cm / 1024, um / 1024 }')")
@@ -104,7 +106,9 @@ row_list() {
     [ "$("$DL" -e "$lua" | wc -l)" = 30 ] || die "dockerlua did not list 30 containers"
     local filters
     filters=$(jq -rn --arg l "$LABEL.list=1" '{label: [$l]} | tojson | @uri')
-    compare "list 30 containers" 20 "" \
+    # Milliseconds each: more runs, after a few unmeasured ones, and no shell
+    # around them (whose start-up hyperfine would subtract as an estimate).
+    NO_SHELL=1 WARMUP=5 compare "list 30 containers" 50 "" \
         "$DL -e \"$lua\"" \
         "docker ps -a --filter label=$LABEL.list=1" \
         "$CURL GET '/containers/json?all=1&filters=$filters'"
