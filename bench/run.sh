@@ -126,7 +126,7 @@ id=$("$CURL" POST /containers/create "{\"Image\":\"alpine\",\"Cmd\":[\"echo\",\"
 "$CURL" DELETE "/containers/$id" >/dev/null
 EOF
 )
-    compare "run echo" 10 "" \
+    compare "run echo" 20 "" \
         "$DL scripts/run.lua alpine echo hello" \
         "docker run --rm --label $LABEL alpine echo hello" \
         "$run"
@@ -181,7 +181,7 @@ filters=$(jq -rn --arg l "$LABEL.stop=1" '{label: [$l]} | tojson | @uri')
     xargs -P50 -I{} "$CURL" POST "/containers/{}/stop" >/dev/null
 EOF
 )
-    compare "stop 30 at once" 3 "$prepare" \
+    compare "stop 30 at once" 5 "$prepare" \
         "$DL scripts/stop_all.lua $LABEL.stop=1 >/dev/null" \
         "docker stop \$(docker ps -q --filter label=$LABEL.stop=1) >/dev/null" \
         "$stop"
