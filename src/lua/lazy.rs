@@ -1,14 +1,14 @@
-//! Async functions made on their first call.
+//! Async functions and methods made on their first call.
 //!
 //! mlua makes each async function by loading and running a Lua chunk of its
-//! own (some 25,000 instructions); a client table has about forty of them and
-//! a script calls a few. So each starts as a small Lua closure that makes the
-//! real function when first called and then hands every call straight to it:
-//! `pairs`, completion, help and identity see the same function throughout.
+//! own (some 25,000 instructions); a client table has about forty of them, a
+//! `Container` twenty-three async methods, and a script calls a few. So each
+//! starts as a small Lua closure that makes the real function when first
+//! called and then hands every call straight to it: `pairs`, completion,
+//! help and identity see the same function throughout.
 
 use std::cell::RefCell;
 use std::future::Future;
-
 use std::sync::Arc;
 
 use mlua::{FromLuaMulti, Function, IntoLua, IntoLuaMulti, Lua, MultiValue, UserDataRef, Value};
