@@ -343,12 +343,21 @@ fn a_task_spawned_at_the_prompt_prints_while_the_prompt_waits() {
     let dir = state_dir();
     let mut r = Repl::start(dir.path());
     r.line(
-        "docker.spawn(function() for i = 1, 3 do docker.sleep(0.2) print('tick ' .. i) end end)",
+        "docker.spawn(function() for i = 1, 3 do \
+           docker.sleep(0.2) io.write('tick ', i) io.stderr:write('!') print() end end)",
     );
-    // Nothing is typed: the ticks show while the prompt waits for a line.
-    r.until("tick 3");
-    r.until("\n");
-    assert_eq!(r.eval("1 + 1"), "2\n");
+    // Half a line is typed: the ticks show above the prompt while it waits,
+    // each a whole line, and the prompt is drawn again with what was typed.
+    r.send("x = 4");
+    let before = r.until("tick 3!");
+    assert!(
+        before.contains("tick 1!") && before.contains("tick 2!"),
+        "{before:?}"
+    );
+    r.until("> x = 4");
+    r.send("\r");
+    r.until(PROMPT);
+    assert_eq!(r.eval("x"), "4\n");
 }
 
 #[test]

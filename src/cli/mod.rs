@@ -231,29 +231,36 @@ fn prepare(lua: &Lua) -> mlua::Result<()> {
         Some(_) => Err(mlua::Error::runtime("interrupted")),
         None => Ok(()),
     })?;
+    let prompt_output = lua.create_table()?;
+    lua.set_named_registry_value(repl::OUTPUT_KEY, &prompt_output)?;
     lua.load(HOST_IO)
         .set_name("=dockerlua.io")
-        .call::<()>((broken_pipe, check))
+        .call::<()>((broken_pipe, check, prompt_output))
 }
 
 /// `print` as Lua's own (tab-separated `tostring`s, a newline, a flush),
 /// written through `io.stdout` so that a closed pipe is seen: then the
 /// program ends as `lua` does when SIGPIPE kills it (status 141), where
 /// Lua's `print` would ignore the error and go on forever. `io.write` and
-/// `file:write` end it the same way.
+/// `file:write` end it the same way. While the prompt waits, what goes to
+/// stdout and stderr is handed to `prompt.redirect` (see [`repl::OUTPUT_KEY`]).
 ///
 /// `io.read` and `file:read`, which a signal cuts short, raise at once
 /// rather than hand the script a `nil` before the hook notices; a signal
 /// that came just before does not let them block.
 const HOST_IO: &str = r##"
-local broken_pipe, check = ...
-local stdout, tostring, select, concat = io.stdout, tostring, select, table.concat
+local broken_pipe, check, prompt = ...
+local stdout, stderr, tostring, select, concat = io.stdout, io.stderr, tostring, select, table.concat
 local EPIPE = 32
+local methods = getmetatable(io.stdin).__index
+local file_write, default_write, output = methods.write, io.write, io.output
 function print(...)
   local n = select("#", ...)
   local parts = {...}
   for i = 1, n do parts[i] = tostring(parts[i]) end
-  local ok, _, code = stdout:write(concat(parts, "\t", 1, n), "\n")
+  local redirect = prompt.redirect
+  if redirect then return redirect(concat(parts, "\t", 1, n) .. "\n") end
+  local ok, _, code = file_write(stdout, concat(parts, "\t", 1, n), "\n")
   if ok then ok, _, code = stdout:flush() end
   if not ok and code == EPIPE then broken_pipe() end
 end
@@ -267,17 +274,27 @@ local function checked(read)
   end
 end
 io.read = checked(io.read)
-local methods = getmetatable(io.stdin).__index
 methods.read = checked(methods.read)
-local function piped(write)
-  return function(...)
-    local ok, err, code = write(...)
-    if not ok and code == EPIPE then broken_pipe() end
-    return ok, err, code
-  end
+local function written(ok, err, code)
+  if not ok and code == EPIPE then broken_pipe() end
+  return ok, err, code
 end
-io.write = piped(io.write)
-methods.write = piped(methods.write)
+function methods.write(file, ...)
+  local redirect = prompt.redirect
+  if redirect and (file == stdout or file == stderr) then
+    redirect(concat({...}))
+    return file
+  end
+  return written(file_write(file, ...))
+end
+function io.write(...)
+  local redirect = prompt.redirect
+  if redirect and output() == stdout then
+    redirect(concat({...}))
+    return stdout
+  end
+  return written(default_write(...))
+end
 "##;
 
 /// Runs the `-e`/`-l` steps, the script and the prompt, as asked.

@@ -18,8 +18,10 @@
 //!
 //! The line editor blocks, so it runs on a thread of its own while the
 //! runtime goes on: tasks spawned by earlier lines keep running (and
-//! printing) while the prompt waits. Completion, which needs the Lua state,
-//! is asked back from that thread.
+//! printing) while the prompt waits. What they write to stdout or stderr
+//! then goes through the editor, which prints it above the prompt and draws
+//! the prompt again with what was typed so far. Completion, which needs the
+//! Lua state, is asked back from that thread.
 
 mod complete;
 pub mod help;
@@ -30,18 +32,20 @@ mod locals;
 mod printer;
 
 use std::borrow::Cow;
-use std::io::IsTerminal;
+use std::cell::RefCell;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::{mpsc, Arc, Mutex};
 
-use mlua::{Function, Lua, MultiValue, Value};
+use mlua::{Function, Lua, MultiValue, Table, Value};
 use rustyline::completion::Completer;
 use rustyline::error::ReadlineError;
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
 use rustyline::history::FileHistory;
 use rustyline::validate::Validator;
-use rustyline::{CompletionType, Config, Context, Editor};
+use rustyline::{CompletionType, Config, Context, Editor, ExternalPrinter};
 use tokio::sync::{mpsc as async_mpsc, oneshot};
 
 use crate::lua::lifecycle::End;
@@ -49,6 +53,11 @@ use interrupt::Signals;
 
 pub use history::default_history_path;
 pub use printer::{format_value, format_values, FormatOptions};
+
+/// The named registry value of the table whose `redirect` field, while the
+/// prompt waits, takes what Lua writes to stdout and stderr (the host's
+/// `print`, `io.write` and `file:write` look there first).
+pub const OUTPUT_KEY: &str = "dockerlua.prompt_output";
 
 const PROMPT: &str = "> ";
 const PROMPT_MORE: &str = ">> ";
@@ -175,6 +184,56 @@ impl TerminalMode {
 struct LineEditor {
     editor: Arc<Mutex<Editor<LuaHelper, FileHistory>>>,
     completions: async_mpsc::UnboundedReceiver<Completion>,
+    /// Prints above the prompt; `None` where the editor has no terminal.
+    output: Option<Rc<RefCell<PromptOutput>>>,
+}
+
+/// Text written while the prompt waits, handed to the editor a whole line at
+/// a time (it ends what it prints with a newline).
+struct PromptOutput {
+    printer: Box<dyn ExternalPrinter>,
+    partial: String,
+}
+
+impl PromptOutput {
+    fn write(&mut self, text: &str) {
+        self.partial.push_str(text);
+        if let Some(end) = self.partial.rfind('\n') {
+            let lines: String = self.partial.drain(..=end).collect();
+            if self.printer.print(lines.clone()).is_err() {
+                print_now(&lines);
+            }
+        }
+    }
+
+    /// What is left of a line, once the prompt is gone.
+    fn flush(&mut self) {
+        if !self.partial.is_empty() {
+            print_now(&std::mem::take(&mut self.partial));
+        }
+    }
+}
+
+fn print_now(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Sends Lua's output to the editor while it lives (the prompt waits).
+struct Redirected {
+    table: Option<Table>,
+    output: Option<Rc<RefCell<PromptOutput>>>,
+}
+
+impl Drop for Redirected {
+    fn drop(&mut self) {
+        if let Some(table) = &self.table {
+            let _ = table.raw_set("redirect", Value::Nil);
+        }
+        if let Some(output) = &self.output {
+            output.borrow_mut().flush();
+        }
+    }
 }
 
 /// A completion asked by the editor's thread, answered on the runtime's.
@@ -195,10 +254,47 @@ impl LineEditor {
         let mut editor = Editor::with_config(config)?;
         let (ask, completions) = async_mpsc::unbounded_channel();
         editor.set_helper(Some(LuaHelper { ask }));
+        let output = std::io::stdout()
+            .is_terminal()
+            .then(|| editor.create_external_printer().ok())
+            .flatten()
+            .map(|printer| {
+                Rc::new(RefCell::new(PromptOutput {
+                    printer: Box::new(printer),
+                    partial: String::new(),
+                }))
+            });
         Ok(LineEditor {
             editor: Arc::new(Mutex::new(editor)),
             completions,
+            output,
         })
+    }
+
+    /// Points the host's output at the editor until the guard is dropped.
+    fn redirect(&self, lua: &Lua) -> Redirected {
+        let none = Redirected {
+            table: None,
+            output: None,
+        };
+        let Some(output) = &self.output else {
+            return none;
+        };
+        let Ok(table) = lua.named_registry_value::<Table>(OUTPUT_KEY) else {
+            return none;
+        };
+        let target = output.clone();
+        let redirect = lua.create_function(move |_, text: mlua::LuaString| {
+            target.borrow_mut().write(&text.to_string_lossy());
+            Ok(())
+        });
+        match redirect.and_then(|f| table.raw_set("redirect", f)) {
+            Ok(()) => Redirected {
+                table: Some(table),
+                output: Some(output.clone()),
+            },
+            Err(_) => none,
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Editor<LuaHelper, FileHistory>> {
@@ -215,6 +311,7 @@ impl LineEditor {
         signals: &mut Signals,
     ) -> Result<rustyline::Result<String>, i32> {
         let (done, line) = oneshot::channel();
+        let _redirected = self.redirect(lua);
         let editor = self.editor.clone();
         let spawned = std::thread::Builder::new()
             .name("readline".into())
