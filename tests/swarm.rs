@@ -508,6 +508,35 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
     both.sort();
     assert_eq!(out, format!("{}\nInvalidArgument\n", both.join(" ")));
 
+    // Jobs, whose tasks run once to completion: a replicated job of three
+    // completions, two at a time; a global job, once on each node.
+    let job = format!("{name}-job");
+    let out = lua_with(
+        r#"local s = docker.services.create(os.getenv("IMAGE"), {"sh", "-c", "echo done"},
+             {name = os.getenv("JOB"),
+              mode = {replicated_job = {max_concurrent = 2, total_completions = 3}}})
+           s:wait{timeout = 90}
+           local states = {}
+           for _, t in ipairs(s:tasks()) do states[#states + 1] = t.Status.State end
+           print(table.concat(states, " "))
+           s:remove()
+           local g = docker.services.create(os.getenv("IMAGE"), "true",
+             {name = os.getenv("JOB") .. "-global", mode = "global-job"})
+           g:wait{timeout = 90}
+           local nodes = {}
+           for _, t in ipairs(g:tasks()) do
+             if t.Status.State == "complete" then nodes[#nodes + 1] = t.NodeID end
+           end
+           table.sort(nodes)
+           print(table.concat(nodes, " "))
+           g:remove()"#,
+        &[("IMAGE", &image), ("JOB", &job)],
+    );
+    assert_eq!(
+        out,
+        format!("complete complete complete\n{}\n", both.join(" "))
+    );
+
     // The scripts: a rolling update that converges, one that is rolled back.
     let out = script(
         "scripts/rolling_update.lua",

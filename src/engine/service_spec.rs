@@ -158,12 +158,17 @@ fn apply_one(spec: &mut Value, name: &str, v: &Value) -> Result<()> {
             if n < 0 {
                 return Err(bad(name, "a count of replicas", v));
             }
-            if spec.pointer("/Mode/Global").is_some() {
+            let mode = object(spec, "Mode");
+            if let Some(job) = mode.get_mut("ReplicatedJob") {
+                // A replicated job's replicas are the completions it needs.
+                job["TotalCompletions"] = json!(n);
+            } else if mode.get("Global").is_some() || mode.get("GlobalJob").is_some() {
                 return Err(Error::invalid(
                     "bad option 'replicas' (the service is global, not replicated)",
                 ));
+            } else {
+                *mode = json!({"Replicated": {"Replicas": n}});
             }
-            spec["Mode"] = json!({"Replicated": {"Replicas": n}});
         }
         _ => return Err(Error::invalid(format!("unknown option '{name}'"))),
     }
@@ -818,29 +823,60 @@ fn healthcheck(v: &Value) -> Result<Value> {
 }
 
 /// `"replicated"`, `"global"`, or `{replicated = {replicas = n}}`/`{global = {}}`.
+/// `"replicated"`, `"global"`, `"replicated-job"`, `"global-job"`, or one
+/// of them as a table: `{replicated = {replicas = n}}`,
+/// `{replicated_job = {max_concurrent = n, total_completions = n}}`. A
+/// `replicas` option already given is kept (as a job's completions).
 fn mode(v: &Value, replicas: Option<u64>) -> Result<Value> {
-    let name = match v {
-        Value::String(s) => s.as_str(),
+    const EXPECTED: &str = "\"replicated\", \"global\", \"replicated-job\" or \"global-job\"";
+    let (name, inner) = match v {
+        Value::String(s) => (s.replace('_', "-"), None),
         Value::Object(m) if m.len() == 1 => {
             let (k, inner) = m.iter().next().expect("one entry");
-            if k == "replicated" {
-                let n = inner
-                    .get("replicas")
-                    .map(|r| integer("mode.replicated.replicas", r))
-                    .transpose()?;
-                return Ok(
-                    json!({"Replicated": {"Replicas": n.map_or(replicas.unwrap_or(1), |n| n as u64)}}),
-                );
-            }
-            k.as_str()
+            (k.replace('_', "-"), Some(inner))
         }
-        _ => return Err(bad("mode", "\"replicated\" or \"global\"", v)),
+        _ => return Err(bad("mode", EXPECTED, v)),
     };
-    match name {
-        "replicated" => Ok(json!({"Replicated": {"Replicas": replicas.unwrap_or(1)}})),
-        "global" => Ok(json!({"Global": {}})),
+    let count = |key: &str| -> Result<Option<u64>> {
+        let Some(value) = inner.and_then(|i| i.get(key)) else {
+            return Ok(None);
+        };
+        let n = integer(&format!("mode.{key}"), value)?;
+        u64::try_from(n)
+            .map(Some)
+            .map_err(|_| bad(&format!("mode.{key}"), "a count", value))
+    };
+    let known = |keys: &[&str]| -> Result<()> {
+        if let Some(inner) = inner {
+            fields(&format!("mode.{}", name.replace('-', "_")), inner, keys)?;
+        }
+        Ok(())
+    };
+    match name.as_str() {
+        "replicated" => {
+            known(&["replicas"])?;
+            let n = count("replicas")?.or(replicas).unwrap_or(1);
+            Ok(json!({"Replicated": {"Replicas": n}}))
+        }
+        "global" => {
+            known(&[])?;
+            Ok(json!({"Global": {}}))
+        }
+        "replicated-job" => {
+            known(&["max_concurrent", "total_completions"])?;
+            let total = count("total_completions")?.or(replicas).unwrap_or(1);
+            let mut job = json!({"TotalCompletions": total});
+            if let Some(max) = count("max_concurrent")? {
+                job["MaxConcurrent"] = json!(max);
+            }
+            Ok(json!({"ReplicatedJob": job}))
+        }
+        "global-job" => {
+            known(&[])?;
+            Ok(json!({"GlobalJob": {}}))
+        }
         other => Err(Error::invalid(format!(
-            "bad option 'mode' (\"replicated\" or \"global\" expected, got '{other}')"
+            "bad option 'mode' ({EXPECTED} expected, got '{other}')"
         ))),
     }
 }
@@ -957,6 +993,52 @@ mod tests {
         assert!(bad(json!({"restart_policy": {"condition": "always"}})).contains("on-failure"));
         assert!(bad(json!({"stop_grace_period": "soon"})).contains("1m30s"));
         assert!(bad(json!({"mounts": [{"source": "x"}]})).contains("target"));
+    }
+
+    #[test]
+    fn job_modes() {
+        let mode = |v: Value| create_spec("alpine", None, &opts(v)).map(|s| s["Mode"].clone());
+        assert_eq!(
+            mode(json!({"mode": "replicated-job", "replicas": 3})).unwrap(),
+            json!({"ReplicatedJob": {"TotalCompletions": 3}})
+        );
+        assert_eq!(
+            mode(
+                json!({"mode": {"replicated_job": {"max_concurrent": 2, "total_completions": 5}}})
+            )
+            .unwrap(),
+            json!({"ReplicatedJob": {"TotalCompletions": 5, "MaxConcurrent": 2}})
+        );
+        assert_eq!(
+            mode(json!({"mode": "global-job"})).unwrap(),
+            json!({"GlobalJob": {}})
+        );
+        assert_eq!(
+            mode(json!({"mode": {"replicated": {"replicas": 4}}})).unwrap(),
+            json!({"Replicated": {"Replicas": 4}})
+        );
+        let err = mode(json!({"mode": "global-job", "replicas": 2})).unwrap_err();
+        assert!(err.message.contains("global"), "{}", err.message);
+        let err = mode(json!({"mode": {"replicated_job": {"completions": 2}}})).unwrap_err();
+        assert!(
+            err.message.contains("unknown field 'completions'"),
+            "{}",
+            err.message
+        );
+        let err = mode(json!({"mode": "batch"})).unwrap_err();
+        assert!(
+            err.message.contains("\"replicated-job\""),
+            "{}",
+            err.message
+        );
+        // Scaling a replicated job sets the completions it needs.
+        let mut spec =
+            create_spec("alpine", None, &opts(json!({"mode": "replicated-job"}))).unwrap();
+        apply(&mut spec, &opts(json!({"replicas": 6})), false).unwrap();
+        assert_eq!(
+            spec["Mode"],
+            json!({"ReplicatedJob": {"TotalCompletions": 6}})
+        );
     }
 
     #[test]

@@ -246,14 +246,17 @@ pub struct Progress {
     pub failure: Option<String>,
     /// The update still under way, if any.
     pub updating: bool,
+    /// A job: `running` counts completed tasks, `desired` the completions.
+    pub job: bool,
 }
 
 impl Progress {
     /// `"1/2 tasks running; web.2 (k3j4...) pending: no suitable node (...)"`.
     pub fn describe(&self) -> String {
+        let state = if self.job { "complete" } else { "running" };
         let mut text = match self.desired {
-            Some(d) => format!("{}/{d} tasks running", self.running),
-            None => format!("{} tasks running", self.running),
+            Some(d) => format!("{}/{d} tasks {state}", self.running),
+            None => format!("{} tasks {state}", self.running),
         };
         if self.updating {
             text.push_str(", update in progress");
@@ -272,6 +275,11 @@ impl Progress {
 /// under way. The task spec comparison catches the moment right after an
 /// update, before the engine has marked anything as updating.
 pub fn progress(service: &Value, tasks: &[Value], nodes: &[Value]) -> Progress {
+    if let Some(mode) = service.pointer("/Spec/Mode") {
+        if mode.get("ReplicatedJob").is_some() || mode.get("GlobalJob").is_some() {
+            return job_progress(service, tasks);
+        }
+    }
     let mut p = Progress::default();
     let name = name_of(service);
     match service
@@ -387,6 +395,66 @@ pub fn progress(service: &Value, tasks: &[Value], nodes: &[Value]) -> Progress {
     p
 }
 
+/// A job is done when its tasks of the current run (`JobIteration`) have
+/// completed: `TotalCompletions` of them for a replicated job, every one
+/// the engine made (one a node) for a global job. Failed tasks are retried
+/// by the engine as its restart policy says; they are named while it does.
+fn job_progress(service: &Value, tasks: &[Value]) -> Progress {
+    let name = name_of(service);
+    let iteration = |v: &Value, path: &str| v.pointer(path).and_then(Value::as_u64);
+    let current_run = iteration(service, "/JobStatus/JobIteration/Index");
+    let mut p = Progress {
+        job: true,
+        desired: service
+            .pointer("/Spec/Mode/ReplicatedJob/TotalCompletions")
+            .and_then(Value::as_u64)
+            .map(|n| n as usize),
+        ..Progress::default()
+    };
+    let mut wanted: Vec<&Value> = tasks
+        .iter()
+        .filter(|t| t.get("DesiredState").and_then(Value::as_str) == Some("complete"))
+        .filter(|t| current_run.is_none() || iteration(t, "/JobIteration/Index") == current_run)
+        .collect();
+    wanted.sort_by_key(|t| {
+        (
+            t.get("Slot").and_then(Value::as_u64),
+            t.get("NodeID").and_then(Value::as_str),
+        )
+    });
+    for task in &wanted {
+        let state = task
+            .pointer("/Status/State")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if state == "complete" {
+            p.running += 1;
+            let id = task.get("ID").and_then(Value::as_str).unwrap_or_default();
+            p.running_ids.push(id.to_owned());
+            continue;
+        }
+        let why = match task
+            .pointer("/Status/Err")
+            .and_then(Value::as_str)
+            .filter(|e| !e.is_empty())
+        {
+            Some(err) => format!("{state}: {err}"),
+            None => state.to_owned(),
+        };
+        p.lagging.push(format!("{} {why}", task_label(name, task)));
+    }
+    p.running_ids.sort();
+    p.converged = match p.desired {
+        Some(total) => p.running >= total,
+        None => !wanted.is_empty() && p.lagging.is_empty(),
+    };
+    if p.converged {
+        // Failed attempts the engine replaced do not matter once it is done.
+        p.lagging.clear();
+    }
+    p
+}
+
 /// `web.2 (k3j4h5g6f7d8)` (global tasks have no slot: `web (...)`).
 fn task_label(service: &str, task: &Value) -> String {
     let id = task.get("ID").and_then(Value::as_str).unwrap_or_default();
@@ -477,6 +545,47 @@ mod tests {
         // A drained node: its task must move.
         let drained = [node("n1", "active"), node("n2", "drain")];
         assert!(!progress(&service(2), &tasks, &drained).converged);
+    }
+
+    #[test]
+    fn a_job_is_done_when_its_current_run_has_completed() {
+        let job = json!({
+            "Spec": {"Name": "batch", "Mode": {"ReplicatedJob": {"TotalCompletions": 2}}},
+            "JobStatus": {"JobIteration": {"Index": 7}},
+        });
+        let task = |id: &str, slot: u64, state: &str, run: u64| {
+            json!({
+                "ID": id, "Slot": slot, "DesiredState": "complete", "JobIteration": {"Index": run},
+                "Status": {"State": state, "Err": (state == "failed").then_some("exit 1")},
+            })
+        };
+        // A run before this one does not count.
+        let tasks = [
+            task("old1", 1, "complete", 5),
+            task("t1", 1, "complete", 7),
+            task("t2", 2, "failed", 7),
+        ];
+        let p = progress(&job, &tasks, &[]);
+        assert!(!p.converged);
+        assert_eq!(
+            p.describe(),
+            "1/2 tasks complete; batch.2 (t2) failed: exit 1"
+        );
+        let tasks = [
+            tasks[1].clone(),
+            tasks[2].clone(),
+            task("t3", 2, "complete", 7),
+        ];
+        let p = progress(&job, &tasks, &[]);
+        assert!(p.converged, "{}", p.describe());
+        assert_eq!(p.running_ids, ["t1", "t3"]);
+
+        let global = json!({"Spec": {"Name": "g", "Mode": {"GlobalJob": {}}}});
+        assert!(!progress(&global, &[], &[]).converged);
+        let tasks = [task("a", 0, "complete", 0), task("b", 0, "running", 0)];
+        assert!(!progress(&global, &tasks, &[]).converged);
+        let tasks = [task("a", 0, "complete", 0), task("b", 0, "complete", 0)];
+        assert!(progress(&global, &tasks, &[]).converged);
     }
 
     #[test]

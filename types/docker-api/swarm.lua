@@ -37,8 +37,8 @@ function Swarm.unlock_key() end
 ---text ("64m").
 ---@class ServiceOptions
 ---@field name string?
----@field replicas integer? replicated mode with n tasks (default 1)
----@field mode "replicated"|"global"|table?
+---@field replicas integer? replicated mode with n tasks (default 1); a replicated job's completions
+---@field mode "replicated"|"global"|"replicated-job"|"global-job"|table? table: {replicated_job = {max_concurrent =, total_completions =}}
 ---@field args string[]?
 ---@field env table<string, string>|string[]?
 ---@field labels table<string, string>? the service's
