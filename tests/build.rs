@@ -5,13 +5,12 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
-use base64::Engine as _;
-use common::{assert_success, docker, docker_cmd, dockerlua_cmd, lua, registry, run, Cleanup};
+use common::{
+    assert_success, auth_headers, capture_proxy, docker, docker_cmd, dockerlua_cmd, header_values,
+    lua, registry, run, Cleanup,
+};
 
 /// Files to write: (path, content), a content of `None` making a folder.
 type Tree<'a> = &'a [(&'a str, Option<&'a str>)];
@@ -390,90 +389,9 @@ fn pull_all_tags_brings_every_tag_of_the_repository() {
     );
 }
 
-/// A proxy in front of the engine's socket that keeps every byte clients
-/// send (to see the headers a request carried).
-struct Capture {
-    socket: std::path::PathBuf,
-    sent: Arc<Mutex<Vec<u8>>>,
-    _dir: tempfile::TempDir,
-}
-
-fn capture_proxy() -> Capture {
-    let engine = common::host()
-        .strip_prefix("unix://")
-        .expect("a unix engine")
-        .to_owned();
-    let dir = tempfile::tempdir().unwrap();
-    let socket = dir.path().join("proxy.sock");
-    let listener = UnixListener::bind(&socket).unwrap();
-    let sent = Arc::new(Mutex::new(Vec::new()));
-    let keep = sent.clone();
-    std::thread::spawn(move || {
-        for client in listener.incoming() {
-            let Ok(mut client) = client else { return };
-            let Ok(mut upstream) = UnixStream::connect(&engine) else {
-                return;
-            };
-            let (mut client_read, mut upstream_write) =
-                (client.try_clone().unwrap(), upstream.try_clone().unwrap());
-            let keep = keep.clone();
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 16384];
-                while let Ok(n) = client_read.read(&mut buf) {
-                    if n == 0 || upstream_write.write_all(&buf[..n]).is_err() {
-                        break;
-                    }
-                    keep.lock().unwrap().extend_from_slice(&buf[..n]);
-                }
-                let _ = upstream_write.shutdown(std::net::Shutdown::Write);
-            });
-            std::thread::spawn(move || {
-                let _ = std::io::copy(&mut upstream, &mut client);
-                let _ = client.shutdown(std::net::Shutdown::Write);
-            });
-        }
-    });
-    Capture {
-        socket,
-        sent,
-        _dir: dir,
-    }
-}
-
 /// The decoded `X-Registry-Config` headers of the builds.
 fn registry_configs(sent: &[u8]) -> Vec<serde_json::Value> {
     header_values(sent, "/build", "x-registry-config")
-}
-
-/// The decoded `X-Registry-Auth` headers of the requests to `path_part`.
-fn auth_headers(sent: &[u8], path_part: &str) -> Vec<serde_json::Value> {
-    header_values(sent, path_part, "x-registry-auth")
-}
-
-/// The base64url JSON values of header `name` in requests to `path_part`.
-fn header_values(sent: &[u8], path_part: &str, name: &str) -> Vec<serde_json::Value> {
-    let text = String::from_utf8_lossy(sent);
-    let mut found = Vec::new();
-    // Request lines end with " HTTP/1.1" (a body may run into the next
-    // request's line, so only that end is looked for); headers follow.
-    let mut in_wanted = false;
-    for line in text.split("\r\n") {
-        if line.ends_with(" HTTP/1.1") {
-            in_wanted = line.contains(path_part);
-            continue;
-        }
-        let value = line
-            .split_once(": ")
-            .filter(|(header, _)| in_wanted && header.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value);
-        if let Some(value) = value {
-            let json = base64::engine::general_purpose::URL_SAFE
-                .decode(value.trim())
-                .unwrap();
-            found.push(serde_json::from_slice(&json).unwrap());
-        }
-    }
-    found
 }
 
 #[test]

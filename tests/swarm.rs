@@ -537,6 +537,40 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
         format!("complete complete complete\n{}\n", both.join(" "))
     );
 
+    // After a login to the image's registry, create and update send its
+    // credentials (X-Registry-Auth) so that every node can pull; a service
+    // of an image from a registry without a login sends none.
+    let proxy = capture_proxy();
+    let authed = format!("{name}-authed");
+    let code = r#"local plain = docker.services.create("127.0.0.1:9/no-login/here:1", "sleep 600",
+         {name = os.getenv("AUTHED") .. "-plain", stop_grace_period = 0})
+       plain:remove()
+       docker.login{username = "ci", password = "pw", registry = os.getenv("REGISTRY")}
+       local s = docker.services.create(os.getenv("IMAGE"), "sleep 600",
+         {name = os.getenv("AUTHED"), stop_grace_period = 0})
+       s:update{image = os.getenv("IMAGE2")}
+       s:remove()"#;
+    let mut cmd = dockerlua_cmd();
+    cmd.env("DOCKER_HOST", format!("unix://{}", proxy.socket.display()))
+        .env("IMAGE", &image)
+        .env("IMAGE2", &image2)
+        .env("AUTHED", &authed)
+        .env("REGISTRY", registry());
+    assert_success(&run(cmd.args(["-e", code])));
+    let sent = proxy.sent.lock().unwrap().clone();
+    let creates = auth_headers(&sent, "/services/create");
+    let updates = auth_headers(&sent, "/update?version=");
+    assert_eq!(
+        (creates.len(), updates.len()),
+        (1, 1),
+        "{}",
+        String::from_utf8_lossy(&sent)
+    );
+    for auth in creates.iter().chain(&updates) {
+        assert_eq!(auth["username"], "ci");
+        assert_eq!(auth["serveraddress"], registry());
+    }
+
     // The scripts: a rolling update that converges, one that is rolled back.
     let out = script(
         "scripts/rolling_update.lua",

@@ -55,17 +55,23 @@ impl Engine {
     /// The `X-Registry-Auth` value for a request about `image`. Without
     /// credentials an empty object is sent, as the docker CLI does.
     pub async fn auth_header(&self, image: &str, auth: &Auth) -> Result<String> {
-        let registry = registry_of(image);
-        let credentials = match auth {
-            Auth::Given(value) => Some(value.clone()),
-            Auth::FromConfig => match self.logins().remove(&registry) {
-                Some(login) => Some(login),
-                None => credentials::credentials(&registry).await?,
-            },
+        let header = match auth {
+            Auth::Given(value) => Some(credentials::encode_auth(value)),
+            Auth::FromConfig => self.registry_auth(image).await?,
         };
-        Ok(credentials::encode_auth(
-            &credentials.unwrap_or_else(|| json!({})),
-        ))
+        Ok(header.unwrap_or_else(|| credentials::encode_auth(&json!({}))))
+    }
+
+    /// The `X-Registry-Auth` value of this client's credentials for
+    /// `image`'s registry (a login, else the docker config's); `None`
+    /// without any.
+    pub async fn registry_auth(&self, image: &str) -> Result<Option<String>> {
+        let registry = registry_of(image);
+        let credentials = match self.logins().remove(&registry) {
+            Some(login) => Some(login),
+            None => credentials::credentials(&registry).await?,
+        };
+        Ok(credentials.as_ref().map(credentials::encode_auth))
     }
 
     /// What the registry says of `reference` (its manifest's descriptor and

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::containers::LogsOptions;
-use super::resource::{filters_query, CONFIGS, NODES, SECRETS, SERVICES, TASKS};
+use super::resource::{check_id, filters_query, CONFIGS, NODES, SECRETS, SERVICES, TASKS};
 use super::{Engine, Error, ErrorKind, OutputStream, Query, Req, Result};
 
 /// A service's `Version.Index`, which an update must quote.
@@ -22,7 +22,9 @@ impl Engine {
     /// first); answers its id.
     pub async fn service_create(&self, mut spec: Value) -> Result<String> {
         self.resolve_references(&mut spec).await?;
-        let answer = self.create(&SERVICES, Query::new(), &spec).await?;
+        let req = Req::post("/services/create");
+        let req = self.with_registry_auth(req, &spec).await?.json_body(&spec);
+        let answer: Value = self.json(req).await?;
         answer
             .get("ID")
             .and_then(Value::as_str)
@@ -40,12 +42,33 @@ impl Engine {
         rollback: bool,
     ) -> Result<Value> {
         self.resolve_references(&mut spec).await?;
-        let extra: &[(&str, &str)] = if rollback {
-            &[("rollback", "previous")]
-        } else {
-            &[]
+        check_id(&SERVICES, id)?;
+        let mut q = Query::new();
+        q.add("version", version.to_string());
+        if rollback {
+            q.add("rollback", "previous");
+        }
+        let req = Req::post(SERVICES.path(id, "/update")).query(q);
+        let req = self.with_registry_auth(req, &spec).await?.json_body(&spec);
+        self.json(req).await
+    }
+
+    /// Adds `X-Registry-Auth` when this client has credentials for the
+    /// registry of the spec's image, so that every node can pull it (the
+    /// Python SDK sends it the same way; the docker CLI with
+    /// `--with-registry-auth`).
+    async fn with_registry_auth(&self, req: Req<'static>, spec: &Value) -> Result<Req<'static>> {
+        let image = spec
+            .pointer("/TaskTemplate/ContainerSpec/Image")
+            .and_then(Value::as_str);
+        let header = match image {
+            Some(image) => self.registry_auth(image).await?,
+            None => None,
         };
-        self.update(&SERVICES, id, version, extra, &spec).await
+        Ok(match header {
+            Some(header) => req.header("x-registry-auth", header),
+            None => req,
+        })
     }
 
     /// Secrets and configs named by name (or id) only, completed with the

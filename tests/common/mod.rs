@@ -20,10 +20,14 @@
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::process::{Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
 
 /// The label key that [`Cleanup`] uses to find what a test created.
 pub const TEST_LABEL: &str = "dockerlua.test";
@@ -548,4 +552,85 @@ pub fn defined_members(text: &str) -> std::collections::BTreeSet<String> {
         }
     }
     out
+}
+
+/// A proxy in front of the engine's socket that keeps every byte clients
+/// send (to see the headers a request carried).
+pub struct Capture {
+    pub socket: std::path::PathBuf,
+    pub sent: Arc<Mutex<Vec<u8>>>,
+    _dir: tempfile::TempDir,
+}
+
+pub fn capture_proxy() -> Capture {
+    let engine = host()
+        .strip_prefix("unix://")
+        .expect("a unix engine")
+        .to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("proxy.sock");
+    let listener = UnixListener::bind(&socket).unwrap();
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let keep = sent.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { return };
+            let Ok(mut upstream) = UnixStream::connect(&engine) else {
+                return;
+            };
+            let (mut client_read, mut upstream_write) =
+                (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+            let keep = keep.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16384];
+                while let Ok(n) = client_read.read(&mut buf) {
+                    if n == 0 || upstream_write.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                    keep.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+                let _ = upstream_write.shutdown(std::net::Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut upstream, &mut client);
+                let _ = client.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    Capture {
+        socket,
+        sent,
+        _dir: dir,
+    }
+}
+
+/// The decoded `X-Registry-Auth` headers of the requests to `path_part`.
+pub fn auth_headers(sent: &[u8], path_part: &str) -> Vec<serde_json::Value> {
+    header_values(sent, path_part, "x-registry-auth")
+}
+
+/// The base64url JSON values of header `name` in requests to `path_part`.
+pub fn header_values(sent: &[u8], path_part: &str, name: &str) -> Vec<serde_json::Value> {
+    let text = String::from_utf8_lossy(sent);
+    let mut found = Vec::new();
+    // Request lines end with " HTTP/1.1" (a body may run into the next
+    // request's line, so only that end is looked for); headers follow.
+    let mut in_wanted = false;
+    for line in text.split("\r\n") {
+        if line.ends_with(" HTTP/1.1") {
+            in_wanted = line.contains(path_part);
+            continue;
+        }
+        let value = line
+            .split_once(": ")
+            .filter(|(header, _)| in_wanted && header.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value);
+        if let Some(value) = value {
+            let json = base64::engine::general_purpose::URL_SAFE
+                .decode(value.trim())
+                .unwrap();
+            found.push(serde_json::from_slice(&json).unwrap());
+        }
+    }
+    found
 }
