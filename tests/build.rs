@@ -434,6 +434,44 @@ fn login_is_checked_by_the_engine_and_its_credentials_go_with_later_pushes_and_b
 
 #[test]
 #[ignore = "needs an engine: tools/test.sh"]
+fn hard_links_in_the_context_are_sent_once_and_stay_links() {
+    let t = Cleanup::new("hardlink");
+    let dir = tempfile::tempdir().unwrap();
+    let data: Vec<u8> = (0..600_000u64).map(|i| (i * 7919 % 251) as u8).collect();
+    std::fs::write(dir.path().join("big"), &data).unwrap();
+    std::fs::hard_link(dir.path().join("big"), dir.path().join("twin")).unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM busybox\nCOPY . /data/\n",
+    )
+    .unwrap();
+    let proxy = capture_proxy();
+    let code = format!(
+        r#"
+        local img = docker.images.build{{path = {ctx:?}, labels = {labels}}}
+        io.write(docker.containers.run(img.id,
+          {{"sh", "-c", "stat -c '%i %h %s' /data/big /data/twin; cmp /data/big /data/twin && echo same"}},
+          {{remove = true, labels = {labels}}}))
+        "#,
+        ctx = dir.path().display().to_string(),
+        labels = t.lua_labels()
+    );
+    let out = assert_success(&run(dockerlua_cmd()
+        .env("DOCKER_HOST", format!("unix://{}", proxy.socket.display()))
+        .args(["-e", &code])));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    // One inode, two links, in the image as in the context.
+    assert_eq!(lines[0], lines[1], "{out}");
+    assert!(lines[0].ends_with(" 2 600000"), "{out}");
+    assert_eq!(lines[2], "same");
+    // The data went once (600 kB), not once for each name.
+    let sent = proxy.sent.lock().unwrap().len();
+    assert!(sent < 900_000, "{sent} bytes sent");
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn a_dockerfile_outside_the_context_is_sent_with_it() {
     let t = Cleanup::new("outside");
     let dir = tempfile::tempdir().unwrap();

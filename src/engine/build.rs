@@ -303,18 +303,26 @@ fn write_context(
     writer: UploadWriter,
 ) -> io::Result<()> {
     let mut tar = tar::Builder::new(writer);
-    let result = walk(&mut tar, dir, "", matcher, &ParentMatches::default())
-        .and_then(|_| match extra {
-            Some((name, text)) => {
-                let mut header = tar::Header::new_gnu();
-                header.set_size(text.len() as u64);
-                header.set_mode(0o600);
-                tar.append_data(&mut header, name, &text[..])
-            }
-            None => Ok(()),
-        })
-        .and_then(|_| tar.finish())
-        .and_then(|_| tar.get_mut().flush());
+    let mut seen = HardLinks::new();
+    let result = walk(
+        &mut tar,
+        dir,
+        "",
+        matcher,
+        &ParentMatches::default(),
+        &mut seen,
+    )
+    .and_then(|_| match extra {
+        Some((name, text)) => {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(text.len() as u64);
+            header.set_mode(0o600);
+            tar.append_data(&mut header, name, &text[..])
+        }
+        None => Ok(()),
+    })
+    .and_then(|_| tar.finish())
+    .and_then(|_| tar.get_mut().flush());
     if let Err(e) = &result {
         tar.get_mut().abort(io::Error::new(e.kind(), e.to_string()));
     }
@@ -330,6 +338,7 @@ fn walk<W: Write>(
     rel: &str,
     matcher: &Matcher,
     parent: &ParentMatches,
+    seen: &mut HardLinks,
 ) -> io::Result<()> {
     let read = |e: io::Error, path: &Path| {
         io::Error::new(e.kind(), format!("cannot read '{}': {e}", path.display()))
@@ -357,17 +366,22 @@ fn walk<W: Write>(
             // An excluded folder is still walked when a `!` pattern names
             // something inside it; the folder itself is not sent.
             if matcher.has_exclusions() && matcher.reincludes_inside(&rel_path) {
-                walk(tar, &path, &rel_path, matcher, &info)?;
+                walk(tar, &path, &rel_path, matcher, &info, seen)?;
             }
             continue;
         }
-        append(tar, &path, &rel_path, &meta).map_err(|e| read(e, &path))?;
+        append(tar, &path, &rel_path, &meta, seen).map_err(|e| read(e, &path))?;
         if is_dir {
-            walk(tar, &path, &rel_path, matcher, &info)?;
+            walk(tar, &path, &rel_path, matcher, &info, seen)?;
         }
     }
     Ok(())
 }
+
+/// The first name sent of each file with more than one link, by device and
+/// inode: its other names go as hard links to it, as moby's tar does, so
+/// its data is sent once and the links are kept.
+type HardLinks = std::collections::HashMap<(u64, u64), String>;
 
 /// One entry, owned by root as the CLI sends it.
 fn append<W: Write>(
@@ -375,6 +389,7 @@ fn append<W: Write>(
     path: &Path,
     name: &str,
     meta: &std::fs::Metadata,
+    seen: &mut HardLinks,
 ) -> io::Result<()> {
     let mut header = tar::Header::new_gnu();
     header.set_mode(meta.mode() & 0o7777);
@@ -391,7 +406,15 @@ fn append<W: Write>(
         header.set_size(0);
         let target = std::fs::read_link(path)?;
         tar.append_link(&mut header, name, target)
+    } else if kind.is_file() && meta.nlink() > 1 && seen.contains_key(&(meta.dev(), meta.ino())) {
+        header.set_entry_type(tar::EntryType::Link);
+        header.set_size(0);
+        let first = &seen[&(meta.dev(), meta.ino())];
+        tar.append_link(&mut header, name, first)
     } else if kind.is_file() {
+        if meta.nlink() > 1 {
+            seen.insert((meta.dev(), meta.ino()), name.to_owned());
+        }
         header.set_entry_type(tar::EntryType::Regular);
         header.set_size(meta.len());
         let file = std::fs::File::open(path)?;
@@ -438,18 +461,66 @@ impl<R: Read> Read for Exactly<R> {
 mod tests {
     use super::*;
 
-    /// The entries a context would send, from the tar actually written.
-    fn entries(dir: &Path) -> Vec<String> {
+    /// The tar a context would send.
+    fn context_tar(dir: &Path) -> Vec<u8> {
         let matcher = context_matcher(dir, "Dockerfile").unwrap();
         let mut tar = tar::Builder::new(Vec::new());
-        walk(&mut tar, dir, "", &matcher, &ParentMatches::default()).unwrap();
-        let bytes = tar.into_inner().unwrap();
+        let mut seen = HardLinks::new();
+        walk(
+            &mut tar,
+            dir,
+            "",
+            &matcher,
+            &ParentMatches::default(),
+            &mut seen,
+        )
+        .unwrap();
+        tar.into_inner().unwrap()
+    }
+
+    /// The entries a context would send, from the tar actually written.
+    fn entries(dir: &Path) -> Vec<String> {
+        let bytes = context_tar(dir);
         let mut archive = tar::Archive::new(&bytes[..]);
         archive
             .entries()
             .unwrap()
             .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
             .collect()
+    }
+
+    #[test]
+    fn a_hard_linked_file_is_sent_once_and_linked() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("a"), vec![b'x'; 100_000]).unwrap();
+        std::fs::hard_link(root.join("a"), root.join("b")).unwrap();
+        let bytes = context_tar(root);
+        assert!(bytes.len() < 150_000, "{} bytes", bytes.len());
+        let mut archive = tar::Archive::new(&bytes[..]);
+        let kinds: Vec<(String, tar::EntryType, Option<String>)> = archive
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let link = e
+                    .link_name()
+                    .unwrap()
+                    .map(|l| l.to_string_lossy().into_owned());
+                (
+                    e.path().unwrap().to_string_lossy().into_owned(),
+                    e.header().entry_type(),
+                    link,
+                )
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("a".to_owned(), tar::EntryType::Regular, None),
+                ("b".to_owned(), tar::EntryType::Link, Some("a".to_owned())),
+            ]
+        );
     }
 
     #[test]
