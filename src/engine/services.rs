@@ -335,21 +335,9 @@ pub fn progress(service: &Value, tasks: &[Value], nodes: &[Value]) -> Progress {
             .all(|(k, v)| s.get(k).unwrap_or(&Value::Null) == v),
         _ => true,
     };
-    let mut wanted: Vec<&Value> = tasks
-        .iter()
-        .filter(|t| t.get("DesiredState").and_then(Value::as_str) == Some("running"))
-        .collect();
-    wanted.sort_by_key(|t| {
-        (
-            t.get("Slot").and_then(Value::as_u64),
-            t.get("NodeID").and_then(Value::as_str),
-        )
-    });
+    let wanted = desired_in_order(tasks, "running");
     for task in &wanted {
-        let state = task
-            .pointer("/Status/State")
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let state = state_of(task);
         let node = task.get("NodeID").and_then(Value::as_str).unwrap_or("");
         let why = if state != "running" {
             let err = task
@@ -389,10 +377,7 @@ pub fn progress(service: &Value, tasks: &[Value], nodes: &[Value]) -> Progress {
             .get("DesiredState")
             .and_then(Value::as_str)
             .unwrap_or("");
-        let state = task
-            .pointer("/Status/State")
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let state = state_of(task);
         let node = task.get("NodeID").and_then(Value::as_str).unwrap_or("");
         let active = matches!(
             state,
@@ -434,22 +419,10 @@ fn job_progress(service: &Value, tasks: &[Value]) -> Progress {
             .map(|n| n as usize),
         ..Progress::default()
     };
-    let mut wanted: Vec<&Value> = tasks
-        .iter()
-        .filter(|t| t.get("DesiredState").and_then(Value::as_str) == Some("complete"))
-        .filter(|t| current_run.is_none() || iteration(t, "/JobIteration/Index") == current_run)
-        .collect();
-    wanted.sort_by_key(|t| {
-        (
-            t.get("Slot").and_then(Value::as_u64),
-            t.get("NodeID").and_then(Value::as_str),
-        )
-    });
+    let mut wanted = desired_in_order(tasks, "complete");
+    wanted.retain(|t| current_run.is_none() || iteration(t, "/JobIteration/Index") == current_run);
     for task in &wanted {
-        let state = task
-            .pointer("/Status/State")
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let state = state_of(task);
         if state == "complete" {
             p.running += 1;
             let id = task.get("ID").and_then(Value::as_str).unwrap_or_default();
@@ -476,6 +449,27 @@ fn job_progress(service: &Value, tasks: &[Value]) -> Progress {
         p.lagging.clear();
     }
     p
+}
+
+/// The tasks the engine wants in state `desired`, in slot (then node) order.
+fn desired_in_order<'a>(tasks: &'a [Value], desired: &str) -> Vec<&'a Value> {
+    let mut wanted: Vec<&Value> = tasks
+        .iter()
+        .filter(|t| t.get("DesiredState").and_then(Value::as_str) == Some(desired))
+        .collect();
+    wanted.sort_by_key(|t| {
+        (
+            t.get("Slot").and_then(Value::as_u64),
+            t.get("NodeID").and_then(Value::as_str),
+        )
+    });
+    wanted
+}
+
+fn state_of(task: &Value) -> &str {
+    task.pointer("/Status/State")
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 /// `web.2 (k3j4h5g6f7d8)` (global tasks have no slot: `web (...)`).
