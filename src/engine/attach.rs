@@ -85,15 +85,7 @@ impl Engine {
         q.add_opt("detachKeys", opts.detach_keys.as_deref());
         let req = Req::post(format!("/containers/{}/attach", segment(id))).query(q);
         let response = self.hijack(req, "attach").await?;
-        let tty = match (framing(&response, self.api_version().await?), tty) {
-            (Some(stated), _) | (None, Some(stated)) => stated,
-            (None, None) => self
-                .container_inspect(id)
-                .await?
-                .pointer("/Config/Tty")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-        };
+        let tty = self.output_tty(&response, id, tty).await?;
         upgrade(response, tty).await
     }
 
@@ -183,13 +175,7 @@ pub async fn run_attached(
     progress: &mut dyn FnMut(PullEvent<'_>),
     stdin: bool,
 ) -> Result<AttachedRun> {
-    let id = run::create(engine, spec, progress).await?;
-    let auto_remove = spec
-        .config
-        .pointer("/HostConfig/AutoRemove")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let guard = cleanups.register(engine, &id, spec.remove || auto_remove);
+    let (id, guard) = run::create_guarded(engine, spec, cleanups, progress).await?;
     let tty = spec
         .config
         .get("Tty")

@@ -5,7 +5,8 @@ use serde_json::Value;
 
 use super::{segment, Engine, JsonStream, OutputStream, Query, Req, Result};
 
-/// Options of `GET /containers/{id}/logs`.
+/// Options of `GET /containers/{id}/logs` (and of a service's, which has
+/// no `until`).
 #[derive(Debug, Clone)]
 pub struct LogsOptions {
     pub stdout: bool,
@@ -27,6 +28,27 @@ impl Default for LogsOptions {
             tail: None,
             since: None,
             until: None,
+        }
+    }
+}
+
+impl LogsOptions {
+    /// `GET path` with these options (a container's or a service's logs); a
+    /// followed log lasts as long as it runs.
+    pub(crate) fn request(&self, path: String) -> Req<'static> {
+        let mut q = Query::new();
+        q.flag("stdout", self.stdout)
+            .flag("stderr", self.stderr)
+            .flag("follow", self.follow)
+            .flag("timestamps", self.timestamps);
+        q.add_opt("tail", self.tail.as_deref())
+            .add_opt("since", self.since.as_deref())
+            .add_opt("until", self.until.as_deref());
+        let req = Req::get(path).query(q);
+        if self.follow {
+            req.lasting()
+        } else {
+            req
         }
     }
 }
@@ -200,20 +222,21 @@ impl Engine {
         opts: &LogsOptions,
         tty: Option<bool>,
     ) -> Result<OutputStream> {
-        let mut q = Query::new();
-        q.flag("stdout", opts.stdout)
-            .flag("stderr", opts.stderr)
-            .flag("follow", opts.follow)
-            .flag("timestamps", opts.timestamps);
-        q.add_opt("tail", opts.tail.as_deref())
-            .add_opt("since", opts.since.as_deref())
-            .add_opt("until", opts.until.as_deref());
-        let mut req = Req::get(path(id, "logs")).query(q);
-        if opts.follow {
-            req = req.lasting();
-        }
-        let response = self.request(req).await?;
-        let tty = match (framing(&response, self.api_version().await?), tty) {
+        let response = self.request(opts.request(path(id, "logs"))).await?;
+        let tty = self.output_tty(&response, id, tty).await?;
+        Ok(OutputStream::new(response, tty))
+    }
+
+    /// Whether the output of container `id` in `response` is raw (TTY): as
+    /// its content type states, else `tty` (its `Config.Tty` where the
+    /// caller knows it), else from an inspect.
+    pub(crate) async fn output_tty(
+        &self,
+        response: &hyper::Response<hyper::body::Incoming>,
+        id: &str,
+        tty: Option<bool>,
+    ) -> Result<bool> {
+        Ok(match (framing(response, self.api_version().await?), tty) {
             (Some(stated), _) | (None, Some(stated)) => stated,
             (None, None) => self
                 .container_inspect(id)
@@ -221,8 +244,7 @@ impl Engine {
                 .pointer("/Config/Tty")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
-        };
-        Ok(OutputStream::new(response, tty))
+        })
     }
 
     pub async fn container_commit(&self, id: &str, opts: &CommitOptions) -> Result<Value> {

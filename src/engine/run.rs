@@ -97,6 +97,25 @@ pub async fn create(
         .ok_or_else(|| Error::new(ErrorKind::Api, "create answered no id"))
 }
 
+/// Creates the container as [`create`] does and registers it with the
+/// clean-ups of cancelled runs: killed, or removed where the run (or the
+/// engine's `AutoRemove`) would remove it anyway.
+pub async fn create_guarded(
+    engine: &Engine,
+    spec: &RunSpec<'_>,
+    cleanups: &Cleanups,
+    progress: &mut dyn FnMut(PullEvent<'_>),
+) -> Result<(String, RunGuard)> {
+    let id = create(engine, spec, progress).await?;
+    let auto_remove = spec
+        .config
+        .pointer("/HostConfig/AutoRemove")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let guard = cleanups.register(engine, &id, spec.remove || auto_remove);
+    Ok((id, guard))
+}
+
 async fn pull(
     engine: &Engine,
     spec: &RunSpec<'_>,
@@ -122,13 +141,7 @@ pub async fn run(
     cleanups: &Cleanups,
     progress: &mut dyn FnMut(PullEvent<'_>),
 ) -> Result<RunOutput> {
-    let id = create(engine, spec, progress).await?;
-    let auto_remove = spec
-        .config
-        .pointer("/HostConfig/AutoRemove")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let guard = cleanups.register(engine, &id, spec.remove || auto_remove);
+    let (id, guard) = create_guarded(engine, spec, cleanups, progress).await?;
     let result = attached(engine, &id, spec.config).await;
     guard.disarm();
     if spec.remove {

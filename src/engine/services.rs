@@ -136,15 +136,8 @@ impl Engine {
         opts: &LogsOptions,
         tty: bool,
     ) -> Result<OutputStream> {
-        let mut q = Query::new();
-        q.flag("stdout", opts.stdout)
-            .flag("stderr", opts.stderr)
-            .flag("follow", opts.follow)
-            .flag("timestamps", opts.timestamps);
-        q.add_opt("tail", opts.tail.as_deref())
-            .add_opt("since", opts.since.as_deref());
         let response = self
-            .request(Req::get(SERVICES.path(id, "/logs")).query(q))
+            .request(opts.request(SERVICES.path(id, "/logs")))
             .await?;
         Ok(OutputStream::new(response, tty))
     }

@@ -127,23 +127,20 @@ pub fn strip_self(mut args: MultiValue, kind: &str) -> MultiValue {
     args
 }
 
-/// A function of a client or collection table bound to `handle`. It gets its
-/// arguments without a leading `self` of that table's kind, so that both
+/// A function of a client, collection or `swarm` table bound to `state`
+/// (the [`Handle`], or the table's own). It gets its arguments without a
+/// leading `self` of that table's kind, so that both
 /// `docker.containers.list()` and `docker.containers:list()` work.
-pub fn bound<F, Fut, R>(
-    lua: &Lua,
-    handle: &Handle,
-    kind: &'static str,
-    f: F,
-) -> mlua::Result<Function>
+pub fn bound<S, F, Fut, R>(lua: &Lua, state: &S, kind: &'static str, f: F) -> mlua::Result<Function>
 where
-    F: Fn(Lua, Handle, MultiValue) -> Fut + 'static,
+    S: Clone + 'static,
+    F: Fn(Lua, S, MultiValue) -> Fut + 'static,
     Fut: std::future::Future<Output = mlua::Result<R>> + 'static,
     R: IntoLuaMulti,
 {
-    let handle = handle.clone();
+    let state = state.clone();
     lazy::async_function(lua, move |lua, args: MultiValue| {
-        f(lua, handle.clone(), strip_self(args, kind))
+        f(lua, state.clone(), strip_self(args, kind))
     })
 }
 

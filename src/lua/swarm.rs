@@ -5,11 +5,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use mlua::{Function, IntoLuaMulti, Lua, MultiValue, Table, Value};
+use mlua::{Lua, MultiValue, Table, Value};
 use serde_json::{Map, Value as Json};
 
 use super::args::{self, Opts};
-use super::client::{named_table, strip_self, Handle};
+use super::client::{bound, named_table, Handle};
 use super::error::{self, invalid};
 use super::{convert, lazy};
 use crate::engine::swarm as spec;
@@ -42,19 +42,6 @@ impl State {
     }
 }
 
-/// A function of the table: `docker.swarm.init{}` and `docker.swarm:init{}` alike.
-fn bind<F, Fut, R>(lua: &Lua, state: &State, f: F) -> mlua::Result<Function>
-where
-    F: Fn(Lua, State, MultiValue) -> Fut + 'static,
-    Fut: std::future::Future<Output = mlua::Result<R>> + 'static,
-    R: IntoLuaMulti,
-{
-    let state = state.clone();
-    lazy::async_function(lua, move |lua, args: MultiValue| {
-        f(lua, state.clone(), strip_self(args, NAME))
-    })
-}
-
 /// The `swarm` table of a client.
 pub fn table(lua: &Lua, handle: &Handle) -> mlua::Result<Table> {
     let t = named_table(lua, NAME, handle)?;
@@ -62,13 +49,13 @@ pub fn table(lua: &Lua, handle: &Handle) -> mlua::Result<Table> {
         handle: handle.clone(),
         attrs: Rc::default(),
     };
-    t.raw_set("init", bind(lua, &state, init)?)?;
-    t.raw_set("join", bind(lua, &state, join)?)?;
-    t.raw_set("leave", bind(lua, &state, leave)?)?;
-    t.raw_set("reload", bind(lua, &state, reload)?)?;
-    t.raw_set("update", bind(lua, &state, update)?)?;
-    t.raw_set("unlock", bind(lua, &state, unlock)?)?;
-    t.raw_set("unlock_key", bind(lua, &state, unlock_key)?)?;
+    t.raw_set("init", bound(lua, &state, NAME, init)?)?;
+    t.raw_set("join", bound(lua, &state, NAME, join)?)?;
+    t.raw_set("leave", bound(lua, &state, NAME, leave)?)?;
+    t.raw_set("reload", bound(lua, &state, NAME, reload)?)?;
+    t.raw_set("update", bound(lua, &state, NAME, update)?)?;
+    t.raw_set("unlock", bound(lua, &state, NAME, unlock)?)?;
+    t.raw_set("unlock_key", bound(lua, &state, NAME, unlock_key)?)?;
     let mt = t.metatable().expect("named_table sets one");
     mt.raw_set(
         "__index",
