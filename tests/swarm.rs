@@ -119,6 +119,19 @@ fn replicas(name: &str) -> String {
     ])
 }
 
+/// The image of each task of service `name` meant to run, a line each.
+fn running_images(name: &str) -> String {
+    docker(&[
+        "service",
+        "ps",
+        name,
+        "--filter",
+        "desired-state=running",
+        "--format",
+        "{{.Image}}",
+    ])
+}
+
 /// The first 12 characters of the container of every running task of the
 /// service (its hostname, which the scenario's command logs).
 fn running_containers(name: &str) -> Vec<String> {
@@ -423,15 +436,7 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
            s:update{image = os.getenv("IMAGE2")} s:wait{timeout = 90}"#,
         &env,
     );
-    let images = docker(&[
-        "service",
-        "ps",
-        &name,
-        "--filter",
-        "desired-state=running",
-        "--format",
-        "{{.Image}}",
-    ]);
+    let images = running_images(&name);
     assert_eq!(images.lines().count(), 4, "{images}");
     assert!(images.lines().all(|i| i == image2), "{images}");
 
@@ -581,15 +586,7 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
         stdout.contains(&format!("every task runs {image}")),
         "{stdout}"
     );
-    let images = docker(&[
-        "service",
-        "ps",
-        &name,
-        "--filter",
-        "desired-state=running",
-        "--format",
-        "{{.Image}}",
-    ]);
+    let images = running_images(&name);
     assert!(images.lines().all(|i| i == image), "{images}");
     let missing = format!("{repository}-missing:1");
     let out = script(
@@ -613,15 +610,7 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
         ]),
         image
     );
-    let images = docker(&[
-        "service",
-        "ps",
-        &name,
-        "--filter",
-        "desired-state=running",
-        "--format",
-        "{{.Image}}",
-    ]);
+    let images = running_images(&name);
     assert!(images.lines().all(|i| i == image), "{images}");
 
     // service ps across the swarm: every running task, both nodes by id.
