@@ -32,6 +32,7 @@ pub mod files;
 mod guard;
 pub mod host;
 pub mod images;
+pub mod options;
 pub mod plugins;
 mod podman;
 pub mod reference;

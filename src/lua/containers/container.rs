@@ -407,7 +407,7 @@ fn add_methods(methods: &mut Methods<Container>) {
                 .map_err(error::engine)
         });
         methods.add_lazy_async_method("update", |lua, this, opts: Value| async move {
-            let body = super::options::update_body("Container:update", opts)?;
+            let body = super::spec::update_body("Container:update", opts)?;
             let engine = this.handle.engine()?;
             let answer = engine
                 .container_update(&this.id, &body)
