@@ -678,6 +678,8 @@ const WRITES: &[(&str, &str, &str)] = &[
     ("services.create", "local s = docker.services.create('alpine', 'sleep 9', {name = 'dry-svc'}) assert(s.id)", "POST /services/create"),
     ("secrets.create", "local s = docker.secrets.create{name = 'dry-secret', data = 'x'} assert(s.id)", "POST /secrets/create"),
     ("configs.create", "local s = docker.configs.create{name = 'dry-config', data = 'x'} assert(s.id)", "POST /configs/create"),
+    ("plugins.create", "local p = docker.plugins.create('dry-plugin', 'tests') assert(p.name == 'dry-plugin:latest' and not p.enabled) p:enable() assert(p.enabled) p:configure{A = '1'} p:disable() p:push() p:upgrade('localhost:1/dry/plugin') p:remove()", "POST /plugins/create?name=dry-plugin"),
+    ("plugins.install", "local p = docker.plugins.install('localhost:1/dry/plugin', 'dry-local') assert(p.name == 'dry-local:latest' and not p.enabled)", "POST /plugins/pull?remote=localhost:1/dry/plugin&name=dry-local"),
     ("networks.create", "local n = docker.networks.create('dry-net', {labels = L}) assert(n.id)", "POST /networks/create"),
     ("networks.prune", "docker.networks.prune()", "POST /networks/prune"),
     ("volumes.create", "local v = docker.volumes.create('dry-vol', {labels = L}) assert(v.name)", "POST /volumes/create"),
@@ -712,6 +714,8 @@ const READS: &[&str] = &[
     "Container:ports",
     "networks.get",
     "networks.list",
+    "plugins.get",
+    "plugins.list",
     "volumes.get",
     "volumes.list",
     "df",
@@ -749,6 +753,7 @@ const LOCAL: &[&str] = &[
     "nodes",
     "secrets",
     "configs",
+    "plugins",
     "isatty",
     // Its functions (init, join, leave, update...) change a swarm: tested
     // with the swarm itself in tests/swarm.rs.

@@ -3,7 +3,7 @@
 //!
 //! - [`Engine`]: one engine, its pooled connections and negotiated API version;
 //!   the endpoints live in [`containers`], [`images`], [`system`],
-//!   [`swarm`] and [`services`] (specs built in [`service_spec`]).
+//!   [`swarm`], [`services`] (specs built in [`service_spec`]) and [`plugins`].
 //! - [`request`] builds requests and turns error statuses into [`Error`]s;
 //!   [`body`] reads answers: whole, chunked, JSON lines, container output.
 //! - [`host`]: finding the engine (`DOCKER_HOST`, contexts);
@@ -33,6 +33,7 @@ mod guard;
 pub mod host;
 pub mod images;
 pub mod options;
+pub mod plugins;
 mod podman;
 pub mod reference;
 pub mod registry;

@@ -8,6 +8,7 @@
 //!   and their live objects, on the shared [`resource`] model;
 //!   [`build`]: image builds, save, load and registry data;
 //!   [`swarm`], [`services`], [`nodes`], [`secrets`], [`configs`]: swarm mode;
+//!   [`plugins`]: managed plugins;
 //! - [`system`]: `ping`, `version`, `info`, `df`, `login`, `events`;
 //!   [`api`]: `docker.api` (raw requests); [`json`]: `docker.json`;
 //! - [`fields`]: option tables to the engine's objects;
@@ -39,6 +40,7 @@ pub mod lifecycle;
 pub mod networks;
 pub mod nodes;
 pub mod paths;
+pub mod plugins;
 pub mod progress;
 pub mod resource;
 pub mod secrets;
@@ -72,6 +74,7 @@ pub const AREAS: &[handle::Register] = &[
     configs::register,
     networks::register,
     volumes::register,
+    plugins::register,
     system::register,
     api::register,
     tasks::register,

@@ -137,6 +137,45 @@ impl Guard {
                 let id = self.lock().new_id();
                 Ok((Answer::json(200, &json!(short(&id))), None))
             }
+            ("plugins", None, "create" | "pull") => {
+                // A plugin comes disabled, named by `name` (or its remote).
+                let name = query_value(query, "name")
+                    .or_else(|| query_value(query, "remote"))
+                    .unwrap_or_default();
+                let name = if name.rsplit('/').next().is_some_and(|n| n.contains(':')) {
+                    name
+                } else {
+                    format!("{name}:latest")
+                };
+                let mut dry = self.lock();
+                let id = dry.new_id();
+                let attrs = json!({
+                    "Id": id, "Name": name, "Enabled": false,
+                    "PluginReference": query_value(query, "remote").unwrap_or_default(),
+                    "Settings": {"Env": [], "Args": [], "Mounts": [], "Devices": []},
+                    "Config": {},
+                });
+                dry.objects.push(DryObject {
+                    kind: "plugins",
+                    id: id.clone(),
+                    names: vec![name],
+                    attrs,
+                });
+                let answer = if route.action == "pull" {
+                    Answer::lines(&[])
+                } else {
+                    Answer::empty()
+                };
+                Ok((answer, Some(short(&id))))
+            }
+            ("plugins", Some(plugin), "enable" | "disable") => {
+                let enabled = route.action == "enable";
+                if let Some(object) = self.lock().find_mut("plugins", plugin) {
+                    object.attrs["Enabled"] = json!(enabled);
+                }
+                Ok((Answer::empty(), None))
+            }
+            ("plugins", Some(_), "push" | "upgrade") => Ok((Answer::lines(&[]), None)),
             (kind, None, "create") => {
                 let Some(spec) = KINDS.iter().find(|k| k.name == kind) else {
                     return Ok((Answer::json(201, &json!({})), None));
@@ -282,6 +321,12 @@ impl Guard {
 
     /// The answer to a read of something a dry write made or ended.
     pub(super) fn dry_read(&self, method: &Method, route: &Route, query: &str) -> Option<Answer> {
+        // What a plugin asks to be granted is read only to install or
+        // upgrade it, which a dry run does not: a remote that exists only
+        // in the dry run's intent still "installs".
+        if route.kind == "plugins" && route.action == "privileges" {
+            return Some(Answer::json(200, &json!([])));
+        }
         let mut dry = self.lock();
         let key = route.key.as_deref()?;
         if method == Method::POST && route.kind == "containers" && route.action == "wait" {
@@ -393,10 +438,9 @@ impl DryState {
         let bare = object.id.trim_start_matches("sha256:");
         object.id == key
             || (key.len() >= 12 && bare.starts_with(key.trim_start_matches("sha256:")))
-            || object
-                .names
-                .iter()
-                .any(|n| n == key || (kind == "images" && *n == format!("{key}:latest")))
+            || object.names.iter().any(|n| {
+                n == key || (matches!(kind, "images" | "plugins") && *n == format!("{key}:latest"))
+            })
     }
 
     fn find_mut(&mut self, kind: &str, key: &str) -> Option<&mut DryObject> {

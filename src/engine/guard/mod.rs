@@ -102,11 +102,18 @@ impl Route {
                 action: rest[0].clone(),
             };
         }
-        // Image names hold slashes: the verb, if any, is the last segment.
-        if kind == "images" {
+        // Image and plugin names hold slashes: the verb, if any, is the
+        // last segment.
+        if kind == "images" || kind == "plugins" {
             const IMAGE_VERBS: &[&str] = &["json", "history", "tag", "push", "get"];
+            const PLUGIN_VERBS: &[&str] = &["json", "enable", "disable", "push", "upgrade", "set"];
+            let verbs = if kind == "images" {
+                IMAGE_VERBS
+            } else {
+                PLUGIN_VERBS
+            };
             let last = rest.last().map(String::as_str).unwrap_or_default();
-            if rest.len() > 1 && IMAGE_VERBS.contains(&last) {
+            if rest.len() > 1 && verbs.contains(&last) {
                 return Route {
                     kind,
                     key: Some(rest[..rest.len() - 1].join("/")),
