@@ -322,7 +322,8 @@ impl Engine {
         q.add("path", file);
         let response = self.request(Req::get(path(id, "archive")).query(q)).await?;
         let stat = path_stat(&response);
-        super::files::write_to_file(response, to).await?;
+        let what = format!("'{file}' of container {id}");
+        self.answer_to_file(response, to, &what).await?;
         Ok(stat)
     }
 
@@ -345,7 +346,8 @@ impl Engine {
     /// The container's filesystem as a tar, written to `to` as it arrives.
     pub async fn container_export_to(&self, id: &str, to: &std::path::Path) -> Result<u64> {
         let response = self.request(Req::get(path(id, "export"))).await?;
-        super::files::write_to_file(response, to).await
+        let what = format!("export of container {id}");
+        self.answer_to_file(response, to, &what).await
     }
 
     /// What changed in the container's filesystem: `[{Path, Kind}]`.

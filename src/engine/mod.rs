@@ -221,7 +221,7 @@ impl Engine {
                     _ => MAX_API_VERSION.to_owned(),
                 };
                 let podman = headers.contains_key("libpod-api-version");
-                check(response, false).await?;
+                check(response, false, self.timeout()).await?;
                 Ok(Facts { version, podman })
             })
             .await
@@ -289,7 +289,7 @@ impl Engine {
         };
         let answer = async {
             let response = self.send_raw(method, &target, body, &headers).await?;
-            check(response, image).await
+            check(response, image, self.timeout()).await
         };
         self.within(limit, &what, answer).await
     }
