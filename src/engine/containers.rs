@@ -16,6 +16,9 @@ pub struct LogsOptions {
     pub tail: Option<String>,
     pub since: Option<String>,
     pub until: Option<String>,
+    /// Followed: come back after a drop or a restart of the container
+    /// (see [`super::watch::logs`]).
+    pub reconnect: bool,
 }
 
 impl Default for LogsOptions {
@@ -28,6 +31,7 @@ impl Default for LogsOptions {
             tail: None,
             since: None,
             until: None,
+            reconnect: false,
         }
     }
 }

@@ -196,7 +196,7 @@ pub fn client_table(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
     client.raw_set("ping", bound(lua, &handle, CLIENT, ping)?)?;
     client.raw_set("version", bound(lua, &handle, CLIENT, version)?)?;
     client.raw_set("info", bound(lua, &handle, CLIENT, info)?)?;
-    client.raw_set("events", bound(lua, &handle, CLIENT, events)?)?;
+    super::watch::register(lua, &client, &handle)?;
     client.raw_set("login", bound(lua, &handle, CLIENT, login)?)?;
     client.raw_set("df", bound(lua, &handle, CLIENT, df)?)?;
     client.raw_set("api", bound(lua, &handle, CLIENT, api::api)?)?;
@@ -246,23 +246,6 @@ async fn login(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
         .await
         .map_err(error::engine)?;
     convert::to_lua(&lua, &answer)
-}
-
-async fn events(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiValue> {
-    let opts = Opts::new(
-        "events",
-        args.into_iter().next().unwrap_or(Value::Nil),
-        &["filters", "since", "until", "decode"],
-    )?;
-    let filters = filters_json(&opts, "filters")?;
-    let since = opts.time("since")?;
-    let until = opts.time("until")?;
-    let stream = h
-        .engine()?
-        .events(since.as_deref(), until.as_deref(), filters.as_ref())
-        .await
-        .map_err(error::engine)?;
-    iter::for_values(&lua, "EventStream", JsonSource(stream))
 }
 
 /// JSON values of a stream, one per loop step.

@@ -44,6 +44,7 @@ pub mod tasks;
 pub mod terminal;
 pub mod volumes;
 pub mod warn;
+pub mod watch;
 
 use std::path::PathBuf;
 
