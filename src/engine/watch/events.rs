@@ -197,18 +197,18 @@ impl Reader {
                 return Err(Error::new(ErrorKind::Connection, "the consumer is gone"));
             }
             let since = self.resume.since();
-            match self
-                .engine
-                .events(
-                    since.as_deref(),
-                    self.opts.until.as_deref(),
-                    self.opts.filters.as_ref(),
-                )
-                .await
-            {
-                Ok(stream) => return Ok(stream),
-                Err(e) if mendable(&e) => continue,
-                Err(e) => return Err(e),
+            let attempt = self.engine.events(
+                since.as_deref(),
+                self.opts.until.as_deref(),
+                self.opts.filters.as_ref(),
+            );
+            // The engine answers an events request at once; a path that
+            // swallows it (a stalled proxy) must not hold the retries.
+            let limit = self.opts.stall.max(PING_TIMEOUT);
+            match tokio::time::timeout(limit, attempt).await {
+                Ok(Ok(stream)) => return Ok(stream),
+                Ok(Err(e)) if !mendable(&e) => return Err(e),
+                Ok(Err(_)) | Err(_) => continue,
             }
         }
     }

@@ -1,0 +1,339 @@
+//! Long-running automation against the real engine: `docker.events` that
+//! reconnects (engine restart, cut and stalled connections), `docker.watch`,
+//! followed logs across a restart, signals during a handler, and the
+//! scripts built on them. A [`FaultProxy`] stands between client and engine
+//! only for the faults a real engine cannot make.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use common::{assert_success, docker, dockerlua_cmd, host, Cleanup, FaultProxy, Follower};
+
+const LONG: Duration = Duration::from_secs(90);
+
+/// The engine's socket path (`DOCKER_HOST` without `unix://`).
+fn engine_socket(host: &str) -> String {
+    host.strip_prefix("unix://")
+        .expect("a unix engine")
+        .to_owned()
+}
+
+/// Prints each event of `filters` as `Type Action name` and our notices as
+/// their action, after a first line `ready`.
+fn printer(filters: &str, extra: &str) -> String {
+    format!(
+        r#"local s = docker.events{{reconnect = true, filters = {filters}{extra}}}
+print("ready")
+for e in s do
+  if e.Type == "dockerlua" then print(e.Action)
+  else print(e.Type .. " " .. e.Action .. " " .. tostring(e.Actor.Attributes.name)) end
+end"#
+    )
+}
+
+fn follower(host: &str, code: &str) -> Follower {
+    let mut cmd = dockerlua_cmd();
+    cmd.env("DOCKER_HOST", host).args(["-e", code]);
+    Follower::start(&mut cmd)
+}
+
+/// A `docker` command for the engine at `host`.
+fn docker_at(host: &str, args: &[&str]) -> String {
+    let out = common::run(Command::new("docker").env("DOCKER_HOST", host).args(args));
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        common::describe(&out)
+    );
+    common::stdout_of(&out)
+}
+
+/// An engine of this test's own (`tools/engine.sh` in a folder of its own),
+/// stopped when dropped: the restart test restarts it, which no other test
+/// may see.
+struct OwnEngine {
+    dir: tempfile::TempDir,
+    host: String,
+}
+
+impl OwnEngine {
+    fn start() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("dl-watch-")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let out = common::run(Command::new(tool()).arg("start").arg(dir.path()));
+        assert!(out.status.success(), "{}", common::describe(&out));
+        let env = std::fs::read_to_string(dir.path().join("env")).unwrap();
+        let host = env
+            .lines()
+            .find_map(|l| l.strip_prefix("export DOCKER_HOST="))
+            .expect("DOCKER_HOST in env")
+            .trim_matches(['"', '\''])
+            .to_owned();
+        OwnEngine { dir, host }
+    }
+
+    /// Stops dockerd by its pid file and starts it again on the same state.
+    fn restart(&self) {
+        let out = common::run(Command::new(tool()).arg("restart").arg(self.dir.path()));
+        assert!(out.status.success(), "{}", common::describe(&out));
+    }
+}
+
+impl Drop for OwnEngine {
+    fn drop(&mut self) {
+        let _ = common::run(Command::new(tool()).arg("stop").arg(self.dir.path()));
+    }
+}
+
+fn tool() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/engine.sh")
+}
+
+/// Lines of the follower that are container events of the names given.
+fn assert_once(f: &Follower, lines: &[String]) {
+    for line in lines {
+        assert_eq!(f.count(line), 1, "{line:?} once; lines: {:?}", f.lines());
+    }
+}
+
+fn lifecycle(name: &str) -> Vec<String> {
+    ["create", "start", "die"]
+        .iter()
+        .map(|a| format!("container {a} {name}"))
+        .collect()
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn events_survive_an_engine_restart_each_event_exactly_once() {
+    let _ = host();
+    let engine = OwnEngine::start();
+    let proxy = FaultProxy::new(&engine_socket(&engine.host));
+    let label = "dockerlua.test=restart";
+    let mut f = follower(
+        &proxy.host(),
+        &printer(&format!("{{label = '{label}'}}"), ""),
+    );
+    f.wait_for("ready", LONG);
+    let mut before = Vec::new();
+    for name in ["a1", "a2", "a3"] {
+        docker_at(
+            &engine.host,
+            &[
+                "run", "-d", "--label", label, "--name", name, "busybox", "true",
+            ],
+        );
+        before.extend(lifecycle(name));
+    }
+    f.wait_for("container die a3", LONG);
+    // The client cannot come back until the container below has run.
+    proxy.refuse();
+    engine.restart();
+    docker_at(
+        &engine.host,
+        &[
+            "run", "-d", "--label", label, "--name", "b1", "busybox", "true",
+        ],
+    );
+    docker_at(&engine.host, &["wait", "b1"]);
+    proxy.heal();
+    f.wait_for("container die b1", LONG);
+    assert_once(&f, &before);
+    assert_once(&f, &lifecycle("b1"));
+    assert_eq!(f.count("reconnect"), 1, "{:?}", f.lines());
+    let lines = f.lines();
+    let at = |l: &str| lines.iter().position(|x| x == l).unwrap();
+    assert!(at("reconnect") < at("container create b1"), "{lines:?}");
+    assert!(at("container die a3") < at("reconnect"), "{lines:?}");
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn events_recover_from_a_cut_and_from_a_stall() {
+    let t = Cleanup::new("cut");
+    let proxy = FaultProxy::new(&engine_socket(&host()));
+    let filters = format!("{{label = '{}'}}", t.label());
+    let mut f = follower(&proxy.host(), &printer(&filters, ", stall = 1"));
+    f.wait_for("ready", LONG);
+    let run = |name: &str| {
+        docker(&[
+            "run",
+            "-d",
+            "--label",
+            &t.label(),
+            "--name",
+            &t.container(name),
+            "busybox",
+            "true",
+        ]);
+        lifecycle(&format!("{}-{name}", t.id))
+    };
+    let c1 = run("c1");
+    f.wait_for(&c1[2], LONG);
+
+    proxy.cut();
+    let c2 = run("c2");
+    f.wait_for(&c2[2], LONG);
+    f.wait_for("reconnect", LONG);
+
+    // A stall closes nothing: only the quiet stream and an unanswered
+    // /_ping tell it.
+    let accepted = proxy.accepted();
+    proxy.stall();
+    let c3 = run("c3");
+    common::eventually("a connection after the stall", LONG, || {
+        proxy.accepted() > accepted
+    });
+    proxy.heal();
+    f.wait_for(&c3[2], LONG);
+    for line in c1.iter().chain(&c2).chain(&c3) {
+        assert_eq!(f.count(line), 1, "{line:?} once; lines: {:?}", f.lines());
+    }
+    assert_eq!(f.count("reconnect"), 2, "{:?}", f.lines());
+    assert!(f.stderr().is_empty(), "{}", f.stderr());
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn without_reconnect_a_cut_stream_ends_with_a_connection_error() {
+    let t = Cleanup::new("nocut");
+    let proxy = FaultProxy::new(&engine_socket(&host()));
+    let code = format!(
+        r#"local s = docker.events{{filters = {{label = '{}'}}}}
+print("ready")
+local ok, e = pcall(function() for ev in s do print(ev.Action) end end)
+print(ok, e.kind)"#,
+        t.label()
+    );
+    let mut f = follower(&proxy.host(), &code);
+    f.wait_for("ready", LONG);
+    proxy.cut();
+    f.wait_for("false\tConnectionError", LONG);
+    assert!(f.wait(LONG).success(), "{}", f.stderr());
+}
+
+/// A script that lists what `docker.watch` hands its function, one line per
+/// call: `call REASON name,name,...` (sorted), and stops at `stop`.
+fn watcher(t: &Cleanup, opts: &str, body: &str) -> String {
+    format!(
+        r#"local n = 0
+docker.watch({{all = true, filters = {{label = '{label}'}}{opts}}}, function(cs, why)
+  n = n + 1
+  local names = {{}}
+  for _, c in ipairs(cs) do names[#names + 1] = c.name .. "=" .. c.status end
+  table.sort(names)
+  print("call " .. why.reason .. " " .. table.concat(names, ","))
+  {body}
+end)
+print("returned")"#,
+        label = t.label()
+    )
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn watch_lists_at_start_after_debounced_events_and_on_resync_until_false() {
+    let t = Cleanup::new("watch");
+    let name = t.container("w1");
+    docker(&[
+        "create",
+        "--label",
+        &t.label(),
+        "--name",
+        &name,
+        "busybox",
+        "sleep",
+        "60",
+    ]);
+    let body =
+        "if n == 1 then print('ready') end\n  if why.reason == 'resync' then return false end";
+    let mut f = follower(&host(), &watcher(&t, ", debounce = 1.5, resync = 5", body));
+    f.wait_for(&format!("call start {name}=created"), LONG);
+    // Start, then kill at once: several events, one call after the quiet time.
+    let burst = format!("local c = docker.containers.get('{name}') c:start() c:kill()");
+    assert_success(&common::lua(&burst));
+    f.wait_for(&format!("call events {name}=exited"), LONG);
+    f.wait_for("returned", LONG);
+    let lines = f.lines();
+    let calls: Vec<&String> = lines.iter().filter(|l| l.starts_with("call ")).collect();
+    // start (created), events (exited), then the resync that returns false.
+    assert_eq!(calls.len(), 3, "{lines:?}");
+    assert!(calls[2].starts_with("call resync "), "{lines:?}");
+    assert!(f.wait(LONG).success(), "{}", f.stderr());
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn watch_reports_errors_and_goes_on_unless_stop_on_error() {
+    let t = Cleanup::new("watcherr");
+    let body = "if n == 1 then error('boom ' .. n) end\n  if n == 2 then return false end";
+    let mut f = follower(&host(), &watcher(&t, ", resync = 0.2", body));
+    f.wait_for("returned", LONG);
+    assert!(f.wait(LONG).success(), "{}", f.stderr());
+    assert!(f.stderr().contains("boom 1"), "{}", f.stderr());
+    assert_eq!(
+        f.lines().iter().filter(|l| l.starts_with("call")).count(),
+        2
+    );
+
+    let body = "error('stop here')";
+    let mut f = follower(
+        &host(),
+        &watcher(&t, ", resync = 0.2, stop_on_error = true", body),
+    );
+    let status = f.wait(LONG);
+    assert_eq!(status.code(), Some(1), "{}", f.stderr());
+    assert!(f.stderr().contains("stop here"), "{}", f.stderr());
+    assert!(!f.lines().contains(&"returned".to_owned()));
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn watch_calls_again_after_a_reconnect() {
+    let t = Cleanup::new("watchre");
+    let proxy = FaultProxy::new(&engine_socket(&host()));
+    let body = "if why.reason == 'reconnect' then return false end";
+    let mut f = follower(&proxy.host(), &watcher(&t, "", body));
+    f.wait_for("call start ", LONG);
+    proxy.cut();
+    f.wait_for("call reconnect ", LONG);
+    f.wait_for("returned", LONG);
+    assert!(f.wait(LONG).success(), "{}", f.stderr());
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn sigterm_during_a_handler_cancels_its_call_and_exits_143() {
+    let t = Cleanup::new("term");
+    let name = t.container("victim");
+    // The handler's call runs a container that would live 10 minutes.
+    let body = format!(
+        "print('handling') io.stdout:flush()\n  docker.containers.run('busybox', {{'sleep', '600'}}, \
+         {{name = '{name}', labels = {labels}}})",
+        labels = t.lua_labels()
+    );
+    let mut f = follower(&host(), &watcher(&t, "", &body));
+    f.wait_for("handling", LONG);
+    common::eventually("the handler's container runs", LONG, || {
+        docker(&["ps", "-q", "--filter", &format!("name={name}")]).trim() != ""
+    });
+    f.signal(libc::SIGTERM);
+    let status = f.wait(LONG);
+    assert_eq!(status.code(), Some(143), "{}", f.stderr());
+    assert!(f.stderr().contains("terminated"), "{}", f.stderr());
+    // The run was cancelled as a run is: its container is killed.
+    common::eventually("the cancelled run's container stops", LONG, || {
+        docker(&["ps", "-q", "--filter", &format!("name={name}")]).trim() == ""
+    });
+
+    // Between events, idle in the loop: the same clean end.
+    let mut f = follower(&host(), &watcher(&t, "", "print('idle')"));
+    f.wait_for("idle", LONG);
+    f.signal(libc::SIGTERM);
+    assert_eq!(f.wait(LONG).code(), Some(143), "{}", f.stderr());
+}
