@@ -337,3 +337,202 @@ fn sigterm_during_a_handler_cancels_its_call_and_exits_143() {
     f.signal(libc::SIGTERM);
     assert_eq!(f.wait(LONG).code(), Some(143), "{}", f.stderr());
 }
+
+/// A Lua function `status(key)`: a number of `/proc/self/status` (kB).
+const STATUS: &str = r#"local function status(key)
+  local f = assert(io.open("/proc/self/status")) local s = f:read("a") f:close()
+  return tonumber(s:match(key .. ":%s*(%d+)"))
+end
+"#;
+
+/// Creates and removes volumes `PREFIX-0`..`PREFIX-(n-1)` in order.
+fn volume_churn(prefix: &str, n: usize) -> String {
+    format!(
+        "for i = 0, {last} do\n\
+           docker.api{{method = 'POST', path = '/volumes/create', body = {{Name = '{prefix}-' .. i}}}}\n\
+           docker.api{{method = 'DELETE', path = '/volumes/{prefix}-' .. i}}\n\
+         end",
+        last = n - 1
+    )
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn ten_thousand_events_none_lost_none_twice_in_flat_memory() {
+    let prefix = common::unique("tenk");
+    let total = 10_000;
+    // Checks each event is the next one expected: volume i created, then
+    // removed; no table grows with the count.
+    let code = format!(
+        r#"{STATUS}
+local prefix, total = "{prefix}-", {total}
+local s = docker.events{{reconnect = true, filters = {{type = "volume", event = {{"create", "destroy"}}}}}}
+print("ready") io.stdout:flush()
+local i, want, seen, bad, rss2k = 0, "create", 0, 0, nil
+for e in s do
+  local name = e.Actor and e.Actor.ID or ""
+  if e.Type == "dockerlua" then print(e.Action) io.stdout:flush()
+  elseif name:sub(1, #prefix) == prefix then
+    seen = seen + 1
+    if name ~= prefix .. i or e.Action ~= want then
+      bad = bad + 1
+      if bad < 5 then print("unexpected " .. name .. " " .. e.Action .. " wanted " .. i .. " " .. want) end
+    end
+    if want == "create" then want = "destroy" else want, i = "create", i + 1 end
+    if seen == 2000 then rss2k = status("VmRSS") end
+    if seen == total then break end
+  end
+end
+print("seen " .. seen .. " bad " .. bad)
+print("rss2k " .. rss2k .. " rss " .. status("VmRSS") .. " peak " .. status("VmHWM"))"#
+    );
+    let mut f = follower(&host(), &code);
+    f.wait_for("ready", LONG);
+    assert_success(&common::lua(&volume_churn(&prefix, total / 2)));
+    f.wait_for(&format!("seen {total} bad 0"), LONG);
+    assert!(f.wait(LONG).success(), "{}", f.stderr());
+    let lines = f.lines();
+    let memory = lines
+        .iter()
+        .find(|l| l.starts_with("rss2k "))
+        .expect("memory line");
+    let kb: Vec<u64> = memory
+        .split(' ')
+        .skip(1)
+        .step_by(2)
+        .map(|n| n.parse().unwrap())
+        .collect();
+    eprintln!("10,000 events: {memory} (kB)");
+    // After 2,000 events the memory is what it will be: 8,000 more add
+    // less than 2 MB (garbage not yet collected), whatever the count.
+    assert!(kb[1] < kb[0] + 2048, "{memory}");
+    assert!(
+        !lines.iter().any(|l| l == "overflow" || l == "reconnect"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn a_handler_slower_than_the_engine_loses_nothing_and_an_overflow_is_told() {
+    let prefix = common::unique("slow");
+    let n = 40;
+    let names: Vec<String> = (0..n).map(|i| format!("'{prefix}-{i}'")).collect();
+    let filters = format!(
+        "{{type = 'volume', event = 'create', volume = {{{}}}}}",
+        names.join(", ")
+    );
+    // Each event takes the handler 150 ms: the engine drops a listener
+    // that lags 100 ms, so only reading ahead keeps them all.
+    let code = format!(
+        r#"local s = docker.events{{filters = {filters}}}
+print("ready") io.stdout:flush()
+local seen = 0
+for e in s do
+  docker.sleep(0.15)
+  seen = seen + 1
+  print(e.Action .. " " .. (e.Actor.ID or e.Actor.Attributes.name)) io.stdout:flush()
+  if seen == {n} then break end
+end"#
+    );
+    let create_all = format!(
+        "for i = 0, {} do docker.api{{method = 'POST', path = '/volumes/create', body = {{Name = '{prefix}-' .. i}}}} end",
+        n - 1
+    );
+    let remove_all = format!(
+        "for i = 0, {} do docker.api{{method = 'DELETE', path = '/volumes/{prefix}-' .. i}} end",
+        n - 1
+    );
+    let mut f = follower(&host(), &code);
+    f.wait_for("ready", LONG);
+    assert_success(&common::lua(&create_all));
+    assert!(f.wait(LONG).success(), "{}", f.stderr());
+    for i in 0..n {
+        assert_eq!(
+            f.count(&format!("create {prefix}-{i}")),
+            1,
+            "{:?}",
+            f.lines()
+        );
+    }
+    assert_success(&common::lua(&remove_all));
+
+    // A buffer of 5 and a handler that waits: the loss is counted, and
+    // what was seen plus what was lost is all of it.
+    let code = format!(
+        r#"local s = docker.events{{filters = {filters}, buffer = 5}}
+print("ready") io.stdout:flush()
+local seen, dropped, first = 0, 0, true
+for e in s do
+  if first then docker.sleep(1) first = false end
+  if e.Action == "overflow" then dropped = dropped + e.dropped print("overflow " .. e.dropped)
+  else seen = seen + 1 end
+  if seen + dropped == {n} then break end
+end
+print("seen " .. seen .. " dropped " .. dropped)"#
+    );
+    let mut f = follower(&host(), &code);
+    f.wait_for("ready", LONG);
+    assert_success(&common::lua(&create_all));
+    assert!(f.wait(LONG).success(), "{}", f.stderr());
+    assert_success(&common::lua(&remove_all));
+    let summary = f
+        .lines()
+        .into_iter()
+        .find(|l| l.starts_with("seen "))
+        .expect("summary");
+    let seen: usize = summary.split(' ').nth(1).unwrap().parse().unwrap();
+    assert!(seen < n && seen >= 5, "{summary}: {:?}", f.lines());
+    assert!(
+        f.lines().iter().any(|l| l.starts_with("overflow ")),
+        "{:?}",
+        f.lines()
+    );
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn followed_logs_with_reconnect_go_on_across_a_restart_without_repeats() {
+    let t = Cleanup::new("logre");
+    let name = t.container("talker");
+    docker(&[
+        "run",
+        "-d",
+        "--label",
+        &t.label(),
+        "--name",
+        &name,
+        "busybox",
+        "sh",
+        "-c",
+        "echo start; i=0; while [ $i -lt 600 ]; do echo n$i; i=$((i+1)); sleep 0.05; done",
+    ]);
+    // Follows until the second run has said n5, then prints what it got.
+    let code = format!(
+        r#"local c = docker.containers.get('{name}')
+local got, starts = {{}}, 0
+for line, stream in c:logs{{follow = true, reconnect = true}} do
+  got[#got + 1] = line
+  if line == "start" then starts = starts + 1 end
+  if line == "n3" and starts == 1 then print("first run") io.stdout:flush() end
+  if line == "n5" and starts == 2 then break end
+end
+print("got " .. table.concat(got, ","))"#
+    );
+    let mut f = follower(&host(), &code);
+    f.wait_for("first run", LONG);
+    docker(&["restart", "-t", "1", &name]);
+    assert!(f.wait(LONG).success(), "{}", f.stderr());
+    let got = f
+        .lines()
+        .into_iter()
+        .find(|l| l.starts_with("got "))
+        .expect("got line");
+    let got: Vec<&str> = got["got ".len()..].split(',').collect();
+    // Exactly the engine's own log, up to where the loop stopped.
+    let log = docker(&["logs", &name]);
+    let log: Vec<&str> = log.lines().collect();
+    assert!(got.len() > 8, "{got:?}");
+    assert_eq!(got, &log[..got.len()], "followed vs docker logs");
+    assert_eq!(got.iter().filter(|l| **l == "start").count(), 2, "{got:?}");
+}
