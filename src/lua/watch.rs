@@ -8,9 +8,10 @@ use futures_util::future::LocalBoxFuture;
 use mlua::{Function, Lua, MultiValue, Table, Value};
 use serde_json::json;
 
+use super::args::filters_json;
 use super::args::Opts;
-use super::client::{bound, filters_json, Handle};
 use super::error::{self, invalid};
+use super::handle::{bound, Handle};
 use super::{containers, convert, iter, resource};
 use crate::engine::watch::logs::{LogItem, ResumingLogs};
 use crate::engine::watch::{EventFeed, EventsOptions, Item, WatchOptions, Watcher, Why};
@@ -18,7 +19,7 @@ use crate::engine::watch::{EventFeed, EventsOptions, Item, WatchOptions, Watcher
 const CLIENT: &str = "DockerClient";
 
 /// Puts `events` and `watch` on a client table.
-pub fn register(lua: &Lua, client: &Table, handle: &Handle) -> mlua::Result<()> {
+pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
     client.raw_set("events", bound(lua, handle, CLIENT, events)?)?;
     client.raw_set("watch", bound(lua, handle, CLIENT, watch)?)?;
     Ok(())

@@ -8,8 +8,9 @@ use crate::engine::containers::CommitOptions;
 use crate::engine::resource::{Kind, CONTAINERS};
 use crate::engine::Query;
 use crate::lua::args::{self, Opts};
-use crate::lua::client::{Handle, JsonSource};
 use crate::lua::error::{self, invalid, DockerError};
+use crate::lua::handle::Handle;
+use crate::lua::iter::JsonSource;
 use crate::lua::resource::{self, AsyncMethods, ListOpt, Methods, Model, Object};
 use crate::lua::{convert, images, iter};
 
