@@ -536,3 +536,267 @@ print("got " .. table.concat(got, ","))"#
     assert_eq!(got, &log[..got.len()], "followed vs docker logs");
     assert_eq!(got.iter().filter(|l| **l == "start").count(), 2, "{got:?}");
 }
+
+/// Runs `scripts/NAME` with `args` in the background.
+fn script_follower(name: &str, args: &[&str]) -> Follower {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scripts")
+        .join(name);
+    let mut cmd = dockerlua_cmd();
+    cmd.arg(path).args(args);
+    Follower::start(&mut cmd)
+}
+
+fn started_at(name: &str) -> String {
+    docker(&["inspect", "-f", "{{.State.StartedAt}}", name])
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn autoheal_restarts_an_unhealthy_container_with_backoff_then_gives_up() {
+    let t = Cleanup::new("autoheal");
+    let sick = t.container("sick");
+    let well = t.container("well");
+    // Unhealthy once /tmp/sick exists, which a restart keeps.
+    for name in [&sick, &well] {
+        docker(&[
+            "run",
+            "-d",
+            "--label",
+            &t.label(),
+            "--label",
+            "autoheal=true",
+            "--name",
+            name,
+            "--health-cmd",
+            "test ! -f /tmp/sick",
+            "--health-interval",
+            "1s",
+            "--health-retries",
+            "1",
+            "busybox",
+            "sleep",
+            "600",
+        ]);
+    }
+    let first = started_at(&sick);
+    let mut f = script_follower(
+        "autoheal.lua",
+        &[
+            "--label",
+            "autoheal=true",
+            "--label",
+            &t.label(),
+            "-t",
+            "0",
+            "--backoff",
+            "1s",
+            "--max-restarts",
+            "2",
+        ],
+    );
+    f.wait_for(
+        &format!(
+            "autoheal: watching 2 containers labelled autoheal=true, {}",
+            t.label()
+        ),
+        LONG,
+    );
+    common::eventually("both healthy", LONG, || {
+        docker(&["inspect", "-f", "{{.State.Health.Status}}", &sick]).trim() == "healthy"
+    });
+    docker(&["exec", &sick, "touch", "/tmp/sick"]);
+    f.wait_for(
+        &format!("autoheal: restarting {sick} (unhealthy; restart 1 of 2)"),
+        LONG,
+    );
+    f.wait_for(
+        &format!("autoheal: restarting {sick} (unhealthy; restart 2 of 2)"),
+        LONG,
+    );
+    f.wait_for(
+        &format!("autoheal: giving up on {sick} after 2 restarts"),
+        LONG,
+    );
+    assert_ne!(started_at(&sick), first, "restarted");
+    f.signal(libc::SIGTERM);
+    assert_eq!(f.wait(LONG).code(), Some(143), "{}", f.stderr());
+    // Only the sick one was touched.
+    assert!(
+        !f.lines().iter().any(|l| l.contains(&well)),
+        "{:?}",
+        f.lines()
+    );
+    let restarts = f
+        .lines()
+        .iter()
+        .filter(|l| l.contains("restarting"))
+        .count();
+    assert_eq!(restarts, 2, "{:?}", f.lines());
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn restart_on_failure_starts_failed_containers_again_then_gives_up() {
+    let t = Cleanup::new("onfail");
+    let bad = t.container("bad");
+    let good = t.container("good");
+    let mut f = script_follower(
+        "restart_on_failure.lua",
+        &[
+            "--label",
+            &t.label(),
+            "--backoff",
+            "0.2s",
+            "--max-restarts",
+            "2",
+        ],
+    );
+    f.wait_for(
+        &format!(
+            "restart_on_failure: watching containers labelled {}",
+            t.label()
+        ),
+        LONG,
+    );
+    docker(&[
+        "run",
+        "-d",
+        "--label",
+        &t.label(),
+        "--name",
+        &good,
+        "busybox",
+        "true",
+    ]);
+    docker(&[
+        "run",
+        "-d",
+        "--label",
+        &t.label(),
+        "--name",
+        &bad,
+        "busybox",
+        "sh",
+        "-c",
+        "exit 3",
+    ]);
+    f.wait_for(
+        &format!("restart_on_failure: giving up on {bad} after 2 restarts (exit code 3)"),
+        LONG,
+    );
+    let lines = f.lines();
+    let starts = lines
+        .iter()
+        .filter(|l| l.contains("starting it again"))
+        .count();
+    assert_eq!(starts, 2, "{lines:?}");
+    assert!(!lines.iter().any(|l| l.contains(&good)), "{lines:?}");
+    assert_eq!(
+        docker(&["inspect", "-f", "{{.State.ExitCode}}", &bad]).trim(),
+        "3"
+    );
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn gen_renders_from_labels_rewrites_on_change_and_signals_only_then() {
+    let t = Cleanup::new("gen");
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("upstream.tpl");
+    let output = dir.path().join("upstream.conf");
+    std::fs::write(
+        &template,
+        "# generated\n% for _, c in ipairs(containers) do\nserver {{ c.name }} port={{ c.labels[\"web.port\"] }}\n% end\n",
+    )
+    .unwrap();
+    // The container told of changes counts its SIGHUPs in its log.
+    let proxy = t.container("proxy");
+    docker(&[
+        "run",
+        "-d",
+        "--label",
+        &t.label(),
+        "--name",
+        &proxy,
+        "busybox",
+        "sh",
+        "-c",
+        "trap 'echo reload' HUP; echo up; while true; do sleep 0.1; done",
+    ]);
+    let web1 = t.container("web1");
+    docker(&[
+        "run",
+        "-d",
+        "--label",
+        &t.label(),
+        "--label",
+        "web.port=8080",
+        "--name",
+        &web1,
+        "busybox",
+        "sleep",
+        "600",
+    ]);
+    let filter = "web.port";
+    let mut f = script_follower(
+        "gen.lua",
+        &[
+            "--label",
+            &t.label(),
+            "--label",
+            filter,
+            "--notify",
+            &proxy,
+            template.to_str().unwrap(),
+            output.to_str().unwrap(),
+        ],
+    );
+    let read = || std::fs::read_to_string(&output).unwrap_or_default();
+    let reloads = || {
+        docker(&["logs", &proxy])
+            .lines()
+            .filter(|l| *l == "reload")
+            .count()
+    };
+    common::eventually("the first rendering", LONG, || {
+        read() == format!("# generated\nserver {web1} port=8080\n")
+    });
+    common::eventually("the first reload", LONG, || reloads() == 1);
+
+    let web2 = t.container("web2");
+    docker(&[
+        "run",
+        "-d",
+        "--label",
+        &t.label(),
+        "--label",
+        "web.port=9090",
+        "--name",
+        &web2,
+        "busybox",
+        "sleep",
+        "600",
+    ]);
+    common::eventually("web2 in the file", LONG, || {
+        read() == format!("# generated\nserver {web1} port=8080\nserver {web2} port=9090\n")
+    });
+    common::eventually("the second reload", LONG, || reloads() == 2);
+
+    // An event that changes nothing in the file: no write, no signal.
+    docker(&["kill", "-s", "USR1", &web2]);
+    docker(&["rm", "-f", &web1]);
+    common::eventually("web1 gone from the file", LONG, || {
+        read() == format!("# generated\nserver {web2} port=9090\n")
+    });
+    common::eventually("the third reload", LONG, || reloads() == 3);
+    f.signal(libc::SIGTERM);
+    assert_eq!(f.wait(LONG).code(), Some(143), "{}", f.stderr());
+    let writes = f
+        .lines()
+        .iter()
+        .filter(|l| l.starts_with("gen: wrote"))
+        .count();
+    assert_eq!(writes, 3, "{:?}", f.lines());
+    assert_eq!(reloads(), 3);
+}
