@@ -8,6 +8,9 @@
 #                                DIR/engine2 and DIR/sshd
 #   tools/engine.sh env    DIR   print the export lines (also in DIR/env)
 #   tools/engine.sh status DIR   exit 0 if the engine answers
+#   tools/engine.sh restart DIR  stop dockerd (by its pid file) and start it
+#                                again on the same state, as a host reboot of
+#                                the engine would (containers stop)
 #
 # `start` installs what is missing (Debian 12, as root), starts dockerd on
 # DIR/docker.sock with its own bridge, no iptables and no ip_forward changes
@@ -62,7 +65,7 @@ say() { echo "engine: $*" >&2; }
 die() { echo "engine: error: $*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,10s/^# \{0,1\}//p' "$0" >&2
+    sed -n '2,13s/^# \{0,1\}//p' "$0" >&2
     exit 2
 }
 
@@ -281,7 +284,12 @@ ensure_dockerd() {
     make_tls_certs
     TLS_PORT=$(tls_port)
     echo "$TLS_PORT" >"$TLS_PORTFILE"
+    launch_dockerd
+}
 
+# Starts dockerd on the state in DIR (kept as it is) and waits until it answers.
+launch_dockerd() {
+    local pid i t0
     say "starting dockerd on $SOCK"
     t0=$(now_ms)
     : >"$LOG"
@@ -515,6 +523,13 @@ env)
     setup_paths "${2:-}"
     [ -f "$DIR/env" ] && ping_engine || die "no engine running in $DIR; run: $0 start $DIR"
     cat "$DIR/env"
+    ;;
+restart)
+    setup_paths "${2:-}"
+    [ -f "$TLS_PORTFILE" ] || die "no engine was started in $DIR; run: $0 start $DIR"
+    stop_pid "$(pid_of "$PIDFILE")" dockerd dockerd
+    TLS_PORT=$(pid_of "$TLS_PORTFILE")
+    launch_dockerd
     ;;
 status)
     setup_paths "${2:-}"

@@ -49,6 +49,7 @@ pub mod system;
 mod transport;
 pub mod units;
 pub mod upload;
+pub mod watch;
 
 use std::sync::Arc;
 use std::time::Duration;

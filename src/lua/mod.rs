@@ -9,7 +9,8 @@
 //!   [`build`]: image builds, save, load and registry data;
 //!   [`swarm`], [`services`], [`nodes`], [`secrets`], [`configs`]: swarm mode;
 //!   [`plugins`]: managed plugins;
-//! - [`system`]: `ping`, `version`, `info`, `df`, `login`, `events`;
+//! - [`system`]: `ping`, `version`, `info`, `df`, `login`;
+//! - [`watch`]: `events` (reconnecting when asked), `watch` and resuming logs;
 //!   [`api`]: `docker.api` (raw requests); [`json`]: `docker.json`;
 //! - [`fields`]: option tables to the engine's objects;
 //! - [`tasks`]: `parallel`, `spawn`, `sleep`; [`lifecycle`]: a state's tasks,
@@ -52,6 +53,7 @@ pub mod tasks;
 pub mod terminal;
 pub mod volumes;
 pub mod warn;
+pub mod watch;
 
 use std::path::PathBuf;
 
@@ -76,6 +78,7 @@ pub const AREAS: &[handle::Register] = &[
     volumes::register,
     plugins::register,
     system::register,
+    watch::register,
     api::register,
     tasks::register,
     host::register,

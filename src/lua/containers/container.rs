@@ -97,11 +97,7 @@ impl Model for Container {
         fields.add_field_method_get("image", |_, this| Ok(image(&this.attrs())));
         fields.add_field_method_get("status", |_, this| Ok(status(&this.attrs())));
         fields.add_field_method_get("health", |_, this| {
-            Ok(this
-                .attrs()
-                .pointer("/State/Health/Status")
-                .and_then(Json::as_str)
-                .map(str::to_owned))
+            Ok(crate::engine::containers::health(&this.attrs()))
         });
     }
 
