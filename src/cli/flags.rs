@@ -10,13 +10,17 @@ use std::io::Write;
 use clap::{Arg, Command};
 use clap_complete::Shell;
 
+/// Our version and the commit built (`0.1.0 (commit 8e84186abcde 2026-12-03)`).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("DOCKERLUA_COMMIT"),
+    ")"
+);
+
 /// `lua -v`'s line, with ours in front.
 pub fn version_line() -> String {
-    format!(
-        "dockerlua {}  {}",
-        env!("CARGO_PKG_VERSION"),
-        env!("LUA_COPYRIGHT")
-    )
+    format!("dockerlua {VERSION}  {}", env!("LUA_COPYRIGHT"))
 }
 
 /// What is wrong with the options, as `lua` says it.
