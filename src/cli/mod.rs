@@ -16,6 +16,7 @@ use crate::lua::{self, error};
 use crate::repl;
 use crate::repl::interrupt::{self, Signals};
 
+mod editor;
 mod flags;
 
 /// Run Lua scripts against the Docker Engine API.
@@ -79,6 +80,10 @@ struct Args {
     /// Write the LuaLS definitions (one file per module) into DIR, and exit
     #[arg(long = "write-types", value_name = "DIR")]
     write_types: Option<PathBuf>,
+
+    /// Set up editor support in DIR (default: here): the LuaLS definitions and a .luarc.json, and exit
+    #[arg(long = "init-editor", value_name = "DIR", num_args = 0..=1, default_missing_value = ".")]
+    init_editor: Option<PathBuf>,
 
     /// Print a completion script for SHELL, and exit
     #[arg(long, value_name = "SHELL")]
@@ -199,6 +204,20 @@ async fn run(args: Args, steps: Vec<Step>, signals: &mut Signals) -> i32 {
                     "dockerlua: cannot write the types into {}: {e}",
                     dir.display()
                 );
+                1
+            }
+        };
+    }
+    if let Some(dir) = &args.init_editor {
+        return match editor::init(dir) {
+            Ok(done) => {
+                for line in done {
+                    println!("{line}");
+                }
+                0
+            }
+            Err(message) => {
+                eprintln!("dockerlua: {message}");
                 1
             }
         };
