@@ -279,7 +279,10 @@ fn wait_for_log_line_port_and_health() {
     assert_eq!(lines[7], "nohealth\tWaitError\ttrue");
     assert_eq!(
         lines[8..10],
-        ["unhealthy\tWaitError\tunhealthy\t3\tprobe says no", "\ttrue"],
+        [
+            "unhealthy\tWaitError\tunhealthy\t3\tprobe says no",
+            "\ttrue"
+        ],
         "{out}"
     );
     assert!(

@@ -213,6 +213,21 @@ function ContainerCollection.prune(opts) end
 ---@field stdin boolean? a two-way AttachStream (`s:write`, `s:close_write`)
 ---@field interactive boolean? `docker attach`: the terminal is the container's until it exits or Ctrl-P Ctrl-Q detaches
 
+---A stats sample: the engine's fields (`cpu_stats`, `memory_stats`,
+---`networks`...) and the figures `docker stats` shows, computed as the CLI
+---computes them.
+---@class StatsSample
+---@field cpu_percent number CPU % against the previous reading (100 per CPU)
+---@field mem_usage integer bytes in use, the inactive page cache left out
+---@field mem_limit integer bytes
+---@field mem_percent number
+---@field net_rx integer bytes received, all interfaces
+---@field net_tx integer bytes sent, all interfaces
+---@field block_read integer bytes read, all devices
+---@field block_write integer bytes written, all devices
+---@field pids integer
+---@field [string] any
+
 ---@class ExecResult
 ---@field exit_code integer? the command's exit code (nil if the engine gave none)
 ---@field output string stdout and stderr as they came (as asked by the options)
@@ -276,9 +291,10 @@ function Container:attach(opts) end
 ---@param ps_args string?
 ---@return {Titles: string[], Processes: string[][]}
 function Container:top(ps_args) end
----One stats sample; with `stream = true`, a StatsStream of samples.
+---One stats sample (the engine's JSON, with the figures `docker stats` shows
+---beside its fields); with `stream = true`, a StatsStream of samples.
 ---@param opts {stream: false?, decode: boolean?}?
----@return table
+---@return StatsSample
 ---@overload fun(opts: {stream: true, decode: boolean?}): StatsStream
 function Container:stats(opts) end
 ---@param name string
