@@ -551,6 +551,36 @@ pub fn size(function: &str, name: &str, text: &str) -> mlua::Result<i64> {
     }
 }
 
+/// A `filters` option as the engine's JSON: `{name = value or {values}}` to
+/// `{"name": ["value", ...]}`.
+pub fn filters_json(opts: &Opts, name: &str) -> mlua::Result<Option<serde_json::Value>> {
+    let Some(table) = opts.table(name)? else {
+        return Ok(None);
+    };
+    let mut map = serde_json::Map::new();
+    for pair in table.pairs::<Value, Value>() {
+        let (k, v) = pair?;
+        let key = string(opts.function(), "filters key", &k)?;
+        let values = match &v {
+            Value::Table(t) => string_list(opts.function(), &format!("filters.{key}"), t)?,
+            Value::Boolean(b) => vec![b.to_string()],
+            Value::Integer(i) => vec![i.to_string()],
+            Value::String(s) => vec![s.to_string_lossy()],
+            other => {
+                return Err(invalid(
+                    opts.function(),
+                    format!(
+                        "bad filter '{key}' (string or array expected, got {})",
+                        type_name(other)
+                    ),
+                ))
+            }
+        };
+        map.insert(key, serde_json::Value::from(values));
+    }
+    Ok(Some(serde_json::Value::Object(map)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

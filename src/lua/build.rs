@@ -10,9 +10,9 @@ use mlua::{Function, Lua, MultiValue, Table, Value};
 use serde_json::Value as Json;
 
 use super::args::{self, Opts};
-use super::client::Handle;
 use super::convert;
 use super::error::{self, invalid, BuildFailure};
+use super::handle::Handle;
 use super::images::{auth_opt, Image};
 use super::resource;
 use crate::engine::build::{self, BuildOptions, Context};

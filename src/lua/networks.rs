@@ -5,13 +5,18 @@ use mlua::{Lua, MultiValue, Table, UserDataFields, Value};
 use serde_json::{json, Map, Value as Json};
 
 use super::args::{self, Opts};
-use super::client::{bound, Handle};
 use super::containers::Container;
 use super::error;
 use super::fields::{self, Field};
+use super::handle::{bound, Handle};
 use super::resource::{self, AsyncMethods, ListOpt, Methods, Model, Object};
 use crate::engine::resource::{Kind, NETWORKS};
 use crate::engine::Query;
+
+/// Puts `docker.networks` on a client table.
+pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
+    resource::register::<Network>(lua, handle, client)
+}
 
 pub struct Network;
 

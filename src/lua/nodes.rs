@@ -1,14 +1,20 @@
 //! `docker.nodes` and the `Node` object: the members of a swarm.
 
-use mlua::{UserDataFields, Value};
+use mlua::{Lua, Table, UserDataFields, Value};
 use serde_json::{json, Value as Json};
 
 use super::args::Opts;
 use super::convert;
 use super::error::{self, invalid};
-use super::resource::{AsyncMethods, Methods, Model, Object};
+use super::handle::Handle;
+use super::resource::{self, AsyncMethods, Methods, Model, Object};
 use crate::engine::resource::{Kind, NODES};
 use crate::engine::services::version_of;
+
+/// Puts `docker.nodes` on a client table.
+pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
+    resource::register::<Node>(lua, handle, client)
+}
 
 /// The `Node` kind on the shared resource model.
 pub struct Node;

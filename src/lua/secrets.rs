@@ -7,12 +7,17 @@ use mlua::{Lua, MultiValue, Table, Value};
 use serde_json::{json, Value as Json};
 
 use super::args::{self, Opts};
-use super::client::{bound, Handle};
 use super::convert;
 use super::error::{self, invalid};
+use super::handle::{bound, Handle};
 use super::resource::{self, static_name, Model};
 use crate::engine::resource::{Kind, SECRETS};
 use crate::engine::Query;
+
+/// Puts `docker.secrets` on a client table.
+pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
+    resource::register::<Secret>(lua, handle, client)
+}
 
 /// The `Secret` kind on the shared resource model.
 pub struct Secret;

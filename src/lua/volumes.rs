@@ -5,12 +5,17 @@ use mlua::{Lua, MultiValue, Table, Value};
 use serde_json::{json, Map, Value as Json};
 
 use super::args::Opts;
-use super::client::{bound, Handle};
 use super::error;
 use super::fields;
+use super::handle::{bound, Handle};
 use super::resource::{self, Model};
 use crate::engine::resource::{Kind, VOLUMES};
 use crate::engine::Query;
+
+/// Puts `docker.volumes` on a client table.
+pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
+    resource::register::<Volume>(lua, handle, client)
+}
 
 pub struct Volume;
 

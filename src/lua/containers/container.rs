@@ -10,8 +10,8 @@ use crate::engine::stats::Figures;
 use crate::engine::JsonStream;
 use crate::engine::Query;
 use crate::lua::args::{self, Opts};
-use crate::lua::client::Handle;
 use crate::lua::error::{self, invalid, DockerError};
+use crate::lua::handle::Handle;
 use crate::lua::resource::{self, AsyncMethods, ListOpt, Methods, Model, Object};
 use crate::lua::{convert, images, iter};
 

@@ -19,10 +19,15 @@ mod spec;
 
 use mlua::{Lua, MultiValue, Table, Value};
 
-use super::client::{bound, Handle};
+use super::handle::{bound, Handle};
 use super::resource::{self, Model};
 
 pub use container::Container;
+
+/// Puts `docker.containers` on a client table.
+pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
+    resource::register::<Container>(lua, handle, client)
+}
 
 /// `run` and `create`; `get`, `list` and `prune` come from the resource model.
 pub(super) fn collection_functions(lua: &Lua, handle: &Handle, t: &Table) -> mlua::Result<()> {
