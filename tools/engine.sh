@@ -58,6 +58,9 @@ PACKAGES=(docker.io busybox-static docker-registry curl iproute2 tar openssl ipt
 # tests/lua_compat.rs: C modules, a pure-Lua rock, flags compared with lua5.4;
 # tests/progress.rs: pull progress in a terminal of a chosen width.
 PACKAGES+=(lua5.4 lua-lpeg lua-cjson tmux man-db binutils)
+# tests/busted.rs: specs run with `busted --lua=dockerlua` (docs/testing.md);
+# tests/release.rs: the .deb installed, the image's base made by debootstrap.
+PACKAGES+=(lua-busted debootstrap)
 READY_TIMEOUT=${DOCKERLUA_ENGINE_TIMEOUT:-60}   # seconds, for each readiness poll
 DOCKER_CLI=${DOCKER_CLI:-docker}
 

@@ -43,6 +43,7 @@ pub mod run;
 pub mod service_spec;
 pub mod services;
 mod ssh;
+pub mod stats;
 pub mod stream;
 pub mod swarm;
 pub mod system;

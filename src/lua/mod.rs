@@ -97,6 +97,9 @@ pub struct Options {
     pub paths: Vec<PathBuf>,
     /// `-E`: ignore `LUA_PATH`, `LUA_CPATH` and `DOCKERLUA_PATH`.
     pub ignore_env: bool,
+    /// The folder of the script being run, searched first among users'
+    /// folders; `None` for `-e`, stdin and the prompt.
+    pub script_folder: Option<PathBuf>,
 }
 
 /// A Lua 5.4 state with the standard libraries, the `docker` global (also
@@ -121,7 +124,12 @@ pub fn new_state(opts: &Options) -> mlua::Result<Lua> {
     let loaded: Table = package.get("loaded")?;
     loaded.raw_set("docker", &docker)?;
     let search = paths::SearchOptions {
-        folders: opts.paths.clone(),
+        folders: opts
+            .script_folder
+            .iter()
+            .chain(&opts.paths)
+            .cloned()
+            .collect(),
         ignore_env: opts.ignore_env,
     };
     paths::install(&lua, &package, &search, stdlib::searcher(&lua)?)?;
