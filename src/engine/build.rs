@@ -71,10 +71,9 @@ impl Default for BuildOptions {
 }
 
 impl BuildOptions {
-    /// The query, naming the Dockerfile as the context holds it.
     /// The query, naming the Dockerfile as the context holds it; the
     /// `proxies` of `config.json` are build arguments unless given.
-    fn query(&self, dockerfile: Option<&str>, proxies: &[(String, String)]) -> Query {
+    pub(super) fn query(&self, dockerfile: Option<&str>, proxies: &[(String, String)]) -> Query {
         let mut q = Query::new();
         for tag in &self.tags {
             q.add("t", tag);
@@ -209,7 +208,7 @@ impl Engine {
     }
 
     /// `X-Registry-Config`: credentials by registry, for `FROM` pulls.
-    fn registry_config(&self, given: Option<&Value>) -> serde_json::Map<String, Value> {
+    pub(super) fn registry_config(&self, given: Option<&Value>) -> serde_json::Map<String, Value> {
         let mut map = self.logins();
         if let Some(auth) = given {
             let registry = auth
@@ -296,15 +295,19 @@ pub async fn folder_error(producer: JoinHandle<io::Result<()>>) -> Option<Error>
     context_error(Some(producer)).await
 }
 
-/// The `.dockerignore` of `dir` as a matcher, the build files kept.
-pub fn context_matcher(dir: &Path, dockerfile: &str) -> Result<Matcher> {
+/// The `.dockerignore` of `dir` as patterns, the build files kept.
+pub fn context_patterns(dir: &Path, dockerfile: &str) -> Result<Vec<String>> {
     let patterns = match std::fs::read_to_string(dir.join(".dockerignore")) {
         Ok(text) => dockerignore::read_patterns(&text),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(Error::invalid(format!("cannot read .dockerignore: {e}"))),
     };
-    let patterns = dockerignore::keep_build_files(patterns, dockerfile)?;
-    Matcher::new(&patterns)
+    dockerignore::keep_build_files(patterns, dockerfile)
+}
+
+/// The `.dockerignore` of `dir` as a matcher, the build files kept.
+pub fn context_matcher(dir: &Path, dockerfile: &str) -> Result<Matcher> {
+    Matcher::new(&context_patterns(dir, dockerfile)?)
 }
 
 /// A context of one file, `Dockerfile`, made in memory (it is small).

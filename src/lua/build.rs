@@ -16,6 +16,7 @@ use super::handle::Handle;
 use super::images::{auth_opt, Image};
 use super::resource;
 use crate::engine::build::{self, BuildOptions, Context};
+use crate::engine::buildkit::{self, KitOptions, SecretSource};
 use crate::engine::images::Archive;
 
 const BUILD_OPTIONS: &[&str] = &[
@@ -39,6 +40,10 @@ const BUILD_OPTIONS: &[&str] = &[
     "squash",
     "auth",
     "progress",
+    "buildkit",
+    "secrets",
+    "ssh",
+    "build_contexts",
 ];
 
 /// `images.build(opts)` -> `Image, logs`.
@@ -97,6 +102,21 @@ pub async fn build(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiV
         None if std::io::stderr().is_terminal() => Progress::Stderr,
         None => Progress::Quiet,
     };
+    let buildkit = opts
+        .bool("buildkit")?
+        .unwrap_or_else(buildkit::enabled_by_env);
+    if buildkit {
+        let kit = kit_options(&opts)?;
+        return build_kit(lua, h, context, options, kit, progress).await;
+    }
+    for only_kit in ["secrets", "ssh", "build_contexts"] {
+        if !opts.raw(only_kit)?.is_nil() {
+            return Err(invalid(
+                F,
+                format!("'{only_kit}' needs a BuildKit build (buildkit = true)"),
+            ));
+        }
+    }
     let engine = h.engine()?;
     let mut running = engine
         .image_build(context, &options)
@@ -119,6 +139,125 @@ pub async fn build(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiV
         }
         log.push(event);
     }
+    let Some(id) = image else {
+        return Err(BuildFailure {
+            message: "the engine named no built image".to_owned(),
+            build_log: std::sync::Arc::new(Json::Array(log)),
+        }
+        .into());
+    };
+    let image = resource::fetch::<Image>(&lua, &h, &id).await?;
+    let logs = convert::to_lua(&lua, &Json::Array(log))?;
+    if let Value::Table(t) = &logs {
+        t.set_metatable(Some(convert::array_metatable(&lua)?))?;
+    }
+    Ok(MultiValue::from_iter([image, logs]))
+}
+
+/// The BuildKit options: `secrets`, and the refused `ssh` and
+/// `build_contexts` (with the reason).
+fn kit_options(opts: &Opts) -> mlua::Result<KitOptions> {
+    const F: &str = "images.build";
+    if !opts.raw("ssh")?.is_nil() {
+        return Err(invalid(
+            F,
+            "'ssh' (agent forwarding for RUN --mount=type=ssh) is not supported yet",
+        ));
+    }
+    if !opts.raw("build_contexts")?.is_nil() {
+        return Err(invalid(
+            F,
+            "'build_contexts' needs Dockerfile frontend 1.4 named contexts, which the \
+             engine's /build API cannot pass (Engine 20.10's built-in frontend lacks them)",
+        ));
+    }
+    let mut kit = KitOptions::default();
+    let Some(list) = opts.table("secrets")? else {
+        return Ok(kit);
+    };
+    for (i, item) in list.sequence_values::<Value>().enumerate() {
+        let Value::Table(item) = item? else {
+            return Err(invalid(
+                F,
+                format!(
+                    "secrets[{}] must be a table {{id =, src =}} or {{id =, env =}}",
+                    i + 1
+                ),
+            ));
+        };
+        let what = format!("secrets[{}]", i + 1);
+        let field = |name: &str| -> mlua::Result<Option<String>> {
+            match item.raw_get::<Value>(name)? {
+                Value::Nil => Ok(None),
+                v => args::string(F, &format!("{what}.{name}"), &v).map(Some),
+            }
+        };
+        let id = field("id")?.ok_or_else(|| invalid(F, format!("{what} has no 'id'")))?;
+        let source = match (field("src")?, field("env")?) {
+            (Some(src), None) => SecretSource::File(PathBuf::from(src)),
+            (None, Some(env)) => SecretSource::Env(env),
+            _ => {
+                return Err(invalid(
+                    F,
+                    format!("{what} ('{id}') needs one of 'src' (a file) or 'env' (a variable)"),
+                ))
+            }
+        };
+        kit.secrets.push((id, source));
+    }
+    if list.raw_len() == 0 && list.pairs::<Value, Value>().next().is_some() {
+        return Err(invalid(F, "'secrets' must be a list of {id =, src|env =}"));
+    }
+    Ok(kit)
+}
+
+/// A BuildKit build: events (traces decoded) to `progress`, the plain
+/// progress on a terminal; a failed step raises `BuildError` with its log.
+async fn build_kit(
+    lua: Lua,
+    h: Handle,
+    context: Context,
+    options: BuildOptions,
+    kit: KitOptions,
+    progress: Progress,
+) -> mlua::Result<MultiValue> {
+    let engine = h.engine()?;
+    let mut running = engine
+        .image_build_kit(context, &options, &kit)
+        .await
+        .map_err(error::engine)?;
+    let mut log = Vec::new();
+    let mut image = None;
+    while let Some((event, lines)) = running.next().await.map_err(error::engine)? {
+        match &progress {
+            Progress::Callback(f) => f.call_async::<()>(convert::to_lua(&lua, &event)?).await?,
+            Progress::Stderr => {
+                let mut err = std::io::stderr().lock();
+                for line in lines {
+                    let _ = writeln!(err, "{line}");
+                }
+                let _ = err.flush();
+            }
+            Progress::Quiet => {}
+        }
+        if let Some(message) = running.failure(&event) {
+            log.push(event);
+            return Err(BuildFailure {
+                message,
+                build_log: std::sync::Arc::new(Json::Array(log)),
+            }
+            .into());
+        }
+        if let Some(id) = build::built_image(&event) {
+            image = Some(id);
+        }
+        log.push(event);
+    }
+    // What the session's file sync sent: the bytes of the context read.
+    log.push(serde_json::json!({
+        "id": "dockerlua.context",
+        "aux": {"bytes": running.context_bytes()},
+    }));
     let Some(id) = image else {
         return Err(BuildFailure {
             message: "the engine named no built image".to_owned(),
