@@ -1,0 +1,290 @@
+//! `images.build{buildkit = true}` against the engine's built-in BuildKit:
+//! cache mounts, secrets (absent from every layer), multi-stage with
+//! `target` and bind mounts from another stage, a large context of which
+//! only the file read crosses the socket, and failures.
+
+mod common;
+
+use std::io::Read;
+use std::path::Path;
+
+use common::{assert_success, docker, docker_cmd, lua, run, Cleanup};
+
+fn write(root: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
+/// Builds `dir` with BuildKit (extra Lua options `opts`), tagged `tag`;
+/// prints the image id, then each log line of the build's steps, then the
+/// context bytes the session sent.
+fn build(t: &Cleanup, dir: &Path, tag: &str, opts: &str) -> (String, String, u64) {
+    let code = format!(
+        r#"
+        local img, logs = docker.images.build{{
+          path = {path:?}, tag = {tag:?}, buildkit = true, labels = {labels}, {opts}
+        }}
+        print(img.id)
+        for _, e in ipairs(logs) do
+          if e.id == "moby.buildkit.trace" then
+            for _, l in ipairs(e.aux.logs) do io.write(l.data) end
+          end
+        end
+        print("BYTES " .. logs[#logs].aux.bytes)
+        "#,
+        path = dir.display().to_string(),
+        labels = t.lua_labels(),
+    );
+    let out = assert_success(&lua(&code));
+    let (id, rest) = out.split_once('\n').unwrap();
+    let (log, bytes) = rest.rsplit_once("BYTES ").unwrap();
+    (id.to_owned(), log.to_owned(), bytes.trim().parse().unwrap())
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn a_cache_mount_keeps_its_files_from_one_build_to_the_next() {
+    let t = Cleanup::new("bkcache");
+    let dir = tempfile::tempdir().unwrap();
+    // The id makes the cache this test's own; the arg makes each build run.
+    let dockerfile = format!(
+        "FROM busybox:latest\nARG RUN=1\n\
+         RUN --mount=type=cache,id={id},target=/cache \
+         echo \"run $RUN saw: $(cat /cache/mark 2>/dev/null || echo nothing)\"; \
+         echo from-run-$RUN > /cache/mark\n",
+        id = t.id
+    );
+    write(dir.path(), &[("Dockerfile", &dockerfile)]);
+    let tag = format!("{}:latest", t.image("img"));
+    let (_, first, _) = build(&t, dir.path(), &tag, "buildargs = {RUN = '1'}");
+    assert!(first.contains("run 1 saw: nothing"), "{first}");
+    let (_, second, _) = build(&t, dir.path(), &tag, "buildargs = {RUN = '2'}");
+    assert!(second.contains("run 2 saw: from-run-1"), "{second}");
+}
+
+/// Every file of every layer of `image`'s `docker save` archive.
+fn layer_files(image: &str) -> Vec<(String, Vec<u8>)> {
+    let out = run(docker_cmd().args(["save", image]));
+    assert!(out.status.success());
+    let mut files = Vec::new();
+    let mut archive = tar::Archive::new(&out.stdout[..]);
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().to_string_lossy().into_owned();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        if name.ends_with("layer.tar") {
+            let mut layer = tar::Archive::new(&data[..]);
+            for inner in layer.entries().unwrap() {
+                let mut inner = inner.unwrap();
+                let path = inner.path().unwrap().to_string_lossy().into_owned();
+                let mut bytes = Vec::new();
+                inner.read_to_end(&mut bytes).unwrap();
+                files.push((format!("{name}:{path}"), bytes));
+            }
+        } else {
+            files.push((name, data));
+        }
+    }
+    files
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn secrets_from_a_file_and_a_variable_are_read_and_never_kept() {
+    let t = Cleanup::new("bksecret");
+    let dir = tempfile::tempdir().unwrap();
+    let from_file = format!("filesecret-{}", t.id);
+    let from_env = format!("envsecret-{}", t.id);
+    write(
+        dir.path(),
+        &[(
+            "Dockerfile",
+            "FROM busybox:latest\n\
+             RUN --mount=type=secret,id=token --mount=type=secret,id=pass \
+             cat /run/secrets/token /run/secrets/pass | md5sum > /sums; \
+             test -s /run/secrets/token && echo secrets-read\n",
+        )],
+    );
+    let secret_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(secret_file.path(), &from_file).unwrap();
+    let tag = format!("{}:latest", t.image("img"));
+    let opts = format!(
+        "secrets = {{{{id = 'token', src = {:?}}}, {{id = 'pass', env = 'BK_TEST_PASS'}}}}",
+        secret_file.path().display().to_string()
+    );
+    let code = format!(
+        r#"
+        local img, logs = docker.images.build{{
+          path = {path:?}, tag = {tag:?}, buildkit = true, labels = {labels}, {opts}
+        }}
+        for _, e in ipairs(logs) do
+          if e.id == "moby.buildkit.trace" then
+            for _, l in ipairs(e.aux.logs) do io.write(l.data) end
+          end
+        end
+        "#,
+        path = dir.path().display().to_string(),
+        labels = t.lua_labels(),
+    );
+    let out = run(common::dockerlua_cmd()
+        .env("BK_TEST_PASS", &from_env)
+        .args(["-e", &code]));
+    let log = assert_success(&out);
+    assert!(log.contains("secrets-read"), "{log}");
+    assert!(
+        !log.contains(&from_file) && !log.contains(&from_env),
+        "{log}"
+    );
+    // The sums of both values were written: both were readable.
+    let sums = docker(&["run", "--rm", &tag, "cat", "/sums"]);
+    let expected = docker(&[
+        "run",
+        "--rm",
+        "busybox:latest",
+        "sh",
+        "-c",
+        &format!("printf %s {from_file}{from_env} | md5sum"),
+    ]);
+    assert_eq!(sums.trim(), expected.trim());
+    for (name, data) in layer_files(&tag) {
+        let text = String::from_utf8_lossy(&data);
+        assert!(
+            !text.contains(&from_file) && !text.contains(&from_env),
+            "a secret is in {name}"
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn multi_stage_with_target_args_labels_and_a_bind_mount_from_a_stage() {
+    let t = Cleanup::new("bkstage");
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            (
+                "Dockerfile",
+                "FROM busybox:latest AS tools\n\
+                 RUN mkdir /out && echo made-in-tools > /out/tool.txt\n\
+                 FROM busybox:latest AS app\n\
+                 ARG GREETING\n\
+                 RUN --mount=type=bind,from=tools,source=/out,target=/mnt \
+                 echo \"$GREETING $(cat /mnt/tool.txt)\" > /app.txt\n\
+                 FROM busybox:latest AS never\n\
+                 RUN exit 1\n",
+            ),
+            ("unused.bin", "not read"),
+        ],
+    );
+    let tag = format!("{}:latest", t.image("img"));
+    let (id, _, _) = build(
+        &t,
+        dir.path(),
+        &tag,
+        "target = 'app', buildargs = {GREETING = 'hello'}, labels = {tier = 'web'}",
+    );
+    assert_eq!(
+        docker(&["run", "--rm", &id, "cat", "/app.txt"]).trim(),
+        "hello made-in-tools"
+    );
+    assert_eq!(
+        docker(&["inspect", "-f", "{{index .Config.Labels \"tier\"}}", &tag]).trim(),
+        "web"
+    );
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn a_large_context_sends_only_the_file_the_build_copies() {
+    let t = Cleanup::new("bkbig");
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            (
+                "Dockerfile",
+                "FROM busybox:latest\nCOPY small.txt /small.txt\n",
+            ),
+            ("small.txt", "just this\n"),
+        ],
+    );
+    let big = std::fs::File::create(dir.path().join("big.bin")).unwrap();
+    big.set_len(200 * 1024 * 1024).unwrap();
+    let tag = format!("{}:latest", t.image("img"));
+    let (id, _, bytes) = build(&t, dir.path(), &tag, "");
+    assert_eq!(
+        docker(&["run", "--rm", &id, "cat", "/small.txt"]).trim(),
+        "just this"
+    );
+    // The Dockerfile and small.txt, nothing of the 200 MB.
+    assert!(bytes < 64 * 1024, "{bytes} bytes sent");
+    assert!(bytes >= "just this\n".len() as u64);
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn a_failing_run_raises_build_error_with_the_step_log() {
+    let t = Cleanup::new("bkfail");
+    let code = format!(
+        r#"
+        local ok, err = pcall(docker.images.build, {{
+          fileobj = "FROM busybox:latest\nRUN echo about to fail-{id}; exit 3\n",
+          buildkit = true, labels = {labels},
+        }})
+        print(ok, err.kind)
+        print(err.message)
+        "#,
+        id = t.id,
+        labels = t.lua_labels()
+    );
+    let out = assert_success(&lua(&code));
+    assert!(out.starts_with("false\tBuildError\n"), "{out}");
+    assert!(out.contains("exit code: 3"), "{out}");
+    assert!(out.contains(&format!("about to fail-{}", t.id)), "{out}");
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn what_the_builtin_frontend_lacks_is_named() {
+    let code = r#"
+        local ok, err = pcall(docker.images.build, {
+          fileobj = "FROM busybox:latest\nCOPY --link a /a\n", buildkit = true,
+        })
+        print(ok, err.kind)
+        print(err.message)
+        "#;
+    let out = assert_success(&lua(code));
+    assert!(out.starts_with("false\tBuildError\n"), "{out}");
+    assert!(out.contains("built-in Dockerfile frontend"), "{out}");
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn a_dry_run_opens_no_session_and_prints_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[("Dockerfile", "FROM busybox:latest\nRUN true\n")],
+    );
+    let code = format!(
+        r#"
+        local img = docker.images.build{{path = {:?}, buildkit = true, tag = "dry-bk:1",
+          secrets = {{{{id = "tok", env = "BK_DRY_SECRET"}}}}}}
+        print(img.id ~= nil)
+        "#,
+        dir.path().display().to_string()
+    );
+    let out = run(common::dockerlua_cmd()
+        .env("BK_DRY_SECRET", "dry-secret-value")
+        .args(["--dry-run", "-e", &code]));
+    let all = format!("{}{}", common::stdout_of(&out), common::stderr_of(&out));
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("/build") && all.contains("version=2"), "{all}");
+    assert!(!all.contains("dry-secret-value"), "{all}");
+    assert!(!common::image_exists("dry-bk:1"));
+}
