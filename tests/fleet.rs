@@ -822,6 +822,8 @@ const READS: &[&str] = &[
     "version",
     "info",
     "events",
+    // Lists containers and follows events; the function it calls does the rest.
+    "watch",
     "containers.list",
     "containers.get",
     "images.list",
