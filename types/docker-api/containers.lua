@@ -223,7 +223,7 @@ function ContainerCollection.prune(opts) end
 ---@field name string without the leading /
 ---@field image string the image reference it was created from
 ---@field status string "created", "running", "exited", ...
----@field health string? "starting", "healthy" or "unhealthy"; nil without a healthcheck (as of the last inspect)
+---@field health string? "starting", "healthy" or "unhealthy"; nil without a healthcheck (as of the last answer, a list entry too)
 ---@field labels table<string, string>
 ---@field attrs table the engine's answer (list entry or inspect)
 local Container = {}

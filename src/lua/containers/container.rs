@@ -96,13 +96,7 @@ impl Model for Container {
     fn fields<F: UserDataFields<Object<Self>>>(fields: &mut F) {
         fields.add_field_method_get("image", |_, this| Ok(image(&this.attrs())));
         fields.add_field_method_get("status", |_, this| Ok(status(&this.attrs())));
-        fields.add_field_method_get("health", |_, this| {
-            Ok(this
-                .attrs()
-                .pointer("/State/Health/Status")
-                .and_then(Json::as_str)
-                .map(str::to_owned))
-        });
+        fields.add_field_method_get("health", |_, this| Ok(health(&this.attrs())));
     }
 
     fn methods(methods: &mut Methods<Self>) {
@@ -125,6 +119,19 @@ fn status(attrs: &Json) -> String {
         .and_then(Json::as_str)
         .unwrap_or_default()
         .to_owned()
+}
+
+/// `healthy`, `unhealthy` or `starting`; `None` without a healthcheck. A
+/// list entry has no `State.Health`: its `Status` says it as the docker CLI
+/// shows it (`Up 5 minutes (healthy)`, `Up 2 seconds (health: starting)`).
+fn health(attrs: &Json) -> Option<String> {
+    if let Some(health) = attrs.pointer("/State/Health/Status").and_then(Json::as_str) {
+        return Some(health.to_owned());
+    }
+    let listed = attrs.get("Status").and_then(Json::as_str)?;
+    let inside = listed.strip_suffix(')')?.rsplit_once('(')?.1;
+    let health = inside.strip_prefix("health: ").unwrap_or(inside);
+    matches!(health, "healthy" | "unhealthy" | "starting").then(|| health.to_owned())
 }
 
 /// The image reference the container was created from.
