@@ -274,9 +274,14 @@ fn df_and_raw_api_requests() {
         end
         table.sort(lines)
         print(table.concat(lines, "\n"))
-        local n = 0
-        for ev in docker.api{path = "/events", query = {since = 1, ["until"] = 1}, stream = true} do n = n + 1 end
-        print("events", n >= 0)
+        -- The container's own events, streamed and decoded: it was
+        -- created, started and died within this window.
+        local actions = {}
+        local window = {since = 1, ["until"] = os.time() + 1, filters = {container = {c.id}}}
+        for ev in docker.api{path = "/events", query = window, stream = true} do
+          actions[#actions + 1] = ev.Action
+        end
+        print("events", table.concat(actions, " "))
         local created = docker.api{method = "POST", path = "/volumes/create", body = {Name = "ID-api", Labels = LABELS}}
         print(created.Name, docker.volumes.get("ID-api").name)
         local ok, err = pcall(docker.api, {path = "/containers/no-such-ID/json"})
@@ -288,7 +293,7 @@ fn df_and_raw_api_requests() {
     assert_eq!(
         out,
         format!(
-            "integer\ttable\ttable\n1\ttrue\nOK\nnil\ttrue\none\tstdout\ntwo\tstderr\nevents\ttrue\n\
+            "integer\ttable\ttable\n1\ttrue\nOK\nnil\ttrue\none\tstdout\ntwo\tstderr\nevents\tcreate start die rename\n\
              {id}-api\t{id}-api\nfalse\tNotFound\t404\n\
              false\tInvalidArgument: api: bad option 'path' (an absolute path without query expected, got 'containers/json')\n"
         )
