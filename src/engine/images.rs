@@ -75,9 +75,9 @@ impl Engine {
         self.empty(req).await
     }
 
-    /// Writes `docker save` of `names` to `path` as it arrives; returns the
-    /// bytes written. A failed save leaves no partial file behind.
-    pub async fn image_save(&self, names: &[&str], path: &Path) -> Result<u64> {
+    /// `docker save` of `names`, to read as it arrives (the archive names
+    /// the images by the names given: an id alone saves it untagged).
+    pub async fn image_save_reader(&self, names: &[&str]) -> Result<BodyReader> {
         let req = match names {
             [one] => Req::get(format!("/images/{}/get", segment(one))),
             many => {
@@ -89,10 +89,16 @@ impl Engine {
             }
         };
         let response = self.request(req.about_image().lasting()).await?;
+        Ok(BodyReader::new(response))
+    }
+
+    /// Writes `docker save` of `names` to `path` as it arrives; returns the
+    /// bytes written. A failed save leaves no partial file behind.
+    pub async fn image_save(&self, names: &[&str], path: &Path) -> Result<u64> {
+        let mut reader = self.image_save_reader(names).await?;
         let file_error =
             |e: std::io::Error| Error::invalid(format!("cannot write '{}': {e}", path.display()));
         let mut file = tokio::fs::File::create(path).await.map_err(file_error)?;
-        let mut reader = BodyReader::new(response);
         let written = async {
             let mut written = 0u64;
             while let Some(chunk) = reader.chunk().await? {
@@ -126,8 +132,14 @@ impl Engine {
             Archive::Bytes(bytes) => req.raw_body(bytes, "application/x-tar"),
         };
         let mut stream = JsonStream::new(self.request(req).await?, false);
+        // What the engine says in the answer about the archive (an HTTP
+        // error keeps its own kind).
+        let load_error = |e: Error| match (e.kind, e.status) {
+            (ErrorKind::Api, None) => Error::new(ErrorKind::ImageLoad, e.message),
+            _ => e,
+        };
         let mut loaded = Vec::new();
-        while let Some(event) = stream.next().await? {
+        while let Some(event) = stream.next().await.map_err(load_error)? {
             let text = event.get("stream").and_then(Value::as_str).unwrap_or("");
             for line in text.lines() {
                 let name = line
@@ -140,7 +152,7 @@ impl Engine {
         }
         if loaded.is_empty() {
             return Err(Error::new(
-                ErrorKind::Api,
+                ErrorKind::ImageLoad,
                 "the engine loaded no image from the archive",
             ));
         }
