@@ -305,3 +305,28 @@ fn df_and_raw_api_requests() {
         || !common::container_exists(&format!("{name}-2")),
     );
 }
+
+/// A run whose log driver cannot be read returns nil, as the Python SDK
+/// returns None; a failure is still a ContainerError, and the container
+/// really ran (its file is in the committed image of a kept one).
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn a_run_with_an_unreadable_log_driver_returns_nil() {
+    let t = Cleanup::new("nolog");
+    let name = t.container("c");
+    let code = r##"
+        local out = docker.containers.run("alpine", "sh -c 'echo hi; touch /ran'",
+          {log_config = {type = "none"}, name = "NAME", labels = LABELS})
+        print(out == nil, select("#", out))
+        local ok, e = pcall(docker.containers.run, "alpine", "sh -c 'exit 3'",
+          {log_config = {type = "none"}, remove = true, labels = LABELS})
+        print(ok, e.kind, e.exit_status)
+    "##;
+    let out = t.script(&code.replace("NAME", &name));
+    assert_eq!(out, "true\t1\nfalse\tContainerError\t3\n");
+    assert_eq!(
+        common::inspect(&name, "{{.HostConfig.LogConfig.Type}} {{.State.ExitCode}}"),
+        "none 0"
+    );
+    assert_eq!(docker(&["diff", &name]), "A /ran");
+}

@@ -132,7 +132,7 @@ local ContainerCollection = {}
 ---@param image string|Image
 ---@param command (string|string[])?
 ---@param opts RunOptions?
----@return string output
+---@return string? output nil when the log driver cannot be read (`log_config = {type = "none"}`)
 ---@overload fun(image: string|Image, command: (string|string[])?, opts: RunDetachOptions): Container
 ---@overload fun(image: string|Image, opts: RunDetachOptions): Container
 ---@overload fun(image: string|Image, command: (string|string[])?, opts: RunStreamOptions): RunStream
