@@ -3,10 +3,12 @@
 use std::path::Path;
 
 use serde_json::Value;
-use tokio::io::AsyncWriteExt;
 
 pub use super::registry::Auth;
 use super::upload::Upload;
+use hyper::body::Incoming;
+use hyper::Response;
+
 use super::{segment, BodyReader, Engine, Error, ErrorKind, JsonStream, Query, Req, Result};
 
 /// An image archive to load: a file, streamed from disk, or bytes in memory.
@@ -78,6 +80,10 @@ impl Engine {
     /// `docker save` of `names`, to read as it arrives (the archive names
     /// the images by the names given: an id alone saves it untagged).
     pub async fn image_save_reader(&self, names: &[&str]) -> Result<BodyReader> {
+        Ok(BodyReader::new(self.save_request(names).await?))
+    }
+
+    async fn save_request(&self, names: &[&str]) -> Result<Response<Incoming>> {
         let req = match names {
             [one] => Req::get(format!("/images/{}/get", segment(one))),
             many => {
@@ -88,31 +94,15 @@ impl Engine {
                 Req::get("/images/get").query(q)
             }
         };
-        let response = self.request(req.about_image().lasting()).await?;
-        Ok(BodyReader::new(response))
+        self.request(req.about_image().lasting()).await
     }
 
     /// Writes `docker save` of `names` to `path` as it arrives; returns the
     /// bytes written. A failed save leaves no partial file behind.
     pub async fn image_save(&self, names: &[&str], path: &Path) -> Result<u64> {
-        let mut reader = self.image_save_reader(names).await?;
-        let file_error =
-            |e: std::io::Error| Error::invalid(format!("cannot write '{}': {e}", path.display()));
-        let mut file = tokio::fs::File::create(path).await.map_err(file_error)?;
-        let written = async {
-            let mut written = 0u64;
-            while let Some(chunk) = reader.chunk().await? {
-                file.write_all(&chunk).await.map_err(file_error)?;
-                written += chunk.len() as u64;
-            }
-            file.flush().await.map_err(file_error)?;
-            Ok(written)
-        }
-        .await;
-        if written.is_err() {
-            let _ = tokio::fs::remove_file(path).await;
-        }
-        written
+        let response = self.save_request(names).await?;
+        let what = format!("save of {}", names.join(", "));
+        self.answer_to_file(response, path, &what).await
     }
 
     /// `docker load`: sends the archive (a file streams from disk) and

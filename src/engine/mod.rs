@@ -43,12 +43,14 @@ pub mod run;
 pub mod service_spec;
 pub mod services;
 mod ssh;
+pub mod stats;
 pub mod stream;
 pub mod swarm;
 pub mod system;
 mod transport;
 pub mod units;
 pub mod upload;
+pub mod watch;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -221,7 +223,7 @@ impl Engine {
                     _ => MAX_API_VERSION.to_owned(),
                 };
                 let podman = headers.contains_key("libpod-api-version");
-                check(response, false).await?;
+                check(response, false, self.timeout()).await?;
                 Ok(Facts { version, podman })
             })
             .await
@@ -289,7 +291,7 @@ impl Engine {
         };
         let answer = async {
             let response = self.send_raw(method, &target, body, &headers).await?;
-            check(response, image).await
+            check(response, image, self.timeout()).await
         };
         self.within(limit, &what, answer).await
     }

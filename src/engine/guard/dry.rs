@@ -9,7 +9,9 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::answer::Answer;
-use super::text::{capitalize, query_value, query_values, rfc3339_now, short, unix_now};
+use super::text::{
+    capitalize, engine_bool, query_value, query_values, rfc3339_now, short, unix_now,
+};
 use super::{Guard, Route};
 use crate::engine::{Engine, Error, ErrorKind, Req, Result};
 
@@ -361,11 +363,21 @@ impl Guard {
                 200,
                 &json!({"Titles": ["PID", "USER", "TIME", "COMMAND"], "Processes": []}),
             ),
-            "stats" if query_value(query, "stream").as_deref() == Some("0") => {
+            "stats" if query_value(query, "stream").is_some_and(|v| !engine_bool(&v)) => {
                 Answer::json(200, &json!({}))
             }
             "stats" => Answer::lines(&[]),
             "changes" => Answer::json(200, &json!([])),
+            // An empty archive, and the stat a script reads of it.
+            "archive" => Answer {
+                status: 200,
+                content_type: "application/x-tar",
+                headers: vec![(
+                    "x-docker-container-path-stat",
+                    archive_stat(&query_value(query, "path").unwrap_or_default()),
+                )],
+                ..Answer::empty()
+            },
             "history" => Answer::json(
                 200,
                 &json!([{
@@ -554,4 +566,20 @@ fn object_name(body: &Value) -> Option<String> {
         .and_then(Value::as_str)
         .filter(|n| !n.is_empty())
         .map(str::to_owned)
+}
+
+/// The `X-Docker-Container-Path-Stat` header of a dry container's archive:
+/// base64 of `{name, size, mode, mtime, linkTarget}`, a folder when the
+/// path ends with `/`, else a file.
+fn archive_stat(path: &str) -> String {
+    use base64::Engine as _;
+    let dir = path.ends_with('/') || path.is_empty();
+    let name = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let name = if name.is_empty() { "/" } else { name };
+    // Go's os.FileMode: the folder bit is 1 << 31.
+    let mode: u64 = if dir { (1 << 31) | 0o755 } else { 0o644 };
+    let stat = json!({
+        "name": name, "size": 0, "mode": mode, "mtime": rfc3339_now(), "linkTarget": "",
+    });
+    base64::engine::general_purpose::STANDARD.encode(stat.to_string())
 }

@@ -6,11 +6,12 @@ use serde_json::Value as Json;
 
 use crate::engine::containers::CommitOptions;
 use crate::engine::resource::{Kind, CONTAINERS};
+use crate::engine::stats::Figures;
+use crate::engine::JsonStream;
 use crate::engine::Query;
 use crate::lua::args::{self, Opts};
 use crate::lua::error::{self, invalid, DockerError};
 use crate::lua::handle::Handle;
-use crate::lua::iter::JsonSource;
 use crate::lua::resource::{self, AsyncMethods, ListOpt, Methods, Model, Object};
 use crate::lua::{convert, images, iter};
 
@@ -96,7 +97,9 @@ impl Model for Container {
     fn fields<F: UserDataFields<Object<Self>>>(fields: &mut F) {
         fields.add_field_method_get("image", |_, this| Ok(image(&this.attrs())));
         fields.add_field_method_get("status", |_, this| Ok(status(&this.attrs())));
-        fields.add_field_method_get("health", |_, this| Ok(health(&this.attrs())));
+        fields.add_field_method_get("health", |_, this| {
+            Ok(crate::engine::containers::health(&this.attrs()))
+        });
     }
 
     fn methods(methods: &mut Methods<Self>) {
@@ -119,19 +122,6 @@ fn status(attrs: &Json) -> String {
         .and_then(Json::as_str)
         .unwrap_or_default()
         .to_owned()
-}
-
-/// `healthy`, `unhealthy` or `starting`; `None` without a healthcheck. A
-/// list entry has no `State.Health`: its `Status` says it as the docker CLI
-/// shows it (`Up 5 minutes (healthy)`, `Up 2 seconds (health: starting)`).
-fn health(attrs: &Json) -> Option<String> {
-    if let Some(health) = attrs.pointer("/State/Health/Status").and_then(Json::as_str) {
-        return Some(health.to_owned());
-    }
-    let listed = attrs.get("Status").and_then(Json::as_str)?;
-    let inside = listed.strip_suffix(')')?.rsplit_once('(')?.1;
-    let health = inside.strip_prefix("health: ").unwrap_or(inside);
-    matches!(health, "healthy" | "unhealthy" | "starting").then(|| health.to_owned())
 }
 
 /// The image reference the container was created from.
@@ -315,12 +305,13 @@ fn add_methods(methods: &mut Methods<Container>) {
                     .container_stats_stream(&this.id)
                     .await
                     .map_err(error::engine)?;
-                return iter::for_values(&lua, "StatsStream", JsonSource(stream));
+                return iter::for_values(&lua, "StatsStream", StatsSource(stream));
             }
-            let answer = engine
+            let mut answer = engine
                 .container_stats(&this.id)
                 .await
                 .map_err(error::engine)?;
+            Figures::add_to(&mut answer);
             Ok(MultiValue::from_iter([convert::to_lua(&lua, &answer)?]))
         });
         methods.add_lazy_async_method(
@@ -504,4 +495,24 @@ fn commit_options(args: MultiValue) -> mlua::Result<CommitOptions> {
         tag: optional("tag", args.next().unwrap_or(Value::Nil))?,
         ..CommitOptions::default()
     })
+}
+
+/// Stats samples as they come, each with the figures `docker stats` shows.
+struct StatsSource(JsonStream);
+
+impl iter::Source for StatsSource {
+    fn next<'a>(
+        &'a mut self,
+        lua: &'a Lua,
+    ) -> futures_util::future::LocalBoxFuture<'a, mlua::Result<Option<MultiValue>>> {
+        Box::pin(async move {
+            let Some(mut sample) = self.0.next().await.map_err(error::engine)? else {
+                return Ok(None);
+            };
+            Figures::add_to(&mut sample);
+            Ok(Some(MultiValue::from_iter([convert::to_lua(
+                lua, &sample,
+            )?])))
+        })
+    }
 }
