@@ -29,8 +29,9 @@ impl Model for Network {
     const LIST: &'static [ListOpt] = &[
         ListOpt::Filter("names", "name"),
         ListOpt::Filter("ids", "id"),
-        // One request: `containers` is filled after `get` or `reload`.
-        ListOpt::Ignored("greedy"),
+        // One request, unless `greedy`: `containers` is filled by an
+        // inspect of each network, as the Python SDK does.
+        ListOpt::Inspect("greedy"),
     ];
     const PRUNE: bool = true;
 

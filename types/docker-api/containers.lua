@@ -133,7 +133,7 @@ local ContainerCollection = {}
 ---@param image string|Image
 ---@param command (string|string[])?
 ---@param opts RunOptions?
----@return string output
+---@return string? output nil when the log driver cannot be read (`log_config = {type = "none"}`)
 ---@overload fun(image: string|Image, command: (string|string[])?, opts: RunDetachOptions): Container
 ---@overload fun(image: string|Image, opts: RunDetachOptions): Container
 ---@overload fun(image: string|Image, command: (string|string[])?, opts: RunStreamOptions): RunStream
@@ -240,7 +240,7 @@ function ContainerCollection.prune(opts) end
 ---@field name string without the leading /
 ---@field image string the image reference it was created from
 ---@field status string "created", "running", "exited", ...
----@field health string? "starting", "healthy" or "unhealthy"; nil without a healthcheck (as of the last inspect)
+---@field health string? "starting", "healthy" or "unhealthy"; nil without a healthcheck (as of the last answer, a list entry too)
 ---@field labels table<string, string>
 ---@field attrs table the engine's answer (list entry or inspect)
 local Container = {}

@@ -23,7 +23,7 @@ function NetworkCollection.create(name, opts) end
 ---@param id_or_name string
 ---@return Network
 function NetworkCollection.get(id_or_name) end
----One request: `containers` is empty until a `reload`.
+---One request: `containers` is empty until a `reload`; `greedy = true` inspects each network (fills `containers`).
 ---@param opts {names: string[]?, ids: string[]?, filters: table?, greedy: boolean?}?
 ---@return Network[]
 function NetworkCollection.list(opts) end

@@ -7,6 +7,8 @@
 ---`reload` refresh it.
 ---@class Swarm
 ---@field attrs table `ID`, `Version`, `Spec`, `JoinTokens = {Worker =, Manager =}`...
+---@field id string the swarm's ID (from `attrs`)
+---@field version integer the swarm's object version, `attrs.Version.Index`
 local Swarm = {}
 
 ---Makes this engine the first manager of a new swarm.
