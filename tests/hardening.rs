@@ -796,3 +796,108 @@ fn a_stalled_tls_handshake_times_out() {
         "{out}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Bounded memory on large answers (issue 20, item 4)
+
+/// A JSON array of `n` empty objects.
+fn empty_objects(n: usize) -> String {
+    let mut body = String::with_capacity(3 * n + 2);
+    body.push('[');
+    for i in 0..n {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str("{}");
+    }
+    body.push(']');
+    body
+}
+
+#[test]
+fn answers_of_too_many_values_are_refused_with_memory_bounded() {
+    // 40 MiB of `{}`: 14 million values, under the byte cap.
+    let huge = Arc::new(empty_objects(14 << 20));
+    let engine = fake(move |_, path| match path {
+        "/containers/json" => Answer::Json(200, huge.to_string()),
+        _ => Answer::Json(404, r#"{"message":"no"}"#.into()),
+    });
+    let (line, peak) = peak_memory(
+        &engine.url,
+        "local ok, e = pcall(docker.containers.list)\n\
+         print(e.kind, e.message) io.stdout:flush() io.read()",
+    );
+    assert!(
+        line.starts_with(
+            "APIError\tGET /containers/json: the engine's answer holds more than 1048576 json values"
+        ),
+        "{line}"
+    );
+    println!("peak memory refusing 14 million values: {peak} MiB");
+    assert!(peak < 200, "{peak} MiB");
+
+    // Just under the budget: converted, within a stated bound.
+    let most = Arc::new(empty_objects((1 << 20) - 1));
+    let engine = fake(move |_, path| match path {
+        "/containers/json" => Answer::Json(200, most.to_string()),
+        _ => Answer::Json(404, r#"{"message":"no"}"#.into()),
+    });
+    let (line, peak) = peak_memory(
+        &engine.url,
+        "print(#docker.containers.list()) io.stdout:flush() io.read()",
+    );
+    assert_eq!(line.trim(), ((1 << 20) - 1).to_string());
+    println!("peak memory converting a million values: {peak} MiB");
+    assert!(peak < 400, "{peak} MiB");
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn collected_output_over_the_cap_is_refused_and_points_to_streams() {
+    let t = Cleanup::new("outcap");
+    // 200 KB of output; the cap is set to 100,000 bytes for the test.
+    let code = format!(
+        "local c = docker.containers.run('alpine', {{'sh', '-c', \
+           'head -c 200000 /dev/zero | tr \"\\\\0\" x; echo; echo done >&2'}}, \
+           {{detach = true, labels = {labels}}})\n\
+         c:wait()\n\
+         local ok, e = pcall(c.logs, c)\n\
+         print(e.kind, e.message)\n\
+         local n = 0\n\
+         for line in c:logs{{stream = true}} do n = n + #line end\n\
+         print('streamed', n)\n\
+         print(#c:logs{{stdout = false}})\n\
+         ok, e = pcall(docker.containers.run, 'alpine', {{'head', '-c', '150000', '/dev/zero'}}, \
+           {{labels = {labels}}})\n\
+         print(e.kind, e.message)",
+        labels = t.lua_labels()
+    );
+    let out = assert_success(&run(common::dockerlua_cmd()
+        .env("DOCKERLUA_MAX_OUTPUT", "100000")
+        .args(["-e", &code])));
+    let lines: Vec<&str> = out.lines().collect();
+    let refused = "APIError\tContainer:logs: the output is larger than 100000 bytes \
+                   (DOCKERLUA_MAX_OUTPUT): read it as it comes with `stream = true`, \
+                   or write it to a file";
+    assert_eq!(lines[0], refused, "{out}");
+    assert_eq!(lines[1], "streamed\t200004", "{out}");
+    // What is under the cap is read whole.
+    assert_eq!(lines[2], "5", "{out}");
+    assert!(
+        lines[3].starts_with("APIError\tcontainers.run: the output is larger than 100000 bytes"),
+        "{out}"
+    );
+
+    let code = format!(
+        "docker.containers.run('alpine', 'true', {{labels = {}}})",
+        t.lua_labels()
+    );
+    let bad = run(common::dockerlua_cmd()
+        .env("DOCKERLUA_MAX_OUTPUT", "lots")
+        .args(["-e", &code]));
+    assert!(
+        stderr_of(&bad).contains("DOCKERLUA_MAX_OUTPUT: a count of bytes expected, got 'lots'"),
+        "{}",
+        describe(&bad)
+    );
+}

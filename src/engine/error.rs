@@ -58,6 +58,14 @@ impl Error {
         }
     }
 
+    /// The same error, its message led by what failed (a call, a function).
+    pub fn named(self, what: &str) -> Self {
+        Error {
+            message: format!("{what}: {}", self.message),
+            ..self
+        }
+    }
+
     pub fn invalid(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::InvalidArgument, message)
     }

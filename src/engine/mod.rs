@@ -58,7 +58,7 @@ use hyper::{Method, Request, Response};
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
-pub use body::{read_body, BodyReader, JsonStream, OutputStream, MAX_ANSWER};
+pub use body::{parse_json, read_body, BodyReader, JsonStream, OutputStream, MAX_ANSWER};
 pub use error::{Error, ErrorKind, Result};
 pub use guard::{is_write, WriteMode};
 use request::check;
@@ -339,11 +339,9 @@ impl Engine {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Null);
         }
-        serde_json::from_slice(&bytes).map_err(|e| {
-            Error::new(
-                ErrorKind::Api,
-                format!("the engine answered invalid json: {e}"),
-            )
+        body::parse_json(&bytes).map_err(|e| Error {
+            message: format!("{what}: {}", e.message),
+            ..e
         })
     }
 

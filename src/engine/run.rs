@@ -181,7 +181,10 @@ async fn attached(engine: &Engine, id: &str, config: &Value) -> Result<RunOutput
     let logs = engine
         .container_logs(id, &LogsOptions::default(), Some(tty))
         .await?;
-    let (stdout, stderr) = logs.collect().await?;
+    let (stdout, stderr) = logs
+        .collect()
+        .await
+        .map_err(|e| e.named("containers.run"))?;
     Ok(RunOutput {
         stdout,
         stderr,

@@ -85,12 +85,7 @@ pub async fn api(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiVal
     let value = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Nil
     } else if kind.contains("json") {
-        let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-            error::engine(crate::engine::Error::new(
-                crate::engine::ErrorKind::Api,
-                format!("the engine answered invalid json: {e}"),
-            ))
-        })?;
+        let json = crate::engine::parse_json(&bytes).map_err(error::engine)?;
         convert::to_lua(&lua, &json)?
     } else {
         Value::String(lua.create_string(&bytes)?)
