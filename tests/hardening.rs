@@ -901,3 +901,60 @@ fn collected_output_over_the_cap_is_refused_and_points_to_streams() {
         describe(&bad)
     );
 }
+
+// ---------------------------------------------------------------------------
+// Error messages (issue 20, item 8)
+
+#[test]
+fn error_messages_are_one_short_line_whatever_they_quote() {
+    // Arguments of 10 MB, refused before any request.
+    let out = offline_lua(
+        "local huge = string.rep('x', 10000000)\n\
+         for _, f in ipairs{\n\
+           function() docker.containers.create('alpine', {mem_limit = huge}) end,\n\
+           function() docker.containers.create('alpine', {shm_size = huge}) end,\n\
+           function() docker.connect(huge) end,\n\
+           function() docker.context(huge) end,\n\
+           function() docker.api{path = huge} end,\n\
+           function() docker.api{path = '/x\\n\\27[31m\\7'} end,\n\
+         } do\n\
+           local ok, e = pcall(f)\n\
+           local line = tostring(e)\n\
+           print(e.kind, #line < 1000 and #e.message < 1000, line:find('[%c]') == nil)\n\
+         end",
+    );
+    for line in out.lines() {
+        assert_eq!(line, "InvalidArgument\ttrue\ttrue", "{out}");
+    }
+    assert_eq!(out.lines().count(), 6, "{out}");
+
+    // 10,000 failures in a parallel call: a summary, all of them in `errors`.
+    let out = offline_lua(
+        "local items = {} for i = 1, 10000 do items[i] = i end\n\
+         local ok, e = pcall(docker.parallel, items, function(i) error({kind = 'X', n = i}) end)\n\
+         local n = 0 for _ in pairs(e.errors) do n = n + 1 end\n\
+         print(e.kind, #tostring(e) < 1000, n)\n\
+         print(e.message:match('^10000 of 10000 calls failed: #1: .*; and 9997 more %(in err.errors%)$') ~= nil)",
+    );
+    assert_eq!(out, "ParallelError\ttrue\t10000\ntrue\n");
+}
+
+#[test]
+fn engine_messages_lose_their_control_characters() {
+    let engine = fake(|_, path| match path {
+        "/containers/x/json" => Answer::Json(
+            404,
+            r#"{"message":"No such container: x\nsecond line\u001b[31m red\u0007\n"}"#.into(),
+        ),
+        _ => Answer::Json(404, r#"{"message":"no"}"#.into()),
+    });
+    let out = assert_success(&run(against(&engine.url).args([
+        "-e",
+        "local ok, e = pcall(docker.containers.get, 'x') print(tostring(e)) print(e.message)",
+    ])));
+    assert_eq!(
+        out,
+        "NotFound (404): No such container: x\\nsecond line\\x1b[31m red\\x07\n\
+         No such container: x\\nsecond line\\x1b[31m red\\x07\n"
+    );
+}

@@ -2,6 +2,7 @@
 //! connection and API version, so that no engine feature is out of reach;
 //! and `docker.df()`.
 
+use crate::engine::error::excerpt;
 use mlua::{Lua, MultiValue, Value};
 
 use super::args::{self, Opts};
@@ -29,18 +30,25 @@ pub async fn api(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiVal
         ],
     )?;
     let method = opts.string("method")?.unwrap_or_else(|| "GET".into());
-    let method = hyper::Method::from_bytes(method.to_uppercase().as_bytes())
-        .map_err(|_| invalid(F, format!("bad option 'method' (got '{method}')")))?;
+    let method = hyper::Method::from_bytes(method.to_uppercase().as_bytes()).map_err(|_| {
+        invalid(
+            F,
+            format!("bad option 'method' (got '{}')", excerpt(&method, 40)),
+        )
+    })?;
     let Some(path) = opts.string("path")? else {
         return Err(invalid(
             F,
             "option 'path' is required (e.g. \"/containers/json\")",
         ));
     };
-    if !path.starts_with('/') || path.contains(['?', '#']) {
+    if !path.starts_with('/') || path.contains(['?', '#']) || path.contains(char::is_control) {
         return Err(invalid(
             F,
-            format!("bad option 'path' (an absolute path without query expected, got '{path}')"),
+            format!(
+                "bad option 'path' (an absolute path without query expected, got '{}')",
+                excerpt(&path, 80)
+            ),
         ));
     }
     let mut req = Req::new(method, path).query(query(&opts)?);

@@ -13,7 +13,7 @@ use std::fmt;
 use mlua::{Lua, Value};
 
 use crate::engine;
-use crate::engine::error::excerpt;
+use crate::engine::error::{clip, excerpt};
 
 #[derive(Debug, Clone)]
 pub struct DockerError {
@@ -39,7 +39,7 @@ impl DockerError {
         DockerError {
             kind,
             status: None,
-            message: message.into(),
+            message: clip(&message.into()),
             container: None,
             errors: Vec::new(),
         }
@@ -51,7 +51,7 @@ impl fmt::Display for DockerError {
         if let Some(c) = &self.container {
             // One line, whatever the size of the command or its output:
             // the fields keep them whole.
-            let stderr = excerpt(c.stderr.trim_end(), 4096);
+            let stderr = excerpt(c.stderr.trim_end(), 400);
             write!(
                 f,
                 "ContainerError: command '{}' in image '{}' returned non-zero exit status {}",
@@ -62,12 +62,13 @@ impl fmt::Display for DockerError {
             return if stderr.is_empty() {
                 Ok(())
             } else {
-                write!(f, ": {}", stderr.replace('\n', "\\n"))
+                write!(f, ": {stderr}")
             };
         }
+        let message = clip(&self.message);
         match self.status {
-            Some(status) => write!(f, "{} ({}): {}", self.kind, status, self.message),
-            None => write!(f, "{}: {}", self.kind, self.message),
+            Some(status) => write!(f, "{} ({}): {}", self.kind, status, message),
+            None => write!(f, "{}: {}", self.kind, message),
         }
     }
 }
@@ -90,7 +91,11 @@ pub struct BuildFailure {
 
 impl fmt::Display for BuildFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "BuildError: {}", self.message.trim_end())
+        write!(
+            f,
+            "BuildError: {}",
+            crate::engine::error::clip(&self.message)
+        )
     }
 }
 
@@ -125,7 +130,7 @@ pub fn engine(e: engine::Error) -> mlua::Error {
     DockerError {
         kind: e.kind.name(),
         status: e.status,
-        message: e.message,
+        message: clip(&e.message),
         container: None,
         errors: Vec::new(),
     }
@@ -166,7 +171,7 @@ pub fn one_line(err: &mlua::Error) -> String {
                 .unwrap_or_default();
             format!("bad argument #{pos}{name} to '{to}': {}", one_line(cause))
         }
-        other => other.to_string().trim_end().to_owned(),
+        other => clip(&other.to_string()),
     }
 }
 
@@ -221,7 +226,7 @@ fn field(lua: &Lua, err: &mlua::Error, key: &str) -> mlua::Result<Value> {
             ours.kind
         })?,
         "status" => ours.status.map_or(Value::Nil, |s| Value::Integer(s.into())),
-        "message" => string(&ours.message)?,
+        "message" => string(&clip(&ours.message))?,
         "exit_status" => failure.map_or(Value::Nil, |c| Value::Integer(c.exit_status)),
         "stderr" => failure.map_or(Ok(Value::Nil), |c| string(&c.stderr))?,
         "command" => failure.map_or(Ok(Value::Nil), |c| string(&c.command))?,

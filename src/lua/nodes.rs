@@ -1,5 +1,6 @@
 //! `docker.nodes` and the `Node` object: the members of a swarm.
 
+use crate::engine::error::excerpt;
 use mlua::{UserDataFields, Value};
 use serde_json::{json, Value as Json};
 
@@ -74,7 +75,7 @@ impl Model for Node {
                 if !["active", "pause", "drain"].contains(&a.as_str()) {
                     return Err(invalid(
                         F,
-                        format!("bad option 'availability' (\"active\", \"pause\" or \"drain\" expected, got '{a}')"),
+                        format!("bad option 'availability' (\"active\", \"pause\" or \"drain\" expected, got '{}')", excerpt(&a, 80)),
                     ));
                 }
                 spec["Availability"] = json!(a);
@@ -83,7 +84,7 @@ impl Model for Node {
                 if !["worker", "manager"].contains(&r.as_str()) {
                     return Err(invalid(
                         F,
-                        format!("bad option 'role' (\"worker\" or \"manager\" expected, got '{r}')"),
+                        format!("bad option 'role' (\"worker\" or \"manager\" expected, got '{}')", excerpt(&r, 80)),
                     ));
                 }
                 spec["Role"] = json!(r);

@@ -3,6 +3,7 @@
 //! own (mounts, devices, healthcheck...; ports in [`super::ports`]). Names and forms
 //! are the Python SDK's `containers.run`.
 
+use crate::engine::error::excerpt;
 use mlua::{Table, Value};
 use serde_json::{json, Map, Value as Json};
 
@@ -202,7 +203,10 @@ pub(super) fn size(opts: &Opts, name: &str) -> mlua::Result<Option<i64>> {
     let bad = || {
         invalid(
             function,
-            format!("bad option '{name}' (a size such as 512m expected, got '{text}')"),
+            format!(
+                "bad option '{name}' (a size such as 512m expected, got '{}')",
+                excerpt(&text, 80)
+            ),
         )
     };
     // A plain number is taken as it is: `-1` means "unlimited" for some.
@@ -213,7 +217,7 @@ pub(super) fn size(opts: &Opts, name: &str) -> mlua::Result<Option<i64>> {
         Ok(bytes) => Ok(Some(bytes)),
         Err(true) => Err(invalid(
             function,
-            format!("bad option '{name}' (too large: '{text}')"),
+            format!("bad option '{name}' (too large: '{}')", excerpt(&text, 80)),
         )),
         Err(false) => Err(bad()),
     }
@@ -248,7 +252,8 @@ pub(super) fn devices(function: &str, list: Vec<String>) -> mlua::Result<Json> {
                 return Err(invalid(
                     function,
                     format!(
-                        "bad 'devices' item ('host[:container[:perms]]' expected, got '{spec}')"
+                        "bad 'devices' item ('host[:container[:perms]]' expected, got '{}')",
+                        excerpt(&spec, 80)
                     ),
                 ))
             }

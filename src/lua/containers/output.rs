@@ -1,5 +1,6 @@
 //! A container's output: `logs` (a string or a stream of lines) and `exec`.
 
+use crate::engine::error::excerpt;
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
@@ -83,7 +84,10 @@ pub(crate) fn logs_options(
         if t != "all" && t.parse::<u64>().is_err() {
             return Err(invalid(
                 function,
-                format!("bad option 'tail' (a count or \"all\" expected, got '{t}')"),
+                format!(
+                    "bad option 'tail' (a count or \"all\" expected, got '{}')",
+                    excerpt(t, 80)
+                ),
             ));
         }
     }

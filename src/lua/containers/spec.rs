@@ -1,6 +1,7 @@
 //! Arguments of `create` and `run`: the Python SDK's option names to the
 //! engine's create body (the options' converters are in [`options`]).
 
+use crate::engine::error::excerpt;
 use mlua::{MultiValue, Table, Value};
 use serde_json::{json, Map, Value as Json};
 
@@ -192,8 +193,9 @@ impl Spec {
                 return Err(invalid(
                     function,
                     format!(
-                    "bad option 'pull' ('missing', 'always' or 'never' expected, got '{other}')"
-                ),
+                        "bad option 'pull' ('missing', 'always' or 'never' expected, got '{}')",
+                        excerpt(other, 80)
+                    ),
                 ))
             }
         };
@@ -257,7 +259,10 @@ pub(super) fn words(
             shlex::split(&text).map(Some).ok_or_else(|| {
                 invalid(
                     function,
-                    format!("bad argument '{name}' (unbalanced quotes in '{text}')"),
+                    format!(
+                        "bad argument '{name}' (unbalanced quotes in '{}')",
+                        excerpt(&text, 80)
+                    ),
                 )
             })
         }
@@ -316,7 +321,10 @@ fn binds(function: &str, table: &Table) -> mlua::Result<Vec<String>> {
         let bind: String = spec.get("bind").map_err(|_| {
             invalid(
                 function,
-                format!("bad 'volumes' entry for '{source}' (needs bind)"),
+                format!(
+                    "bad 'volumes' entry for '{}' (needs bind)",
+                    excerpt(&source, 80)
+                ),
             )
         })?;
         let mode: Option<String> = spec.get("mode")?;
