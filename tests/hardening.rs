@@ -958,3 +958,71 @@ fn engine_messages_lose_their_control_characters() {
          No such container: x\\nsecond line\\x1b[31m red\\x07\n"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Typed errors (issue 20, items 9 and 11; issue 23)
+
+#[test]
+fn stdlib_and_small_functions_raise_typed_errors() {
+    let out = offline_lua(
+        "local function show(f, ...)\n\
+           local ok, e = pcall(f, ...) print(type(e) == 'string' and 'string' or e.kind, tostring(e))\n\
+         end\n\
+         show(require('docker.errors').invalid, nil)\n\
+         show(docker.isatty, '\\xff')\n\
+         show(docker.json.array, {x = 1})\n\
+         show(require('docker.retry').call, function() error('mine', 0) end, {attempts = 1})",
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "InvalidArgument\tInvalidArgument: errors.invalid: bad arguments \
+         (stdlib/errors.lua:65: attempt to concatenate a nil value (local 'message'))",
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("InvalidArgument\tInvalidArgument: isatty: bad argument 'file'"),
+        "{out}"
+    );
+    assert_eq!(
+        lines[2],
+        "InvalidArgument\tInvalidArgument: json.array: bad argument 't' \
+         (a sequence 1..n expected, has key 'x')",
+        "{out}"
+    );
+    // What the caller's own function raises passes as it is.
+    assert_eq!(lines[3], "string\tmine", "{out}");
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn methods_called_with_a_dot_say_so() {
+    let t = Cleanup::new("dot");
+    let code = format!(
+        "local c = docker.containers.create('alpine', {{labels = {}}})\n\
+         local function show(f, ...) local ok, e = pcall(f, ...) print(e.kind, tostring(e)) end\n\
+         show(c.restart, {{timeout = 1}})\n\
+         show(c.stop)\n\
+         show(c.remove, docker.images.get('alpine'))\n\
+         c.restart{{timeout = 1}}",
+        t.lua_labels()
+    );
+    let out = run(common::dockerlua_cmd().args(["-e", &code]));
+    assert_eq!(
+        stdout_of(&out),
+        "InvalidArgument\tInvalidArgument: Container:restart called with '.'; write c:restart{...}\n\
+         InvalidArgument\tInvalidArgument: Container:stop called with '.'; write c:stop{...}\n\
+         InvalidArgument\tInvalidArgument: Container:remove called on another kind of object; \
+         write c:remove(...)\n",
+        "{}",
+        describe(&out)
+    );
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.starts_with(
+            "dockerlua: InvalidArgument: Container:restart called with '.'; write c:restart{...}\n"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("get_future"), "{stderr}");
+}

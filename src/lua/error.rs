@@ -147,11 +147,51 @@ pub fn find(err: &mlua::Error) -> Option<&DockerError> {
     err.downcast_ref::<DockerError>()
 }
 
+/// mlua's own error for a method called on something that is not its object
+/// (`c.stop()`, `c.restart{timeout = 1}`, `c.stop(image)`), as the
+/// `InvalidArgument` it is.
+fn wrong_receiver(err: &mlua::Error) -> Option<DockerError> {
+    let mut cause = err;
+    loop {
+        match cause {
+            mlua::Error::CallbackError { cause: inner, .. } => cause = inner,
+            mlua::Error::WithContext { cause: inner, .. } => cause = inner,
+            _ => break,
+        }
+    }
+    let mlua::Error::BadArgument {
+        to: Some(to),
+        pos: 1,
+        name: Some(name),
+        cause,
+    } = cause
+    else {
+        return None;
+    };
+    if name != "self" {
+        return None;
+    }
+    let (kind, method) = to.split_once([':', '.'])?;
+    let receiver = kind.chars().next()?.to_lowercase().to_string();
+    let message = match cause.as_ref() {
+        mlua::Error::UserDataTypeMismatch => {
+            format!(
+                "{kind}:{method} called on another kind of object; write {receiver}:{method}(...)"
+            )
+        }
+        _ => format!("{kind}:{method} called with '.'; write {receiver}:{method}{{...}}"),
+    };
+    Some(DockerError::new("InvalidArgument", message))
+}
+
 /// The one readable line for any error: ours as they print, others as their
 /// innermost cause without mlua's traceback.
 pub fn one_line(err: &mlua::Error) -> String {
     if let Some(ours) = find(err) {
         return ours.to_string();
+    }
+    if let Some(receiver) = wrong_receiver(err) {
+        return receiver.to_string();
     }
     let mut cause = err;
     while let Some(parent) = cause.parent() {
@@ -210,7 +250,8 @@ fn field(lua: &Lua, err: &mlua::Error, key: &str) -> mlua::Result<Value> {
             _ => Value::Nil,
         });
     }
-    let Some(ours) = find(err) else {
+    let receiver = wrong_receiver(err);
+    let Some(ours) = find(err).or(receiver.as_ref()) else {
         return Ok(match key {
             "kind" => Value::String(lua.create_string("LuaError")?),
             "message" => Value::String(lua.create_string(one_line(err))?),

@@ -32,43 +32,44 @@ fn isatty(lua: &Lua, v: Value) -> mlua::Result<bool> {
     use std::io::IsTerminal;
     const F: &str = "isatty";
     let io: Option<Table> = lua.globals().raw_get("io").ok();
-    let fd =
-        match &v {
-            Value::Integer(n @ 0..=2) => *n,
-            Value::String(s) => match s.to_str()?.as_ref() {
-                "stdin" => 0,
-                "stdout" => 1,
-                "stderr" => 2,
-                other => return Err(invalid(
+    let fd = match &v {
+        Value::Integer(n @ 0..=2) => *n,
+        Value::String(s) => match s.to_string_lossy().as_str() {
+            "stdin" => 0,
+            "stdout" => 1,
+            "stderr" => 2,
+            other => {
+                return Err(invalid(
                     F,
                     format!(
                         "bad argument 'file' (io.stdin, io.stdout or io.stderr expected, got '{}')",
                         excerpt(other, 80)
                     ),
-                )),
-            },
-            Value::UserData(_) => {
-                let std = ["stdin", "stdout", "stderr"].iter().position(|name| {
-                    io.as_ref()
-                        .and_then(|io| io.raw_get::<Value>(*name).ok())
-                        .is_some_and(|h| h == v)
-                });
-                match std {
-                    Some(i) => i as i64,
-                    // Another file (io.open) is never a terminal here.
-                    None => return Ok(false),
-                }
-            }
-            other => {
-                return Err(invalid(
-                    F,
-                    format!(
-                        "bad argument 'file' (io.stdin, io.stdout or io.stderr expected, got {})",
-                        args::type_name(other)
-                    ),
                 ))
             }
-        };
+        },
+        Value::UserData(_) => {
+            let std = ["stdin", "stdout", "stderr"].iter().position(|name| {
+                io.as_ref()
+                    .and_then(|io| io.raw_get::<Value>(*name).ok())
+                    .is_some_and(|h| h == v)
+            });
+            match std {
+                Some(i) => i as i64,
+                // Another file (io.open) is never a terminal here.
+                None => return Ok(false),
+            }
+        }
+        other => {
+            return Err(invalid(
+                F,
+                format!(
+                    "bad argument 'file' (io.stdin, io.stdout or io.stderr expected, got {})",
+                    args::type_name(other)
+                ),
+            ))
+        }
+    };
     Ok(match fd {
         0 => std::io::stdin().is_terminal(),
         1 => std::io::stdout().is_terminal(),
