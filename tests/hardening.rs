@@ -869,3 +869,36 @@ fn methods_called_with_a_dot_say_so() {
     );
     assert!(!stderr.contains("get_future"), "{stderr}");
 }
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn a_burst_of_calls_keeps_few_idle_connections() {
+    let out = assert_success(&run(common::dockerlua_cmd().args([
+        "-e",
+        "local function sockets()\n\
+           local f = assert(io.open('/proc/self/stat')) local pid = f:read('n') f:close()\n\
+           local p = io.popen('find /proc/' .. pid .. '/fd -lname \"socket:*\" | wc -l')\n\
+           local n = p:read('n') p:close() return n\n\
+         end\n\
+         docker.version() local before = sockets()\n\
+         local tasks = {}\n\
+         for i = 1, 400 do tasks[i] = docker.spawn(function() return docker.version().ApiVersion end) end\n\
+         for _, t in ipairs(tasks) do t:join() end\n\
+         -- Connections beyond the pool close as their tasks end: wait for it.\n\
+         local deadline = docker.clock() + 10\n\
+         while sockets() > before + 16 and docker.clock() < deadline do docker.sleep(0.05) end\n\
+         print(sockets() - before)",
+    ])));
+    let open: usize = out.trim().parse().unwrap();
+    // The one connection open before, and at most 16 idle ones.
+    assert!(open <= 16, "{open} more sockets open after the burst");
+
+    let bad = run(common::dockerlua_cmd()
+        .env("DOCKER_API_VERSION", "abc")
+        .args(["-e", "docker.version()"]));
+    assert!(
+        stderr_of(&bad).contains("InvalidArgument: bad API version 'abc'"),
+        "{}",
+        describe(&bad)
+    );
+}

@@ -149,6 +149,18 @@ impl Engine {
             .or_else(|| std::env::var("DOCKER_API_VERSION").ok())
             .filter(|v| !v.is_empty())
             .map(|v| v.trim_start_matches('v').to_owned());
+        if let Some(version) = &pinned_version {
+            let mut parts = version.split('.');
+            let numbers = parts.next().is_some_and(is_number)
+                && parts.next().is_some_and(is_number)
+                && parts.next().is_none();
+            if !numbers {
+                return Err(Error::invalid(format!(
+                    "bad API version '{}' (DOCKER_API_VERSION or version =; such as 1.41 expected)",
+                    error::excerpt(version, 40)
+                )));
+            }
+        }
         let timeout = match opts.timeout {
             Some(t) => t,
             None => timeout_from_env()?,
@@ -388,6 +400,10 @@ fn timeout_from_env() -> Result<Duration> {
                 error::excerpt(&text, 40)
             ))
         })
+}
+
+fn is_number(part: &str) -> bool {
+    !part.is_empty() && part.len() <= 4 && part.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// `a < b` for dotted API versions such as "1.41".
