@@ -122,7 +122,7 @@ impl Model for Service {
             if streamed {
                 iter::for_values(&lua, "LogStream", Lines::new(stream))
             } else {
-                read_all(&lua, stream).await
+                read_all(&lua, "Service:logs", stream).await
             }
         });
         methods.add_lazy_async_method("wait", |_, this, opts: Value| async move {

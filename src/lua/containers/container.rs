@@ -1,5 +1,6 @@
 //! The `Container` object: a thin handle on a live container.
 
+use crate::engine::error::excerpt;
 use bytes::Bytes;
 use mlua::{Lua, MultiValue, Table, UserDataFields, Value};
 use serde_json::Value as Json;
@@ -209,7 +210,7 @@ fn add_methods(methods: &mut Methods<Container>) {
                 if !["not-running", "next-exit", "removed"].contains(&c.as_str()) {
                     return Err(invalid(
                         "Container:wait",
-                        format!("bad option 'condition' (got '{c}')"),
+                        format!("bad option 'condition' (got '{}')", excerpt(c, 80)),
                     ));
                 }
             }
