@@ -201,6 +201,7 @@ pub fn client_table(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
     client.raw_set("df", bound(lua, &handle, CLIENT, df)?)?;
     client.raw_set("api", bound(lua, &handle, CLIENT, api::api)?)?;
     install_helpers(lua, &client)?;
+    super::compose::install(lua, &client, &handle)?;
     Ok(client)
 }
 

@@ -21,6 +21,7 @@ pub mod api;
 pub mod args;
 pub mod build;
 pub mod client;
+pub mod compose;
 pub mod configs;
 pub mod containers;
 pub mod convert;

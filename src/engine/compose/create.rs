@@ -311,8 +311,7 @@ impl Project {
         out
     }
 
-    /// Volumes, secrets and configs: binds that compose may create on the
-    /// host (short syntax) as `volumes`, the rest as `mounts`.
+    /// Volumes, secrets and configs: binds as `volumes`, the rest as `mounts`.
     fn mounts(&self, s: &Value) -> (Vec<String>, Vec<Value>) {
         let mut binds = Vec::new();
         let mut mounts = Vec::new();
@@ -325,7 +324,8 @@ impl Project {
             let target = v["target"].as_str().unwrap_or_default();
             let ro = v.get("read_only").and_then(Value::as_bool).unwrap_or(false);
             match v["type"].as_str().unwrap_or("volume") {
-                "bind" if v.pointer("/bind/create_host_path") == Some(&json!(true)) => {
+                // Binds, which create a missing host folder as compose does.
+                "bind" => {
                     let mut mode = vec![if ro { "ro" } else { "rw" }];
                     if let Some(p) = v.pointer("/bind/propagation").and_then(Value::as_str) {
                         mode.push(p);
@@ -339,21 +339,10 @@ impl Project {
                         mode.join(",")
                     ));
                 }
-                "bind" => {
-                    let mut m = json!({"type": "bind", "source": v["source"], "target": target, "read_only": ro});
-                    if let Some(p) = v.pointer("/bind/propagation") {
-                        m["propagation"] = p.clone();
-                    }
-                    mounts.push(m);
-                }
                 "tmpfs" => {
                     let mut m = json!({"type": "tmpfs", "target": target});
                     if let Some(size) = v.pointer("/tmpfs/size") {
-                        let bytes = match size {
-                            Value::String(t) => json!(units::parse_bytes(t).unwrap_or(0)),
-                            n => n.clone(),
-                        };
-                        m["tmpfs_size"] = bytes;
+                        m["tmpfs_size"] = size.clone();
                     }
                     if let Some(mode) = v.pointer("/tmpfs/mode") {
                         m["tmpfs_mode"] = mode.clone();

@@ -22,10 +22,8 @@ pub struct Vars<'a> {
 /// errors.
 pub fn value(vars: &mut Vars<'_>, v: &mut Value, path: &Path) -> Result<()> {
     match v {
-        Value::String(s) => {
-            if s.contains('$') {
-                *s = text(vars, s, path)?;
-            }
+        Value::String(s) if s.contains('$') => {
+            *s = text(vars, s, path)?;
         }
         Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {

@@ -159,6 +159,17 @@ fn size(p: &Path, v: Value) -> Result<Value> {
     }
 }
 
+/// A size as a number of bytes.
+fn bytes(p: &Path, v: Value) -> Result<i64> {
+    match &v {
+        Value::Number(n) if n.as_i64().is_some() => Ok(n.as_i64().unwrap_or_default()),
+        Value::String(s) => {
+            crate::engine::units::parse_bytes(s).map_err(|_| p.expected("a size such as 512m", &v))
+        }
+        _ => Err(p.expected("a size such as 512m", &v)),
+    }
+}
+
 /// A Go duration (`"1m30s"`); a number is seconds, as compose reads it.
 fn duration(p: &Path, v: Value) -> Result<Value> {
     match &v {
@@ -727,7 +738,6 @@ fn service_volume(ctx: &Ctx<'_>, p: &Path, v: Value) -> Result<Value> {
                 Some(src) if src.starts_with(['/', '.', '~']) => {
                     out["type"] = json!("bind");
                     out["source"] = json!(absolute(ctx, src));
-                    out["bind"] = json!({"create_host_path": true});
                 }
                 Some(src) => {
                     out["type"] = json!("volume");
@@ -739,9 +749,9 @@ fn service_volume(ctx: &Ctx<'_>, p: &Path, v: Value) -> Result<Value> {
                     "ro" => out["read_only"] = json!(true),
                     "rw" => {}
                     "nocopy" => out["volume"] = json!({"nocopy": true}),
-                    "z" | "Z" => out["bind"]["selinux"] = json!(m),
+                    "z" | "Z" => bind_option(&mut out, "selinux", m),
                     "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate" => {
-                        out["bind"]["propagation"] = json!(m)
+                        bind_option(&mut out, "propagation", m)
                     }
                     _ => return Err(p.error(format!("bad volume mode '{m}' in '{s}'"))),
                 }
@@ -794,7 +804,7 @@ fn service_volume(ctx: &Ctx<'_>, p: &Path, v: Value) -> Result<Value> {
                         })?,
                         _ => fields(kp, v, &["size", "mode"], |k, p, v| {
                             Ok(Some(if k == "size" {
-                                size(p, v)?
+                                json!(bytes(p, v)?)
                             } else {
                                 json!(integer(p, v)?)
                             }))
@@ -826,6 +836,13 @@ fn service_volume(ctx: &Ctx<'_>, p: &Path, v: Value) -> Result<Value> {
         }
         other => Err(p.expected("a volume string or mapping", &other)),
     }
+}
+
+fn bind_option(volume: &mut Value, key: &str, value: &str) {
+    if volume.get("bind").is_none() {
+        volume["bind"] = json!({});
+    }
+    volume["bind"][key] = json!(value);
 }
 
 fn service_networks(p: &Path, v: Value) -> Result<Value> {
@@ -879,7 +896,7 @@ fn depends_on(p: &Path, v: Value) -> Result<Value> {
             for (i, item) in items.into_iter().enumerate() {
                 out.insert(
                     string(&p.index(i), item)?,
-                    json!({"condition": "service_started", "required": true}),
+                    json!({"condition": "service_started"}),
                 );
             }
         }
@@ -904,8 +921,13 @@ fn depends_on(p: &Path, v: Value) -> Result<Value> {
                 if d.get("condition").is_none() {
                     d["condition"] = json!("service_started");
                 }
-                if d.get("required").is_none() {
-                    d["required"] = json!(true);
+                // Defaults are left out, so that docker-compose 1.x reads
+                // the model back.
+                if d.get("required") == Some(&json!(true)) {
+                    d.as_object_mut().map(|m| m.remove("required"));
+                }
+                if d.get("restart") == Some(&json!(false)) {
+                    d.as_object_mut().map(|m| m.remove("restart"));
                 }
                 out.insert(name, d);
             }
@@ -1275,7 +1297,7 @@ mod tests {
         );
         assert_eq!(
             web["volumes"][0],
-            json!({"type": "bind", "source": "/proj/data", "target": "/data", "read_only": true, "bind": {"create_host_path": true}})
+            json!({"type": "bind", "source": "/proj/data", "target": "/data", "read_only": true})
         );
         assert_eq!(
             web["volumes"][1],
@@ -1288,7 +1310,7 @@ mod tests {
         assert_eq!(web["environment"], json!({"A": "1", "HOMEVAR": "h"}));
         assert_eq!(
             web["depends_on"]["db"],
-            json!({"condition": "service_started", "required": true})
+            json!({"condition": "service_started"})
         );
         assert_eq!(web["networks"], json!({"front": {}}));
         assert_eq!(web["healthcheck"]["test"], json!(["CMD-SHELL", "true"]));

@@ -14,8 +14,8 @@ mod container;
 mod options;
 pub(crate) mod output;
 mod ports;
-mod run;
-mod spec;
+pub(crate) mod run;
+pub(crate) mod spec;
 
 use mlua::{Lua, MultiValue, Table, Value};
 

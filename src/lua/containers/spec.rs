@@ -328,3 +328,22 @@ fn binds(function: &str, table: &Table) -> mlua::Result<Vec<String>> {
     out.sort();
     Ok(out)
 }
+
+/// The create body of `containers.create(image, command, options)` for
+/// options held as JSON (a compose service's): the same reader, so an
+/// option means the same wherever it is written.
+pub(crate) fn create_body(
+    lua: &mlua::Lua,
+    function: &'static str,
+    image: &str,
+    command: Option<&Json>,
+    options: &Map<String, Json>,
+) -> mlua::Result<Json> {
+    let command = match command {
+        Some(c) => crate::lua::convert::to_lua(lua, c)?,
+        None => Value::Nil,
+    };
+    let opts = crate::lua::convert::to_lua(lua, &Json::Object(options.clone()))?;
+    let args = MultiValue::from_iter([Value::String(lua.create_string(image)?), command, opts]);
+    Ok(Spec::parse(function, args, false)?.config)
+}
