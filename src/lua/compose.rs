@@ -235,13 +235,7 @@ fn project_table(lua: &Lua, handle: Handle, project: Project) -> mlua::Result<Ta
 }
 
 async fn config(lua: Lua, b: Bound, _: MultiValue) -> mlua::Result<Value> {
-    let mut model = b.project.config();
-    // The name is `p.name`: without it the model is a file that
-    // docker-compose 1.x reads too.
-    if let Some(m) = model.as_object_mut() {
-        m.remove("name");
-    }
-    convert::to_lua(&lua, &model)
+    convert::to_lua(&lua, &b.project.config())
 }
 
 fn services_opt(opts: &Opts) -> mlua::Result<Vec<String>> {

@@ -270,7 +270,8 @@ impl Project {
     }
 
     /// `ports` and `expose` as the containers' `ports` option:
-    /// `{["80/tcp"] = {"ip:port", ...}}`, `false` for exposed only.
+    /// `{["80/tcp"] = {{ip, port}, ...}}` (an empty port: any), `false`
+    /// for exposed only.
     fn ports(&self, s: &Value) -> Map<String, Value> {
         let mut out = Map::new();
         for p in s
@@ -284,14 +285,13 @@ impl Project {
                 p["target"],
                 p["protocol"].as_str().unwrap_or("tcp")
             );
-            let host = format!(
-                "{}:{}",
+            let binding = json!([
                 p.get("host_ip").and_then(Value::as_str).unwrap_or(""),
                 p.get("published").and_then(Value::as_str).unwrap_or("")
-            );
+            ]);
             match out.entry(key).or_insert_with(|| json!([])) {
-                Value::Array(list) => list.push(json!(host)),
-                other => *other = json!([host]),
+                Value::Array(list) => list.push(binding),
+                other => *other = json!([binding]),
             }
         }
         for e in s

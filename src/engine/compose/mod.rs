@@ -65,9 +65,31 @@ impl Project {
             .map_or(1, |n| n as u32)
     }
 
-    /// The model as a value (`p:config()`).
+    /// The model as a compose file (`p:config()`): without `name` (the
+    /// project's name is the caller's) and with a port bound to a host
+    /// address in the short form, so that docker-compose 1.x reads it too.
     pub fn config(&self) -> Value {
-        Value::Object(self.model.clone())
+        let mut model = self.model.clone();
+        model.remove("name");
+        if let Some(Value::Object(services)) = model.get_mut("services") {
+            for service in services.values_mut() {
+                if let Some(Value::Array(ports)) = service.get_mut("ports") {
+                    for port in ports.iter_mut() {
+                        if let Some(ip) = port.get("host_ip").and_then(Value::as_str) {
+                            let published =
+                                port.get("published").and_then(Value::as_str).unwrap_or("");
+                            let short = format!(
+                                "{ip}:{published}:{}/{}",
+                                port["target"],
+                                port["protocol"].as_str().unwrap_or("tcp")
+                            );
+                            *port = Value::String(short);
+                        }
+                    }
+                }
+            }
+        }
+        Value::Object(model)
     }
 }
 

@@ -940,7 +940,14 @@ impl Project {
             let list: Vec<&Value> = all.iter().filter(|c| service_of(c) == s).collect();
             let done = &done;
             async move {
-                let tasks = list.into_iter().map(|c| async move {
+                // As compose: each verb acts on the containers in a state
+                // it applies to (an exited one-shot is not paused).
+                let applies = move |c: &&Value| match verb {
+                    Verb::Pause | Verb::Kill => state_of(c) == "running",
+                    Verb::Unpause => state_of(c) == "paused",
+                    _ => true,
+                };
+                let tasks = list.into_iter().filter(applies).map(|c| async move {
                     let id = id_of(c);
                     match verb {
                         Verb::Start => engine.container_start(&id).await?,
