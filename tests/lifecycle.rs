@@ -34,9 +34,8 @@ fn spawn(code: &str) -> Child {
 
 /// The binary without an engine, for what needs none.
 fn offline(code: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
-    cmd.args(["-e", code])
-        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock");
+    let mut cmd = common::offline();
+    cmd.args(["-e", code]);
     cmd
 }
 

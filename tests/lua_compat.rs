@@ -18,9 +18,8 @@ const NEEDS_LUA: &str = "needs Debian's lua5.4, lua-lpeg, lua-cjson: tools/test.
 /// The binary without an engine (none of these tests calls one), with no
 /// Lua environment variables unless a test sets them.
 fn dl() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
+    let mut cmd = common::offline();
     clean_env(&mut cmd);
-    cmd.env("DOCKER_HOST", "unix:///nonexistent/dockerlua-test.sock");
     cmd
 }
 

@@ -4,14 +4,7 @@
 
 mod common;
 
-use common::{assert_success, docker, lua, Cleanup};
-
-/// `code` with `LABELS` replaced by the guard's labels table and `ID` by its id.
-fn script(t: &Cleanup, code: &str) -> String {
-    assert_success(&lua(&code
-        .replace("LABELS", &t.lua_labels())
-        .replace("ID", &t.id)))
-}
+use common::{docker, Cleanup};
 
 #[test]
 #[ignore = "needs an engine: tools/test.sh"]
@@ -45,7 +38,7 @@ fn containers_on_a_user_network_reach_each_other_by_name_and_alias() {
         n:remove()
         print(pcall(docker.networks.get, "ID-net"))
     "#;
-    let out = script(&t, code);
+    let out = t.script(code);
     let id = &t.id;
     assert_eq!(
         out,
@@ -70,7 +63,7 @@ fn networks_prune_and_bad_options() {
     "#;
     let id = &t.id;
     assert_eq!(
-        script(&t, code),
+        t.script(code),
         format!(
             "true\ttrue\n1\t{id}-p\n\
              false\tInvalidArgument: networks.create: unknown option 'drvier' (did you mean 'driver'?)\n\
@@ -117,7 +110,7 @@ fn data_outlives_a_container_in_a_named_volume_and_a_mount() {
         local r = docker.volumes.prune{filters = {label = "dockerlua.test=ID"}}
         print(#r.VolumesDeleted, r.VolumesDeleted[1] == anon.name, math.type(r.SpaceReclaimed))
     "#;
-    let out = script(&t, code);
+    let out = t.script(code);
     let id = &t.id;
     let mut lines = out.lines();
     assert_eq!(lines.next().unwrap(), format!("true\t{id}-v\ttrue\tlocal"));

@@ -3,11 +3,7 @@
 
 mod common;
 
-use common::{assert_exit, assert_success, docker, script, stdout_of, Cleanup};
-
-fn state(name: &str) -> String {
-    docker(&["inspect", "-f", "{{.State.Status}}", name])
-}
+use common::{assert_exit, assert_success, docker, script, state, stdout_of, Cleanup};
 
 #[test]
 fn every_script_prints_its_usage_and_exits_2_when_called_wrongly() {

@@ -556,7 +556,7 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
        s:update{image = os.getenv("IMAGE2")}
        s:remove()"#;
     let mut cmd = dockerlua_cmd();
-    cmd.env("DOCKER_HOST", format!("unix://{}", proxy.socket.display()))
+    cmd.env("DOCKER_HOST", &proxy.url)
         .env("IMAGE", &image)
         .env("IMAGE2", &image2)
         .env("AUTHED", &authed)

@@ -380,8 +380,18 @@ impl Engine {
         }
     }
 
-    /// Creates an exec instance; answers its id.
+    /// Creates an exec instance; answers its id. The proxies of
+    /// `config.json` join its environment, as the Python SDK's do.
     pub async fn exec_create(&self, id: &str, config: &Value) -> Result<String> {
+        let proxies = super::options::proxy::variables(self.url());
+        let mut with_proxies;
+        let mut config = config;
+        if !proxies.is_empty() {
+            with_proxies = config.clone();
+            with_proxies["Env"] =
+                Value::Array(super::options::proxy::inject(config.get("Env"), &proxies));
+            config = &with_proxies;
+        }
         let answer = self
             .json(Req::post(path(id, "exec")).json_body(config))
             .await?;

@@ -33,6 +33,7 @@ pub mod files;
 mod guard;
 pub mod host;
 pub mod images;
+pub mod options;
 mod podman;
 pub mod reference;
 pub mod registry;

@@ -41,6 +41,9 @@ pub struct RunSpec<'a> {
     pub pull: Pull,
     /// Remove the container after the run, whatever its end.
     pub remove: bool,
+    /// Put the proxies of `config.json` into its environment (the Python
+    /// SDK's `use_config_proxy`, the CLI's way).
+    pub proxies: bool,
 }
 
 /// What a pull made for a run reports, for the caller to show.
@@ -71,7 +74,19 @@ pub async fn create(
     if spec.pull == Pull::Always {
         pull(engine, spec, progress).await?;
     }
-    let attempt = || engine.container_create(spec.name, spec.platform, spec.config);
+    let variables = match spec.proxies {
+        true => super::options::proxy::variables(engine.url()),
+        false => Vec::new(),
+    };
+    let with_proxies;
+    let mut config = spec.config;
+    if !variables.is_empty() {
+        let mut c = spec.config.clone();
+        c["Env"] = Value::Array(super::options::proxy::inject(c.get("Env"), &variables));
+        with_proxies = c;
+        config = &with_proxies;
+    }
+    let attempt = || engine.container_create(spec.name, spec.platform, config);
     let answer = match attempt().await {
         Err(e) if e.kind == ErrorKind::ImageNotFound && spec.pull == Pull::Missing => {
             progress(PullEvent::Missing(spec.image));

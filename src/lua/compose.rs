@@ -11,9 +11,9 @@ use mlua::{Function, Lua, MultiValue, ObjectLike, Table, Value};
 use serde_json::Value as Json;
 
 use super::args::{self, Opts};
-use super::client::{bound, Handle};
 use super::containers::{self, Container};
 use super::error::{self, invalid};
+use super::handle::{bound, Handle};
 use super::{convert, iter, resource};
 use crate::engine::compose::run::{self as runner, LogLine, UpOptions, Verb};
 use crate::engine::compose::{self, yaml, LoadOptions, Project};
@@ -23,7 +23,7 @@ use crate::engine::run::Pull;
 const KIND: &str = "ComposeProject";
 
 /// Sets `compose` and `yaml` on a client table.
-pub fn install(lua: &Lua, client: &Table, handle: &Handle) -> mlua::Result<()> {
+pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
     let t = lua.create_table()?;
     let state = handle.clone();
     t.raw_set("load", bound(lua, &state, "compose", load)?)?;
@@ -294,20 +294,9 @@ async fn up(lua: Lua, b: Bound, args: MultiValue) -> mlua::Result<Value> {
         build: opts.flag("build")?,
         timeout: opts.count("timeout")?,
     };
-    let lua2 = lua.clone();
-    let make_body = move |o: &compose::create::ContainerOptions| {
-        containers::spec::create_body(
-            &lua2,
-            "compose.up",
-            &o.image,
-            o.command.as_ref(),
-            &o.options,
-        )
-        .map_err(|e| crate::engine::Error::invalid(error::one_line(&e)))
-    };
     let report = b
         .project
-        .up(&b.handle.engine()?, &up, &make_body)
+        .up(&b.handle.engine()?, &up)
         .await
         .map_err(error::engine)?;
     for w in &report.warnings {
@@ -460,25 +449,11 @@ async fn run(lua: Lua, b: Bound, args: MultiValue) -> mlua::Result<MultiValue> {
         .map(|m| m.keys().cloned().collect::<Vec<_>>())
         .unwrap_or_default();
     if !no_deps.unwrap_or(false) && !deps.is_empty() {
-        let lua2 = lua.clone();
-        let make_body = move |o: &compose::create::ContainerOptions| {
-            containers::spec::create_body(
-                &lua2,
-                "compose.run",
-                &o.image,
-                o.command.as_ref(),
-                &o.options,
-            )
-            .map_err(|e| crate::engine::Error::invalid(error::one_line(&e)))
-        };
         let up = UpOptions {
             services: deps,
             ..UpOptions::default()
         };
-        b.project
-            .up(&engine, &up, &make_body)
-            .await
-            .map_err(error::engine)?;
+        b.project.up(&engine, &up).await.map_err(error::engine)?;
     } else {
         b.project
             .prepare(&engine, &service)

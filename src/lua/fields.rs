@@ -102,6 +102,28 @@ pub fn json(function: &str, what: &str, value: &Value) -> mlua::Result<Json> {
     convert::from_lua(value).map_err(|e| invalid(function, format!("bad '{what}': {}", e.0)))
 }
 
+/// Labels of any kind, read by the engine layer's one label reader
+/// (`{team = "ops"}` or `{"managed", "tier=web"}`).
+pub fn labels(function: &str, what: &str, value: &Value) -> mlua::Result<Json> {
+    let json = json(function, what, value)?;
+    crate::engine::options::labels(what, &json).map_err(|e| invalid(function, e.message))
+}
+
+/// An object of the engine layer's option model from a Lua value (`nil` is
+/// an empty table).
+pub fn model(
+    function: &str,
+    what: &str,
+    value: &Value,
+    read: impl Fn(&str, &Json) -> crate::engine::Result<Json>,
+) -> mlua::Result<Json> {
+    let json = match value {
+        Value::Nil => Json::Object(Map::new()),
+        other => json(function, what, other)?,
+    };
+    read(what, &json).map_err(|e| invalid(function, e.message))
+}
+
 /// A map of strings (`sysctls`, `driver_opts`, `labels`): values may be
 /// numbers or booleans, written as text.
 pub fn string_map(function: &str, what: &str, table: &Table) -> mlua::Result<Json> {

@@ -4,9 +4,9 @@ use mlua::{Function, Lua, MultiValue, Table, UserDataFields, Value};
 use serde_json::Value as Json;
 
 use super::args::{self, prefix, Opts};
-use super::client::{bound, Handle};
 use super::convert;
 use super::error::{self, invalid};
+use super::handle::{bound, Handle};
 use super::progress::{self, ProgressSink};
 use super::resource::{self, AsyncMethods, ListOpt, Methods, Model, Object};
 use crate::engine::images::Auth;
@@ -14,6 +14,11 @@ use crate::engine::reference::{split_reference, with_tag};
 use crate::engine::resource::{Kind, IMAGES};
 use crate::engine::run::PullEvent;
 use crate::engine::{JsonStream, Query};
+
+/// Puts `docker.images` on a client table.
+pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
+    resource::register::<Image>(lua, handle, client)
+}
 
 /// The `Image` kind on the shared resource model.
 pub struct Image;

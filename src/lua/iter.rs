@@ -23,6 +23,9 @@ use futures_util::future::LocalBoxFuture;
 use mlua::{Lua, MultiValue, UserData, UserDataFields, UserDataMethods, Value};
 use tokio::sync::Notify;
 
+use super::{convert, error};
+use crate::engine::JsonStream;
+
 /// Something that yields one loop step at a time.
 pub trait Source: 'static {
     /// The values of the next step, or `None` at the end.
@@ -291,4 +294,21 @@ fn loop_values(stream: mlua::AnyUserData) -> MultiValue {
         Value::Nil,
         Value::UserData(stream),
     ])
+}
+
+/// JSON values of a stream, one per loop step.
+pub struct JsonSource(pub JsonStream);
+
+impl Source for JsonSource {
+    fn next<'a>(
+        &'a mut self,
+        lua: &'a Lua,
+    ) -> LocalBoxFuture<'a, mlua::Result<Option<MultiValue>>> {
+        Box::pin(async move {
+            match self.0.next().await.map_err(error::engine)? {
+                Some(value) => Ok(Some(MultiValue::from_iter([convert::to_lua(lua, &value)?]))),
+                None => Ok(None),
+            }
+        })
+    }
 }

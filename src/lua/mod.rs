@@ -1,12 +1,15 @@
 //! The `docker` Lua module. It turns Lua arguments into engine calls and
 //! engine answers into Lua values; it knows nothing of HTTP.
 //!
-//! - [`client`]: client tables (`docker`, `docker.connect`, `docker.from_env`);
+//! - [`client`]: client tables (`docker`, `docker.connect`, `docker.from_env`),
+//!   made of the [`AREAS`] below, each registering itself; [`handle`]: a
+//!   client's engine handle and what areas bind their functions with;
 //! - [`containers`], [`images`], [`networks`], [`volumes`]: the collections
 //!   and their live objects, on the shared [`resource`] model;
 //!   [`build`]: image builds, save, load and registry data;
 //!   [`swarm`], [`services`], [`nodes`], [`secrets`], [`configs`]: swarm mode;
-//! - [`api`]: `docker.api` (raw requests) and `docker.df`;
+//! - [`system`]: `ping`, `version`, `info`, `df`, `login`, `events`;
+//!   [`api`]: `docker.api` (raw requests); [`json`]: `docker.json`;
 //! - [`fields`]: option tables to the engine's objects;
 //! - [`tasks`]: `parallel`, `spawn`, `sleep`; [`lifecycle`]: a state's tasks,
 //!   runs and clean-ups, and how a program using it ends;
@@ -27,9 +30,11 @@ pub mod containers;
 pub mod convert;
 pub mod error;
 pub mod fields;
+pub mod handle;
 pub mod host;
 pub mod images;
 pub mod iter;
+pub mod json;
 pub mod lazy;
 pub mod lifecycle;
 pub mod networks;
@@ -41,6 +46,7 @@ pub mod secrets;
 pub mod services;
 pub mod stdlib;
 pub mod swarm;
+pub mod system;
 pub mod tasks;
 pub mod terminal;
 pub mod volumes;
@@ -52,6 +58,28 @@ use mlua::{Lua, LuaOptions, StdLib, Table, Value};
 
 use crate::engine::host::HostChoice;
 use crate::engine::WriteMode;
+
+/// Every area of the `docker` module, each registering its members on a
+/// client table (`docker`, and those of `connect`, `from_env`, `context`).
+/// A new kind is its own module with a `register` (for a kind on the
+/// resource model, `resource::register::<Kind>`), listed here.
+pub const AREAS: &[handle::Register] = &[
+    containers::register,
+    images::register,
+    swarm::register,
+    services::register,
+    nodes::register,
+    secrets::register,
+    configs::register,
+    networks::register,
+    volumes::register,
+    system::register,
+    api::register,
+    tasks::register,
+    host::register,
+    json::register,
+    compose::register,
+];
 
 /// How to set up a Lua state.
 #[derive(Debug, Clone, Default)]
@@ -77,11 +105,12 @@ pub fn new_state(opts: &Options) -> mlua::Result<Lua> {
         unsafe { Lua::unsafe_new_with(StdLib::ALL_SAFE | StdLib::DEBUG, LuaOptions::default()) };
     error::install(&lua)?;
     lifecycle::install(&lua);
-    lua.set_app_data(client::Settings {
+    lua.set_app_data(handle::Settings {
         choice: opts.host.clone(),
         mode: opts.mode,
     });
-    let handle = client::Handle::from_env(opts.host.clone(), opts.mode);
+    client::set_areas(&lua, AREAS);
+    let handle = handle::Handle::from_env(opts.host.clone(), opts.mode);
     let docker = client::client_table(&lua, handle)?;
     lua.globals().raw_set("docker", &docker)?;
     let package: Table = lua.globals().get("package")?;
@@ -101,7 +130,7 @@ pub fn new_state(opts: &Options) -> mlua::Result<Lua> {
 
 /// The engine address the default client will use, without connecting.
 pub fn describe_engine(opts: &Options) -> String {
-    client::Handle::from_env(opts.host.clone(), opts.mode).describe()
+    handle::Handle::from_env(opts.host.clone(), opts.mode).describe()
 }
 
 /// Lua-side set-up. `coroutine.resume`/`wrap` pass a docker call's pending

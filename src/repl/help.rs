@@ -42,10 +42,17 @@ impl Reference {
                 if let Some((_, parent)) = rest.split_once(':') {
                     text = format!("{name}: {}  (class)", parent.trim());
                 }
+                let mut described = false;
                 for d in doc.drain(..).filter(|d| !d.starts_with('@')) {
                     text.push_str(&format!("\n  {d}"));
+                    described = true;
                 }
-                self.entries.insert(name.clone(), text);
+                // A module's file may add fields to a class declared elsewhere
+                // (`---@class DockerClient` then `---@field plugins ...`):
+                // that bare declaration keeps the class's own text.
+                if described || !self.entries.contains_key(&name) {
+                    self.entries.insert(name.clone(), text);
+                }
                 class = Some(name);
             } else if let Some(rest) = line.strip_prefix("---@field ") {
                 let Some(c) = &class else { continue };

@@ -7,7 +7,8 @@ use serde_json::{json, Map, Value};
 
 use super::labels::{self, scoped_name};
 use super::Project;
-use crate::engine::units;
+use crate::engine::options::container::{self, CALL_OPTIONS};
+use crate::engine::{units, Result};
 
 /// What creating one container of a service takes.
 #[derive(Debug, Clone)]
@@ -19,6 +20,29 @@ pub struct ContainerOptions {
     /// Networks to connect after the create: `(engine name, EndpointConfig)`
     /// (an engine before API 1.44 takes one network at create).
     pub more_networks: Vec<(String, Value)>,
+}
+
+impl ContainerOptions {
+    /// The engine's create body, read from the options by the containers'
+    /// own option reader.
+    pub fn create_body(&self) -> Result<Value> {
+        let command = match &self.command {
+            Some(Value::Array(words)) => Some(
+                words
+                    .iter()
+                    .map(|w| w.as_str().unwrap_or_default().to_owned())
+                    .collect(),
+            ),
+            _ => None,
+        };
+        let mut opts = self.options.clone();
+        opts.retain(|k, _| !CALL_OPTIONS.contains(&k.as_str()));
+        Ok(Value::Object(container::create_body(
+            &self.image,
+            command,
+            &opts,
+        )?))
+    }
 }
 
 /// The image a service runs: its `image`, else what compose names a build.

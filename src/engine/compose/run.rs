@@ -28,10 +28,6 @@ use crate::engine::run::Pull;
 use crate::engine::stream::{LineSplitter, StreamKind};
 use crate::engine::{Engine, Error, ErrorKind, Query, Result};
 
-/// Turns the `containers.create` options of a service into the engine's
-/// create body (the containers' own option reader).
-pub type BodyMaker<'a> = &'a dyn Fn(&ContainerOptions) -> Result<Value>;
-
 /// How often a wait looks again at a container's state.
 const POLL: Duration = Duration::from_millis(100);
 
@@ -489,12 +485,7 @@ impl Project {
     }
 
     /// `up`: see the module's doc.
-    pub async fn up(
-        &self,
-        engine: &Engine,
-        opts: &UpOptions,
-        make_body: BodyMaker<'_>,
-    ) -> Result<Report> {
+    pub async fn up(&self, engine: &Engine, opts: &UpOptions) -> Result<Report> {
         let services = self.selected(&opts.services)?;
         let mut report = Report::default();
         self.ensure_resources(engine, &services, &mut report)
@@ -545,15 +536,7 @@ impl Project {
                             })
                         });
                     let changed = self
-                        .converge(
-                            engine,
-                            &s,
-                            existing,
-                            opts,
-                            restart_for_deps,
-                            make_body,
-                            report,
-                        )
+                        .converge(engine, &s, existing, opts, restart_for_deps, report)
                         .await?;
                     if changed {
                         recreated.borrow_mut().push(s.clone());
@@ -667,7 +650,6 @@ impl Project {
 
     /// Brings the containers of `service` to the model: answers whether
     /// any was created or recreated.
-    #[allow(clippy::too_many_arguments)]
     async fn converge(
         &self,
         engine: &Engine,
@@ -675,7 +657,6 @@ impl Project {
         existing: &[Value],
         opts: &UpOptions,
         restart: bool,
-        make_body: BodyMaker<'_>,
         report: &RefCell<Report>,
     ) -> Result<bool> {
         let hash = labels::config_hash(&self.services()[service]);
@@ -709,12 +690,12 @@ impl Project {
                     Some(c) => {
                         engine.container_stop(&id_of(c), opts.timeout).await?;
                         engine.container_remove(&id_of(c), true, false).await?;
-                        let name = self.create_and_start(engine, service, n, make_body).await?;
+                        let name = self.create_and_start(engine, service, n).await?;
                         report.borrow_mut().recreated.push(name);
                         Ok(true)
                     }
                     None => {
-                        let name = self.create_and_start(engine, service, n, make_body).await?;
+                        let name = self.create_and_start(engine, service, n).await?;
                         report.borrow_mut().created.push(name);
                         Ok(true)
                     }
@@ -738,11 +719,10 @@ impl Project {
         engine: &Engine,
         service: &str,
         number: u32,
-        make_body: BodyMaker<'_>,
     ) -> Result<String> {
         let opts = self.container_options(service, number, None);
         let name = opts.options["name"].as_str().unwrap_or_default().to_owned();
-        let body = make_body(&opts)?;
+        let body = opts.create_body()?;
         let platform = opts.options.get("platform").and_then(Value::as_str);
         let answer = engine
             .container_create(Some(&name), platform, &body)

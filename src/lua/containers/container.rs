@@ -8,8 +8,9 @@ use crate::engine::containers::CommitOptions;
 use crate::engine::resource::{Kind, CONTAINERS};
 use crate::engine::Query;
 use crate::lua::args::{self, Opts};
-use crate::lua::client::{Handle, JsonSource};
 use crate::lua::error::{self, invalid, DockerError};
+use crate::lua::handle::Handle;
+use crate::lua::iter::JsonSource;
 use crate::lua::resource::{self, AsyncMethods, ListOpt, Methods, Model, Object};
 use crate::lua::{convert, images, iter};
 
@@ -406,7 +407,7 @@ fn add_methods(methods: &mut Methods<Container>) {
                 .map_err(error::engine)
         });
         methods.add_lazy_async_method("update", |lua, this, opts: Value| async move {
-            let body = super::options::update_body("Container:update", opts)?;
+            let body = super::spec::update_body("Container:update", opts)?;
             let engine = this.handle.engine()?;
             let answer = engine
                 .container_update(&this.id, &body)
