@@ -639,3 +639,90 @@ x-top: ignored
          mint\n"
     );
 }
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn the_deploy_script_migrates_then_restarts_one_container_at_a_time() {
+    let t = Cleanup::new("cmp");
+    let (dir, _guard) = project_dir(&t);
+    let d = dir.path();
+    let name = &t.id;
+    write(
+        d,
+        "compose.yaml",
+        &format!(
+            r#"
+services:
+  app:
+    image: busybox:latest
+    command: sh -c "touch /tmp/up; exec sleep 600"
+    init: true
+    scale: 2
+    labels: {{dockerlua.test: "{name}"}}
+    healthcheck: {{test: ["CMD", "test", "-f", "/tmp/up"], interval: 500ms}}
+"#
+        ),
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/compose_deploy.lua");
+    let deploy = |extra: &[&str]| {
+        let mut cmd = dockerlua_cmd();
+        cmd.current_dir(d)
+            .arg(&script)
+            .args(["-p", name, "-t", "60"])
+            .args(extra);
+        run(&mut cmd)
+    };
+    let started = |n: u32| {
+        docker(&[
+            "inspect",
+            "-f",
+            "{{.State.StartedAt}}",
+            &format!("{name}-app-{n}"),
+        ])
+    };
+    let out = deploy(&[]);
+    assert_eq!(
+        assert_success(&out),
+        format!("{name}: 2 created, 0 recreated, 0 unchanged\n")
+    );
+    let before = (started(1), started(2));
+    let out = deploy(&[
+        "--migrate",
+        "app",
+        "--command",
+        "sh -c 'echo migrating; echo v2 > /tmp/schema'",
+        "--restart",
+        "app",
+    ]);
+    assert_eq!(
+        assert_success(&out),
+        format!(
+            "{name}: 0 created, 0 recreated, 2 unchanged\nmigrating\nmigration in app: done\nrestarted {name}-app-1\nrestarted {name}-app-2\n"
+        )
+    );
+    assert_ne!(started(1), before.0);
+    assert_ne!(started(2), before.1);
+    // The one-off was removed; a failed migration stops the deploy.
+    let filter = format!("label=com.docker.compose.oneoff=True");
+    let project = format!("label=com.docker.compose.project={name}");
+    assert_eq!(
+        docker(&["ps", "-aq", "--filter", &filter, "--filter", &project]),
+        ""
+    );
+    let restarted = (started(1), started(2));
+    let out = deploy(&[
+        "--migrate",
+        "app",
+        "--command",
+        "sh -c 'echo broken >&2; exit 3'",
+        "--restart",
+        "app",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        common::stderr_of(&out).contains("broken"),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!((started(1), started(2)), restarted);
+}
