@@ -375,26 +375,48 @@ impl Project {
         pull: Pull,
         build: bool,
     ) -> Result<()> {
-        let tasks = services.iter().map(|s| async move {
+        // Each image is looked at once and pulled once, however many
+        // services run it.
+        let mut images: Vec<String> = services
+            .iter()
+            .map(|s| image_of(&self.name, s, &self.services()[s]))
+            .collect();
+        images.sort();
+        images.dedup();
+        let present: HashMap<String, bool> = join_all(
+            images
+                .iter()
+                .map(|i| async move { (i.clone(), engine.image_inspect(i).await.is_ok()) }),
+        )
+        .await
+        .into_iter()
+        .collect();
+        let mut builds = Vec::new();
+        let mut pulls: Vec<(String, String)> = Vec::new();
+        for s in services {
             let svc = &self.services()[s];
             let image = image_of(&self.name, s, svc);
             let policy = svc.get("pull_policy").and_then(Value::as_str);
-            let has_build = svc.get("build").is_some();
-            let present = || async { engine.image_inspect(&image).await.is_ok() };
-            if has_build && (build || policy == Some("build") || !present().await) {
-                return self.build_one(engine, s).await;
+            let here = present.get(&image).copied().unwrap_or(false);
+            if svc.get("build").is_some() {
+                if build || policy == Some("build") || !here {
+                    builds.push(s.clone());
+                }
+                continue;
             }
             let always = pull == Pull::Always || policy == Some("always");
             let never = pull == Pull::Never || policy == Some("never");
-            if always || (!never && !present().await) {
-                pull_image(engine, &image).await?;
+            if (always || (!never && !here)) && !pulls.iter().any(|(_, i)| *i == image) {
+                pulls.push((s.clone(), image));
             }
-            Ok(())
-        });
-        let results: BTreeMap<String, Result<()>> = services
-            .iter()
-            .cloned()
-            .zip(join_all(tasks).await)
+        }
+        let built = join_all(builds.iter().map(|s| self.build_one(engine, s)));
+        let pulled = join_all(pulls.iter().map(|(_, i)| pull_image(engine, i)));
+        let (built, pulled) = futures_util::future::join(built, pulled).await;
+        let results: BTreeMap<String, Result<()>> = builds
+            .into_iter()
+            .zip(built)
+            .chain(pulls.into_iter().map(|(s, _)| s).zip(pulled))
             .collect();
         failures("images", results)
     }
