@@ -23,6 +23,7 @@
 pub mod attach;
 mod body;
 pub mod build;
+pub mod compose;
 pub mod config;
 pub mod containers;
 pub mod credentials;
