@@ -59,7 +59,7 @@ function DockerClient.info() end
 ---@return {LayersSize: integer, Images: table[], Containers: table[], Volumes: table[], BuildCache: table[]?} the engine's /system/df answer
 function DockerClient.df() end
 
----@class ApiOptions
+---@class (exact) ApiOptions
 ---@field method string? "GET" (default), "POST", "PUT", "DELETE", "HEAD"
 ---@field path string the endpoint without the version: "/containers/json"
 ---@field query table<string, string|number|boolean|table>? booleans as 1/0, tables (filters) as JSON
@@ -82,7 +82,7 @@ function DockerClient.api(opts) end
 ---@return table the engine's answer (`Status`, maybe `IdentityToken`)
 function DockerClient.login(opts) end
 
----@class EventsOptions
+---@class (exact) EventsOptions
 ---@field filters table<string, string|string[]>?
 ---@field since string|number? Unix seconds, RFC 3339 time, date or duration before now ("10m")
 ---@field until string|number? the same (a Lua keyword: `["until"] = ...`)
@@ -125,12 +125,12 @@ function DockerClient.watch(opts, fn) end
 
 ---PEM files for a TLS engine (paths). Without `ca`, the system's roots are
 ---trusted; `cert` and `key` go together (the client certificate).
----@class TlsOptions
+---@class (exact) TlsOptions
 ---@field ca string? the CA that signed the engine's certificate
 ---@field cert string? the client certificate
 ---@field key string? the client certificate's key
 
----@class ConnectOptions
+---@class (exact) ConnectOptions
 ---@field version string? the API version to use ("1.43"); negotiated when nil
 ---@field tls TlsOptions? speak TLS to a `tcp://` engine (`https://` always does)
 ---@field timeout number? client timeout in seconds for ordinary calls (0: none); default DOCKERLUA_TIMEOUT or 60
@@ -153,7 +153,7 @@ function DockerClient.from_env() end
 ---A context, as `docker context ls` shows it.
 ---@class DockerContext
 ---@field name string
----@field host string the docker endpoint (`default`: -H, DOCKER_HOST or the default socket)
+---@field host string the docker endpoint (`default`: -H, DOCKER_HOST or the default socket), a password in it masked
 ---@field current boolean whether the default client uses it
 ---@field description string
 

@@ -326,7 +326,8 @@ impl Engine {
         q.add("path", file);
         let response = self.request(Req::get(path(id, "archive")).query(q)).await?;
         let stat = path_stat(&response);
-        super::files::write_to_file(response, to).await?;
+        let what = format!("'{file}' of container {id}");
+        self.answer_to_file(response, to, &what).await?;
         Ok(stat)
     }
 
@@ -349,7 +350,8 @@ impl Engine {
     /// The container's filesystem as a tar, written to `to` as it arrives.
     pub async fn container_export_to(&self, id: &str, to: &std::path::Path) -> Result<u64> {
         let response = self.request(Req::get(path(id, "export"))).await?;
-        super::files::write_to_file(response, to).await
+        let what = format!("export of container {id}");
+        self.answer_to_file(response, to, &what).await
     }
 
     /// What changed in the container's filesystem: `[{Path, Kind}]`.
@@ -384,8 +386,18 @@ impl Engine {
         }
     }
 
-    /// Creates an exec instance; answers its id.
+    /// Creates an exec instance; answers its id. The proxies of
+    /// `config.json` join its environment, as the Python SDK's do.
     pub async fn exec_create(&self, id: &str, config: &Value) -> Result<String> {
+        let proxies = super::options::proxy::variables(self.url());
+        let mut with_proxies;
+        let mut config = config;
+        if !proxies.is_empty() {
+            with_proxies = config.clone();
+            with_proxies["Env"] =
+                Value::Array(super::options::proxy::inject(config.get("Env"), &proxies));
+            config = &with_proxies;
+        }
         let answer = self
             .json(Req::post(path(id, "exec")).json_body(config))
             .await?;
