@@ -25,6 +25,7 @@ mod body;
 pub mod build;
 pub mod config;
 pub mod containers;
+pub mod copy;
 pub mod credentials;
 pub mod dockerignore;
 pub mod error;
