@@ -313,7 +313,10 @@ fn a_volume_backed_up_and_restored() {
         &["backup", &from, b],
     ));
     assert_eq!(out, format!("backed up volume {from} into {b}\n"));
-    assert_eq!(listing(&backup), " d 755\nd d 755\nd/f f 604 3 \nl l 777 3 d/f");
+    assert_eq!(
+        listing(&backup),
+        " d 755\nd d 755\nd/f f 604 3 \nl l 777 3 d/f"
+    );
     let out = common::dockerlua_cmd()
         .args(["scripts/volume_backup.lua", "restore", b, &to])
         .output()

@@ -666,6 +666,7 @@ const WRITES: &[(&str, &str, &str)] = &[
     ("Container:attach", "local s = c:attach{stdin = true} s:write('x') for line in s do error(line) end", "POST /containers/{id}/attach?stream=1&stdin=1&stdout=1&stderr=1"),
     ("containers.run stream", r#"local s = docker.containers.run("alpine", "echo hi", {stream = true, remove = true, labels = L}) for line in s do error(line) end assert(s.exit_code == 0)"#, "POST /containers/create"),
     ("Container:put_archive", "assert(c:put_archive('/tmp', ''))", "PUT /containers/{id}/archive?path=/tmp"),
+    ("Container:copy_to", "assert(c:copy_to('Cargo.toml', '/tmp') == '/tmp/Cargo.toml')", "PUT /containers/{id}/archive?path=/tmp&noOverwriteDirNonDir=true"),
     ("images.pull", "local i = docker.images.pull('localhost:1/dry/never', {tag = 'x'}) assert(i.tags[1] == 'localhost:1/dry/never:x')", "POST /images/create?fromImage=localhost:1/dry/never&tag=x"),
     ("images.push", "docker.images.push('alpine')", "POST /images/alpine/push"),
     ("images.remove", "docker.images.remove('alpine')", "DELETE /images/alpine"),
@@ -703,6 +704,8 @@ const READS: &[&str] = &[
     "Container:top",
     "Container:stats",
     "Container:get_archive",
+    // Writes a local file only when not a dry run.
+    "Container:copy_from",
     "Image:history",
     "Image:reload",
     // Write local files from GETs.

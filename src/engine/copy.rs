@@ -470,10 +470,10 @@ pub async fn copy_to(
     let produced = producer
         .await
         .map_err(|e| Error::new(ErrorKind::Api, format!("{F}: {e}")))?;
-    if let Err(e) = produced {
-        return Err(io_error(F, "cannot read", src, e));
-    }
+    // The request's own failure first: a refused or failed PUT is why the
+    // producer saw "the request ended".
     sent?;
+    produced.map_err(|e| io_error(F, "cannot read", src, e))?;
     Ok(written)
 }
 
