@@ -169,7 +169,7 @@ fn copy_from_follows_docker_cp() {
             dry.path().join("backup").display().to_string()
         ),
     ])));
-    assert!(out_err.contains("dry-run: would copy"), "{out_err}");
+    assert!(out_err.contains("dry-run: would write "), "{out_err}");
     assert_eq!(std::fs::read_dir(dry.path()).unwrap().count(), 0);
 }
 

@@ -493,7 +493,7 @@ async fn finish(lua: &Lua, end: End, signals: &mut Signals) -> i32 {
     match end {
         End::Done => 0,
         End::Failed(status) => {
-            lifecycle::cancel(lua).await;
+            cancel(lua, signals).await;
             status
         }
         End::Signal(sig) => {
@@ -503,8 +503,31 @@ async fn finish(lua: &Lua, end: End, signals: &mut Signals) -> i32 {
                 interrupt::SIGHUP => eprintln!("dockerlua: hangup"),
                 _ => {}
             }
-            lifecycle::cancel(lua).await;
+            cancel(lua, signals).await;
             interrupt::exit_status(sig)
+        }
+    }
+}
+
+/// [`lifecycle::cancel`], which a signal (another one, after a first that
+/// ended the program) cuts short: the program then ends at once, saying
+/// which containers it leaves behind.
+async fn cancel(lua: &Lua, signals: &mut Signals) {
+    let seen = interrupt::count();
+    if signals
+        .run_until_another(seen, lifecycle::cancel(lua))
+        .await
+        .is_none()
+    {
+        let left = lifecycle::unfinished(lua);
+        let short: Vec<&str> = left.iter().map(|id| &id[..id.len().min(12)]).collect();
+        if short.is_empty() {
+            eprintln!("dockerlua: clean-up abandoned");
+        } else {
+            eprintln!(
+                "dockerlua: clean-up abandoned: left behind: container(s) {}",
+                short.join(", ")
+            );
         }
     }
 }

@@ -147,16 +147,18 @@ pub async fn copy_from(
             dest.to_path_buf()
         }
     };
+    let (_, response) = engine.container_archive(id, &fetch).await?;
     if engine.mode() == WriteMode::DryRun {
-        // A dry run writes no local file: the source was looked at, that is all.
-        eprintln!(
-            "dry-run: would copy {}:{src} to {}",
-            short(id),
-            target.display()
-        );
+        // As every answer meant for local files: read, counted, printed.
+        let mut reader = BodyReader::new(response);
+        let mut size = 0u64;
+        while let Some(chunk) = reader.chunk().await? {
+            size += chunk.len() as u64;
+        }
+        let what = format!("a tar of {}:{src}, unpacked", short(id));
+        engine.inner.guard.report_local_write(&target, size, &what);
         return Ok(target);
     }
-    let (_, response) = engine.container_archive(id, &fetch).await?;
     let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(4);
     let into = target.clone();
     let extract = tokio::task::spawn_blocking(move || {

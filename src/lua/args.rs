@@ -67,6 +67,11 @@ impl Opts {
         self.function
     }
 
+    /// The options table itself, if one was given.
+    pub fn raw_table(&self) -> Option<&Table> {
+        self.table.as_ref()
+    }
+
     pub fn raw(&self, name: &str) -> mlua::Result<Value> {
         match &self.table {
             Some(t) => t.raw_get(name),
@@ -631,46 +636,9 @@ mod tests {
     }
 }
 
-/// `" (did you mean 'x'?)"` when one of `known` is close to `name` (a typo
-/// or a different spelling), else `""`.
-pub fn suggestion(name: &str, known: &[&str]) -> String {
-    let best = known
-        .iter()
-        .map(|k| (edit_distance(name, k), *k))
-        .min_by_key(|(d, _)| *d);
-    match best {
-        Some((d, k)) if d <= (name.chars().count() / 3).max(2) => {
-            format!(" (did you mean '{k}'?)")
-        }
-        _ => String::new(),
-    }
-}
-
-/// Levenshtein distance, where `_` and `-` count as the same character.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let norm = |c: char| {
-        if c == '-' {
-            '_'
-        } else {
-            c.to_ascii_lowercase()
-        }
-    };
-    let a: Vec<char> = a.chars().map(norm).collect();
-    let b: Vec<char> = b.chars().map(norm).collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != cb))
-                .min(above + 1)
-                .min(row[j] + 1);
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
+/// `" (did you mean 'x'?)"`: the engine layer's one suggestion, for
+/// every unknown name.
+pub use crate::engine::options::suggestion;
 
 #[cfg(test)]
 mod suggestion_tests {

@@ -65,7 +65,16 @@ pub async fn build(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiV
         tags: opts.strings("tag")?.unwrap_or_default(),
         dockerfile: opts.string("dockerfile")?,
         buildargs: string_map(&opts, "buildargs")?,
-        labels: string_map(&opts, "labels")?,
+        labels: match opts.raw("labels")? {
+            Value::Nil => BTreeMap::new(),
+            v => match super::fields::labels(opts.function(), "labels", &v)? {
+                serde_json::Value::Object(map) => map
+                    .into_iter()
+                    .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_owned()))
+                    .collect(),
+                _ => BTreeMap::new(),
+            },
+        },
         target: opts.string("target")?,
         nocache: opts.flag("nocache")?,
         pull: opts.flag("pull")?,

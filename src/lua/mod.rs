@@ -8,7 +8,9 @@
 //!   and their live objects, on the shared [`resource`] model;
 //!   [`build`]: image builds, save, load and registry data;
 //!   [`swarm`], [`services`], [`nodes`], [`secrets`], [`configs`]: swarm mode;
-//! - [`system`]: `ping`, `version`, `info`, `df`, `login`, `events`;
+//!   [`plugins`]: managed plugins;
+//! - [`system`]: `ping`, `version`, `info`, `df`, `login`;
+//! - [`watch`]: `events` (reconnecting when asked), `watch` and resuming logs;
 //!   [`api`]: `docker.api` (raw requests); [`json`]: `docker.json`;
 //! - [`fields`]: option tables to the engine's objects;
 //! - [`tasks`]: `parallel`, `spawn`, `sleep`; [`lifecycle`]: a state's tasks,
@@ -39,6 +41,7 @@ pub mod lifecycle;
 pub mod networks;
 pub mod nodes;
 pub mod paths;
+pub mod plugins;
 pub mod progress;
 pub mod resource;
 pub mod secrets;
@@ -50,6 +53,7 @@ pub mod tasks;
 pub mod terminal;
 pub mod volumes;
 pub mod warn;
+pub mod watch;
 
 use std::path::PathBuf;
 
@@ -72,7 +76,9 @@ pub const AREAS: &[handle::Register] = &[
     configs::register,
     networks::register,
     volumes::register,
+    plugins::register,
     system::register,
+    watch::register,
     api::register,
     tasks::register,
     host::register,

@@ -64,10 +64,17 @@ async fn create(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
     if let Some(driver) = opts.string("driver")? {
         body.insert("Driver".into(), json!(driver));
     }
-    for (opt, field) in [("driver_opts", "DriverOpts"), ("labels", "Labels")] {
-        if let Some(t) = opts.table(opt)? {
-            body.insert(field.into(), fields::string_map(F, opt, &t)?);
-        }
+    if let Some(t) = opts.table("driver_opts")? {
+        body.insert(
+            "DriverOpts".into(),
+            fields::string_map(F, "driver_opts", &t)?,
+        );
+    }
+    if let Some(t) = opts.table("labels")? {
+        body.insert(
+            "Labels".into(),
+            fields::labels(F, "labels", &Value::Table(t))?,
+        );
     }
     let engine = h.engine()?;
     // The answer is the new volume itself.

@@ -174,6 +174,7 @@ function ContainerCollection.prune(opts) end
 ---@class (exact) LogsFollowOptions: LogsBaseOptions
 ---@field follow true a LogStream that follows new output until the container stops
 ---@field stream boolean?
+---@field reconnect boolean? go on across a drop and across restarts of the container (resuming without repeats) until it is removed
 
 ---@class (exact) LogsStreamOptions: LogsBaseOptions
 ---@field stream true a LogStream over the output so far

@@ -101,11 +101,7 @@ impl Model for Container {
         fields.add_field_method_get("image", |_, this| Ok(image(&this.attrs())));
         fields.add_field_method_get("status", |_, this| Ok(status(&this.attrs())));
         fields.add_field_method_get("health", |_, this| {
-            Ok(this
-                .attrs()
-                .pointer("/State/Health/Status")
-                .and_then(Json::as_str)
-                .map(str::to_owned))
+            Ok(crate::engine::containers::health(&this.attrs()))
         });
     }
 
@@ -439,7 +435,7 @@ fn add_methods(methods: &mut Methods<Container>) {
                 .map_err(error::engine)
         });
         methods.add_lazy_async_method("update", |lua, this, opts: Value| async move {
-            let body = super::options::update_body("Container:update", opts)?;
+            let body = super::spec::update_body("Container:update", opts)?;
             let engine = this.handle.engine()?;
             let answer = engine
                 .container_update(&this.id, &body)

@@ -1,8 +1,8 @@
 //! `docker.containers` and the `Container` object.
 //!
 //! - this file: the collection (`run`, `create`, `list`, `get`);
-//! - [`spec`]: the options of `create` and `run` to the engine's create body,
-//!   [`options`]: the options' forms and converters, [`ports`]: `ports`;
+//! - [`spec`]: the arguments of `create` and `run` (the create body itself
+//!   is the engine layer's option model, [`crate::engine::options`]);
 //! - [`run`]: `run` and `create` bound to [`crate::engine::run`];
 //! - [`container`]: the `Container` object and its methods;
 //! - [`output`]: `logs` and `exec`, as strings or streams of lines;
@@ -11,9 +11,7 @@
 
 mod attach;
 mod container;
-mod options;
 pub(crate) mod output;
-mod ports;
 mod run;
 mod spec;
 

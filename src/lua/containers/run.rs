@@ -21,6 +21,7 @@ pub(super) fn run_spec(spec: &Spec) -> RunSpec<'_> {
         config: &spec.config,
         pull: spec.pull,
         remove: spec.remove,
+        proxies: spec.proxies,
     }
 }
 
