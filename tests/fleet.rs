@@ -824,6 +824,7 @@ const READS: &[&str] = &[
     "version",
     "info",
     "events",
+    // Lists containers and follows events; the function it calls does the rest.
     "watch",
     "containers.list",
     "containers.get",

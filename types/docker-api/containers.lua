@@ -307,7 +307,8 @@ function Container:rename(name) end
 ---@return true
 function Container:put_archive(path, tar_data) end
 ---A tar of `path` and its stat: as a string, or with `{to = file}` streamed
----to that file (then the file's path comes first).
+---to that file (then the file's path comes first; under --dry-run the file
+---is not touched: the write is printed and the stat returned).
 ---@param path string
 ---@param opts {to: string?}?
 ---@return string tar_data_or_file
@@ -333,7 +334,8 @@ function Container:copy_to(local_path, path, opts) end
 ---What changed in the filesystem.
 ---@return {Path: string, Kind: integer}[] Kind: 0 changed, 1 added, 2 deleted
 function Container:diff() end
----Writes the filesystem as a tar to `path` (streamed).
+---Writes the filesystem as a tar to `path` (streamed; under --dry-run the
+---file is not touched: the write is printed and its size returned).
 ---@param opts {path: string}
 ---@return integer bytes written
 function Container:export(opts) end

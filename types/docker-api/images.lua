@@ -88,7 +88,8 @@ local Image = {}
 function Image:tag(repository, tag) end
 ---@return table[]
 function Image:history() end
----Writes the image's `docker save` archive to `path`, streamed.
+---Writes the image's `docker save` archive to `path`, streamed (a dry run
+---does not touch the file: the write is printed and its size returned).
 ---@param opts {path: string}
 ---@return integer bytes written
 function Image:save(opts) end
