@@ -26,6 +26,7 @@ pub mod build;
 pub mod compose;
 pub mod config;
 pub mod containers;
+pub mod copy;
 pub mod credentials;
 pub mod dockerignore;
 pub mod error;

@@ -315,6 +315,23 @@ function Container:put_archive(path, tar_data) end
 ---@return string tar_data_or_file
 ---@return table stat
 function Container:get_archive(path, opts) end
+---`docker cp CONTAINER:path local_path`, with its rules: a folder into an
+---existing folder under its own name, as `local_path` when that does not
+---exist, its contents only for `path/.`; links copied as links (or followed
+---with `follow_link`); modes and times kept, files owned by the user.
+---Entries that would land outside `local_path` are refused.
+---@param path string in the container
+---@param local_path string
+---@param opts {follow_link: boolean?}?
+---@return string landed where the copy landed locally
+function Container:copy_from(path, local_path, opts) end
+---`docker cp local_path CONTAINER:path`, with the same rules; `archive` is
+---`docker cp -a`.
+---@param local_path string
+---@param path string in the container
+---@param opts {follow_link: boolean?, archive: boolean?}?
+---@return string written the path written in the container
+function Container:copy_to(local_path, path, opts) end
 ---What changed in the filesystem.
 ---@return {Path: string, Kind: integer}[] Kind: 0 changed, 1 added, 2 deleted
 function Container:diff() end
