@@ -18,6 +18,10 @@ const MACROS: &[&str] = &["LUA_API", "LUALIB_API", "LUAMOD_API"];
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    // Every resume of a Lua thread goes through ours first, which keeps the
+    // running thread where the signal handler can set its hook
+    // (src/repl/interrupt.rs). Every target links the library that needs it.
+    println!("cargo:rustc-link-arg=-Wl,--wrap=lua_resume");
     let Some(include) = std::env::var_os("DEP_LUA_INCLUDE") else {
         println!("cargo:warning=no DEP_LUA_INCLUDE: the Lua C API is not exported");
         return;
