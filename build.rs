@@ -9,6 +9,9 @@
 //! it through `--gc-sections`, also in release builds with LTO). Only the Lua
 //! API is exported, not the Rust symbols. `LUA_API_LIST` names the list for
 //! the test that checks the built binary.
+//!
+//! It also lists the LuaLS files under `types/` for the binary to embed
+//! (`src/lua/stdlib.rs`), so that a new module's types file needs no entry.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -22,6 +25,8 @@ fn main() {
     // running thread where the signal handler can set its hook
     // (src/repl/interrupt.rs). Every target links the library that needs it.
     println!("cargo:rustc-link-arg=-Wl,--wrap=lua_resume");
+    println!("cargo:rustc-env=DOCKERLUA_COMMIT={}", commit());
+    list_types();
     let Some(include) = std::env::var_os("DEP_LUA_INCLUDE") else {
         println!("cargo:warning=no DEP_LUA_INCLUDE: the Lua C API is not exported");
         return;
@@ -67,6 +72,74 @@ fn main() {
     println!("cargo:rustc-env=LUA_API_LIST={}", names_path.display());
     let lua_h = std::fs::read_to_string(include.join("lua.h")).unwrap_or_default();
     println!("cargo:rustc-env=LUA_COPYRIGHT={}", copyright(&lua_h));
+}
+
+/// The commit the binary is built from: `DOCKERLUA_COMMIT` when the release
+/// script (or a packager building from a tarball) sets it, else `git`'s
+/// answer for this checkout, else "unknown commit" (a source tarball).
+fn commit() -> String {
+    println!("cargo:rerun-if-env-changed=DOCKERLUA_COMMIT");
+    if let Some(commit) = std::env::var("DOCKERLUA_COMMIT")
+        .ok()
+        .filter(|c| !c.trim().is_empty())
+    {
+        return format!("commit {}", commit.trim());
+    }
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    let Some(hash) = git(&["rev-parse", "--short=12", "HEAD"]) else {
+        return "unknown commit".to_owned();
+    };
+    // Build again when HEAD moves: a commit, a checkout, a fetch of packed refs.
+    for name in ["HEAD", "packed-refs"] {
+        if let Some(path) = git(&["rev-parse", "--git-path", name]) {
+            println!("cargo:rerun-if-changed={path}");
+        }
+    }
+    if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
+        if let Some(path) = git(&["rev-parse", "--git-path", &branch]) {
+            println!("cargo:rerun-if-changed={path}");
+        }
+    }
+    let date = git(&["show", "-s", "--format=%cs", "HEAD"]).unwrap_or_default();
+    format!("commit {hash} {date}").trim_end().to_owned()
+}
+
+/// Writes `types.rs` to `OUT_DIR`: `&[(path under types/, include_str!)]`,
+/// `docker.lua` first (the module itself), the rest sorted by path.
+fn list_types() {
+    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"))
+        .join("types");
+    println!("cargo:rerun-if-changed={}", root.display());
+    let mut files = Vec::new();
+    let mut folders = vec![root.clone()];
+    while let Some(folder) = folders.pop() {
+        let entries = std::fs::read_dir(&folder)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", folder.display()));
+        for entry in entries {
+            let path = entry.expect("a types/ entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|x| x == "lua") {
+                let name = path.strip_prefix(&root).expect("under types/");
+                files.push((name.to_string_lossy().replace('\\', "/"), path));
+            }
+        }
+    }
+    files.sort_by_key(|(name, _)| (name != "docker.lua", name.clone()));
+    let mut list = String::from("&[\n");
+    for (name, path) in &files {
+        let _ = writeln!(list, "    ({name:?}, include_str!({:?})),", path.display());
+    }
+    list.push_str("]\n");
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
+    std::fs::write(out.join("types.rs"), list).expect("write the types list");
 }
 
 /// `LUA_COPYRIGHT` as `lua -v` prints it: `Lua 5.4.9  Copyright (C) ...`.

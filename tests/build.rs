@@ -417,7 +417,7 @@ fn login_is_checked_by_the_engine_and_its_credentials_go_with_later_pushes_and_b
         labels = t.lua_labels(),
     );
     let out = assert_success(&run(dockerlua_cmd()
-        .env("DOCKER_HOST", format!("unix://{}", proxy.socket.display()))
+        .env("DOCKER_HOST", &proxy.url)
         .args(["-e", &code])));
     assert_eq!(out, "Login Succeeded\nInvalidArgument\n");
     let sent = proxy.sent.lock().unwrap().clone();
@@ -457,7 +457,7 @@ fn hard_links_in_the_context_are_sent_once_and_stay_links() {
         labels = t.lua_labels()
     );
     let out = assert_success(&run(dockerlua_cmd()
-        .env("DOCKER_HOST", format!("unix://{}", proxy.socket.display()))
+        .env("DOCKER_HOST", &proxy.url)
         .args(["-e", &code])));
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 3, "{out}");

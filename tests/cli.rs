@@ -3,10 +3,6 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{
@@ -94,47 +90,6 @@ fn unsafe_kill(pid: u32, signal: i32) {
         .unwrap();
 }
 
-/// A TCP front for the engine's unix socket that counts requests.
-fn counting_proxy() -> (String, Arc<AtomicUsize>) {
-    let socket = common::host().trim_start_matches("unix://").to_owned();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let count = Arc::new(AtomicUsize::new(0));
-    let counter = count.clone();
-    std::thread::spawn(move || {
-        for client in listener.incoming().flatten() {
-            let engine = UnixStream::connect(&socket).unwrap();
-            let counter = counter.clone();
-            let (mut c_read, mut e_write) =
-                (client.try_clone().unwrap(), engine.try_clone().unwrap());
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 65536];
-                while let Ok(n) = c_read.read(&mut buf) {
-                    if n == 0 || e_write.write_all(&buf[..n]).is_err() {
-                        break;
-                    }
-                    let text = String::from_utf8_lossy(&buf[..n]);
-                    // A request line starts each request on the connection.
-                    let requests = text
-                        .split("\r\n")
-                        .filter(|l| {
-                            l.starts_with("GET /")
-                                || l.starts_with("POST /")
-                                || l.starts_with("DELETE /")
-                        })
-                        .count();
-                    counter.fetch_add(requests, Ordering::SeqCst);
-                }
-            });
-            let (mut e_read, mut c_write): (UnixStream, TcpStream) = (engine, client);
-            std::thread::spawn(move || {
-                let _ = std::io::copy(&mut e_read, &mut c_write);
-            });
-        }
-    });
-    (format!("tcp://{addr}"), count)
-}
-
 #[test]
 #[ignore = "needs an engine: tools/test.sh"]
 fn listing_30_containers_is_one_request_after_negotiation() {
@@ -151,7 +106,8 @@ fn listing_30_containers_is_one_request_after_negotiation() {
             "true",
         ]);
     }
-    let (url, count) = counting_proxy();
+    let proxy = common::tcp_proxy();
+    let url = proxy.url.clone();
     let code = format!(
         "local n = 0 for _, c in ipairs(docker.containers.list{{all = true, filters = {{label = '{}'}}}}) do \
          n = n + 1 assert(c.name and c.status and c.image == 'alpine') end print(n)",
@@ -160,9 +116,9 @@ fn listing_30_containers_is_one_request_after_negotiation() {
     let out = common::run(dockerlua_cmd().args(["-H", &url, "-e", &code]));
     assert_eq!(assert_success(&out), "30\n");
     // `/_ping` for the version, then `/containers/json`: no inspect per container.
-    assert_eq!(count.load(Ordering::SeqCst), 2);
+    assert_eq!(proxy.requests(), 2);
 
-    let before = count.load(Ordering::SeqCst);
+    let before = proxy.requests();
     let out = common::run(
         dockerlua_cmd()
             .env("DOCKER_API_VERSION", "1.41")
@@ -170,7 +126,7 @@ fn listing_30_containers_is_one_request_after_negotiation() {
     );
     assert_eq!(assert_success(&out), "30\n");
     assert_eq!(
-        count.load(Ordering::SeqCst) - before,
+        proxy.requests() - before,
         1,
         "a pinned version needs no ping"
     );
@@ -178,7 +134,7 @@ fn listing_30_containers_is_one_request_after_negotiation() {
     // A create asks whether the engine is Podman before it sends anything
     // versioned: the same single `/_ping` answers both (then create,
     // inspect, delete).
-    let before = count.load(Ordering::SeqCst);
+    let before = proxy.requests();
     let code = format!(
         "docker.containers.create('alpine', 'true', {{labels = {}}}):remove()",
         t.lua_labels()
@@ -186,7 +142,7 @@ fn listing_30_containers_is_one_request_after_negotiation() {
     assert_success(&common::run(
         dockerlua_cmd().args(["-H", &url, "-e", &code]),
     ));
-    assert_eq!(count.load(Ordering::SeqCst) - before, 4);
+    assert_eq!(proxy.requests() - before, 4);
 }
 
 #[test]

@@ -10,176 +10,18 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::net::{UnixListener, UnixStream};
-use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{assert_success, describe, run, stderr_of, stdout_of, Cleanup};
-
-/// A dockerlua command whose engine does not exist.
-fn offline() -> Command {
-    against("unix:///nonexistent/dockerlua-hardening.sock")
-}
-
-/// A dockerlua command speaking to the (fake) engine at `url`.
-fn against(url: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
-    cmd.env("DOCKER_HOST", url)
-        .env_remove("DOCKER_CONTEXT")
-        .env_remove("DOCKER_CONTEXT")
-        .env_remove("DOCKERLUA_TIMEOUT")
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    cmd
-}
+use common::fake::{fake, Answer};
+use common::{
+    assert_success, describe, dockerlua_at as against, offline, run, stderr_of, stdout_of, Cleanup,
+};
 
 /// Runs `code` offline; it must succeed; its stdout.
 fn offline_lua(code: &str) -> String {
     assert_success(&run(offline().args(["-e", code])))
-}
-
-// ---------------------------------------------------------------------------
-// The fake engine
-
-/// What the fake engine does with a request.
-enum Answer {
-    /// A status and a JSON body.
-    Json(u16, String),
-    /// The same, after a delay.
-    After(Duration, u16, String),
-    /// Nothing, ever (until the client goes).
-    Stall,
-    /// A status and an endless chunked body (stops when the client goes).
-    Flood(u16),
-    /// A chunked answer: each piece after its delay, then silence.
-    Pieces(Vec<(Duration, String)>),
-}
-
-struct Fake {
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-/// Starts a fake engine; `answer(method, path)` decides, where `path` has no
-/// version prefix. `/_ping` is answered as API 1.41.
-fn fake(answer: impl Fn(&str, &str) -> Answer + Send + Sync + 'static) -> Fake {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("engine.sock");
-    let listener = UnixListener::bind(&path).unwrap();
-    let answer = Arc::new(answer);
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let answer = answer.clone();
-            std::thread::spawn(move || serve(stream, &*answer));
-        }
-    });
-    Fake {
-        url: format!("unix://{}", path.display()),
-        _dir: dir,
-    }
-}
-
-fn serve(stream: UnixStream, answer: &dyn Fn(&str, &str) -> Answer) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut out = stream;
-    loop {
-        // The request head, then its body (Content-Length only: we send no
-        // chunked requests).
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut words = line.split_whitespace();
-        let method = words.next().unwrap_or("").to_owned();
-        let target = words.next().unwrap_or("").to_owned();
-        let mut length = 0;
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 {
-                return;
-            }
-            if header == "\r\n" {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let path = target.split('?').next().unwrap_or("");
-        let path = match path.strip_prefix("/v") {
-            Some(rest) => &rest[rest.find('/').unwrap_or(0)..],
-            None => path,
-        };
-        if path == "/_ping" {
-            let _ = out
-                .write_all(b"HTTP/1.1 200 OK\r\nAPI-Version: 1.41\r\nContent-Length: 2\r\n\r\nOK");
-            continue;
-        }
-        let reply = |out: &mut UnixStream, status: u16, body: &str| {
-            let _ = write!(
-                out,
-                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n\
-                 Content-Length: {}\r\n\r\n{body}",
-                body.len()
-            );
-        };
-        let chunked_head = |out: &mut UnixStream, status: u16| {
-            write!(
-                out,
-                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n\
-                 Transfer-Encoding: chunked\r\n\r\n"
-            )
-        };
-        match answer(&method, path) {
-            Answer::Json(status, body) => reply(&mut out, status, &body),
-            Answer::After(delay, status, body) => {
-                std::thread::sleep(delay);
-                reply(&mut out, status, &body);
-            }
-            Answer::Stall => {
-                // Until the client closes the connection.
-                let _ = reader.read(&mut [0; 1]);
-                return;
-            }
-            Answer::Flood(status) => {
-                if chunked_head(&mut out, status).is_err() {
-                    return;
-                }
-                let chunk = vec![b'a'; 1 << 20];
-                // 256 MiB at most: enough to show a client that reads it
-                // all (four times the cap), and an end for one that does.
-                for _ in 0..256 {
-                    if write!(out, "{:x}\r\n", chunk.len()).is_err()
-                        || out.write_all(&chunk).is_err()
-                        || out.write_all(b"\r\n").is_err()
-                    {
-                        return;
-                    }
-                }
-                let _ = out.write_all(b"0\r\n\r\n");
-            }
-            Answer::Pieces(pieces) => {
-                if chunked_head(&mut out, 200).is_err() {
-                    return;
-                }
-                for (delay, piece) in pieces {
-                    std::thread::sleep(delay);
-                    if write!(out, "{:x}\r\n{piece}\r\n", piece.len()).is_err() {
-                        return;
-                    }
-                }
-                let _ = reader.read(&mut [0; 1]);
-                return;
-            }
-        }
-    }
 }
 
 /// An inspect answer for a container named `x`.

@@ -5,10 +5,8 @@
 
 mod common;
 
-use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{assert_success, container_exists, docker, eventually, host, lua, Cleanup};
@@ -521,73 +519,14 @@ fn an_interactive_exec_from_the_prompt_and_the_prompt_after_it() {
     pane.assert_mode_restored();
 }
 
-/// A unix socket in front of the engine's, whose connections can all be
-/// cut at once: the engine going away, as a client sees it.
-struct Proxy {
-    path: PathBuf,
-    connections: Arc<Mutex<Vec<UnixStream>>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Proxy {
-    fn start() -> Proxy {
-        let engine = host()
-            .strip_prefix("unix://")
-            .expect("a unix:// test engine")
-            .to_owned();
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("proxy.sock");
-        let listener = UnixListener::bind(&path).unwrap();
-        let connections: Arc<Mutex<Vec<UnixStream>>> = Arc::default();
-        let held = connections.clone();
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                let Ok(client) = client else { return };
-                let Ok(upstream) = UnixStream::connect(&engine) else {
-                    return;
-                };
-                let mut held = held.lock().unwrap();
-                held.push(client.try_clone().unwrap());
-                held.push(upstream.try_clone().unwrap());
-                for (mut from, mut to) in [
-                    (client.try_clone().unwrap(), upstream.try_clone().unwrap()),
-                    (upstream, client),
-                ] {
-                    std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
-                        let _ = to.shutdown(std::net::Shutdown::Write);
-                    });
-                }
-            }
-        });
-        Proxy {
-            path,
-            connections,
-            _dir: dir,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("unix://{}", self.path.display())
-    }
-
-    /// Cuts every connection and refuses new ones.
-    fn cut(&self) {
-        let _ = std::fs::remove_file(&self.path);
-        for c in self.connections.lock().unwrap().drain(..) {
-            let _ = c.shutdown(std::net::Shutdown::Both);
-        }
-    }
-}
-
 #[test]
 #[ignore = "needs an engine: tools/test.sh"]
 fn the_engine_going_away_during_a_session_restores_the_terminal() {
     let t = Cleanup::new("igone");
     let name = sleeper(&t, "g", &[]);
-    let proxy = Proxy::start();
+    let proxy = common::capture_proxy();
     let pane = Pane::start_on(
-        &proxy.url(),
+        &proxy.url,
         &format!(r#"docker.containers.get("{name}"):exec("sh", {{interactive = true}})"#),
         "code.lua",
         100,

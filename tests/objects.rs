@@ -4,11 +4,7 @@
 
 mod common;
 
-use common::{assert_success, docker, lua, Cleanup};
-
-fn state(name: &str) -> String {
-    docker(&["inspect", "-f", "{{.State.Status}}", name])
-}
+use common::{assert_success, docker, lua, state, Cleanup};
 
 #[test]
 #[ignore = "needs an engine: tools/test.sh"]

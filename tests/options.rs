@@ -3,11 +3,7 @@
 
 mod common;
 
-use common::{assert_success, docker, lua, Cleanup};
-
-fn inspect(name: &str, template: &str) -> String {
-    docker(&["inspect", "-f", template, name])
-}
+use common::{assert_success, docker, inspect, lua, Cleanup};
 
 #[test]
 #[ignore = "needs an engine: tools/test.sh"]

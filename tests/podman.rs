@@ -34,11 +34,8 @@ fn podman() -> String {
 }
 
 fn cmd(host: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
-    cmd.env("DOCKER_HOST", host)
-        .env_remove("DOCKER_CONTEXT")
-        .env_remove("DOCKER_API_VERSION")
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    let mut cmd = common::dockerlua_at(host);
+    cmd.env_remove("DOCKER_API_VERSION");
     cmd
 }
 

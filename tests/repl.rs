@@ -4,84 +4,9 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use rexpect::process::wait::WaitStatus;
-use rexpect::reader::Options;
-use rexpect::session::{spawn_with_options, PtySession};
-
-const TIMEOUT_MS: u64 = 5000;
-/// The primary prompt as rustyline draws it once escapes are stripped; the
-/// secondary one, `>> `, does not contain it.
-const PROMPT: &str = "\r> \r";
-const PROMPT_MORE: &str = "\r>> \r";
-
-struct Repl {
-    p: PtySession,
-}
-
-impl Repl {
-    fn start(state: &Path) -> Repl {
-        Repl::start_with(state, &[])
-    }
-
-    /// The REPL as `dockerlua ARGS...` opens it (e.g. `-e CODE -i`).
-    fn start_with(state: &Path, args: &[&str]) -> Repl {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
-        cmd.args(args)
-            .env("DOCKER_HOST", common::host_or_none())
-            .env_remove("DOCKER_CONTEXT")
-            .env("XDG_STATE_HOME", state)
-            .env("TERM", "xterm");
-        let opts = Options {
-            timeout_ms: Some(TIMEOUT_MS),
-            strip_ansi_escape_codes: true,
-        };
-        let mut p = spawn_with_options(cmd, opts).expect("spawn dockerlua");
-        p.exp_string("Ctrl-D exits").expect("banner");
-        p.exp_string(PROMPT).expect("first prompt");
-        Repl { p }
-    }
-
-    fn send(&mut self, keys: &str) {
-        self.p.send(keys).expect("send");
-        self.p.flush().expect("flush");
-    }
-
-    /// Text up to `needle` (which is consumed).
-    fn until(&mut self, needle: &str) -> String {
-        match self.p.exp_string(needle) {
-            Ok(before) => before,
-            Err(e) => panic!("waiting for {needle:?}: {e}"),
-        }
-    }
-
-    /// Types a line and returns what shows until the next primary prompt:
-    /// the echoed line, then the output.
-    fn line(&mut self, input: &str) -> String {
-        self.send(&format!("{input}\r"));
-        self.until(PROMPT)
-    }
-
-    /// The output of a line, without its echo.
-    fn eval(&mut self, input: &str) -> String {
-        let screen = self.line(input);
-        match screen.split_once("\r\n") {
-            Some((_, output)) => output.replace("\r\n", "\n"),
-            None => panic!("no output line for {input:?} in {screen:?}"),
-        }
-    }
-
-    fn exit_status(mut self) -> i32 {
-        self.p.exp_eof().expect("eof");
-        match self.p.process().wait().expect("wait") {
-            WaitStatus::Exited(_, code) => code,
-            other => panic!("not a normal exit: {other:?}"),
-        }
-    }
-}
+use common::repl::{Repl, PROMPT, PROMPT_MORE};
 
 fn state_dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")

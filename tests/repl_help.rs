@@ -4,64 +4,23 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use rexpect::reader::Options;
-use rexpect::session::{spawn_with_options, PtySession};
+use common::repl::{Repl, PROMPT};
 
-const PROMPT: &str = "\r> \r";
-
-struct Repl {
-    p: PtySession,
-}
-
-impl Repl {
-    fn start(state: &Path, host: Option<&str>) -> Repl {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
-        cmd.env("XDG_STATE_HOME", state)
-            .env("TERM", "xterm")
-            .env("COLUMNS", "200")
-            .env(
-                "DOCKER_HOST",
-                host.unwrap_or("unix:///nonexistent/dockerlua-test.sock"),
-            );
-        let opts = Options {
-            timeout_ms: Some(5000),
-            strip_ansi_escape_codes: true,
-        };
-        let mut p = spawn_with_options(cmd, opts).expect("spawn dockerlua");
-        p.exp_string("Ctrl-D exits").expect("banner");
-        p.exp_string(PROMPT).expect("first prompt");
-        Repl { p }
-    }
-
-    fn send(&mut self, keys: &str) {
-        self.p.send(keys).expect("send");
-        self.p.flush().expect("flush");
-    }
-
-    fn until(&mut self, needle: &str) -> String {
-        match self.p.exp_string(needle) {
-            Ok(before) => before,
-            Err(e) => panic!("waiting for {needle:?}: {e}"),
-        }
-    }
-
-    /// The output of a line, without its echo.
-    fn eval(&mut self, input: &str) -> String {
-        self.send(&format!("{input}\r"));
-        let screen = self.until(PROMPT);
-        match screen.split_once("\r\n") {
-            Some((_, output)) => output.replace("\r\n", "\n"),
-            None => panic!("no output line for {input:?} in {screen:?}"),
-        }
-    }
+/// A REPL on `host` (none by default), 200 columns wide.
+fn start(state: &Path, host: Option<&str>) -> Repl {
+    let mut cmd = Repl::command(state, &[]);
+    cmd.env("COLUMNS", "200").env(
+        "DOCKER_HOST",
+        host.unwrap_or("unix:///nonexistent/dockerlua-test.sock"),
+    );
+    Repl::spawn(cmd)
 }
 
 #[test]
 fn help_and_question_mark_show_reference_entries() {
     let dir = tempfile::tempdir().unwrap();
-    let mut r = Repl::start(dir.path(), None);
+    let mut r = start(dir.path(), None);
     let run = r.eval("help(docker.containers.run)");
     assert!(
         run.starts_with("ContainerCollection.run(image, command, opts)\n"),
@@ -98,12 +57,28 @@ fn help_and_question_mark_show_reference_entries() {
     );
     let usage = r.eval("help()");
     assert!(usage.contains("?c:logs"), "{usage}");
+    // An option class lists what it inherits: every option of `run`.
+    let options = r.eval("help('RunOptions')");
+    let members = options.split("members: ").nth(1).unwrap_or("");
+    for option in ["detach", "remove", "environment", "volumes", "healthcheck"] {
+        assert!(members.contains(option), "{option}: {options}");
+    }
+    assert!(members.split(", ").count() > 80, "{options}");
+    // An undefined name says so, not a syntax error in our source.
+    let undefined = r.eval("?c:logs");
+    assert_eq!(undefined, "help: c is not defined (it is nil)\n");
+    assert_eq!(
+        r.eval("?nothing_here"),
+        "help: nothing_here is not defined (it is nil)\n"
+    );
+    let bad = r.eval("?c:");
+    assert!(!bad.contains(".rs:"), "{bad}");
 }
 
 #[test]
 fn strings_with_newlines_print_as_lines_and_isatty_sees_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
-    let mut r = Repl::start(dir.path(), None);
+    let mut r = start(dir.path(), None);
     assert_eq!(r.eval("'line 1\\nline 2\\n'"), "line 1\nline 2\n");
     assert_eq!(r.eval("'one line'"), "\"one line\"\n");
     // Several values stay quoted, so they can be told apart.
@@ -120,7 +95,7 @@ fn after_a_colon_completion_offers_methods_only() {
     let t = common::Cleanup::new("colon");
     let dir = tempfile::tempdir().unwrap();
     let host = common::host();
-    let mut r = Repl::start(dir.path(), Some(&host));
+    let mut r = start(dir.path(), Some(&host));
     r.eval(&format!(
         "c = docker.containers.create('alpine', 'true', {{labels = {}}})",
         t.lua_labels()

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_exit, assert_success, docker, script, Cleanup};
+use common::{assert_exit, assert_success, docker, script, state, Cleanup};
 
 /// Removes a container by id when dropped (for ids a script printed).
 struct Remove(String);
@@ -12,10 +12,6 @@ impl Drop for Remove {
     fn drop(&mut self) {
         let _ = common::docker_output(&["rm", "-f", &self.0]);
     }
-}
-
-fn state(id: &str) -> String {
-    docker(&["inspect", "-f", "{{.State.Status}}", id])
 }
 
 #[test]

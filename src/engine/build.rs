@@ -72,14 +72,22 @@ impl Default for BuildOptions {
 
 impl BuildOptions {
     /// The query, naming the Dockerfile as the context holds it.
-    fn query(&self, dockerfile: Option<&str>) -> Query {
+    /// The query, naming the Dockerfile as the context holds it; the
+    /// `proxies` of `config.json` are build arguments unless given.
+    fn query(&self, dockerfile: Option<&str>, proxies: &[(String, String)]) -> Query {
         let mut q = Query::new();
         for tag in &self.tags {
             q.add("t", tag);
         }
         q.add_opt("dockerfile", dockerfile);
-        if !self.buildargs.is_empty() {
-            q.add("buildargs", json!(self.buildargs).to_string());
+        let mut buildargs = self.buildargs.clone();
+        for (var, value) in proxies {
+            buildargs
+                .entry(var.clone())
+                .or_insert_with(|| value.clone());
+        }
+        if !buildargs.is_empty() {
+            q.add("buildargs", json!(buildargs).to_string());
         }
         if !self.labels.is_empty() {
             q.add("labels", json!(self.labels).to_string());
@@ -160,9 +168,10 @@ impl Engine {
     /// Starts a build; the context streams to the engine as it is tarred.
     pub async fn image_build(&self, context: Context, options: &BuildOptions) -> Result<Build> {
         let mut producer = None;
+        let proxies = super::options::proxy::variables(self.url());
         let req = match context {
             Context::Dockerfile(text) => Req::post("/build")
-                .query(options.query(None))
+                .query(options.query(None, &proxies))
                 .raw_body(dockerfile_tar(&text)?, "application/x-tar"),
             Context::Dir(dir) => {
                 let given = options.dockerfile.as_deref().unwrap_or("Dockerfile");
@@ -177,7 +186,7 @@ impl Engine {
                     write_context(&dir, &matcher, outside, writer)
                 }));
                 Req::post("/build")
-                    .query(options.query(Some(&dockerfile)))
+                    .query(options.query(Some(&dockerfile), &proxies))
                     .stream_body(upload, "application/x-tar")
             }
         };
@@ -262,6 +271,29 @@ fn locate_dockerfile(dir: &Path, given: &str) -> Result<Dockerfile> {
         name: format!(".dockerfile.{:x}{:x}", stamp, std::process::id()),
         text,
     })
+}
+
+/// All of folder `dir` as a tar streaming while it is made (on a blocking
+/// thread), without any `.dockerignore`: what `docker plugin create` sends.
+/// A failure of the tarring explains a broken request: see [`folder_error`].
+pub fn folder_upload(dir: &Path) -> Result<(Upload, JoinHandle<io::Result<()>>)> {
+    if !dir.is_dir() {
+        return Err(Error::invalid(format!(
+            "'{}' is not a folder",
+            dir.display()
+        )));
+    }
+    let matcher = Matcher::new(&[])?;
+    let (sender, upload) = Upload::channel();
+    let writer = sender.writer();
+    let dir = dir.to_path_buf();
+    let producer = tokio::task::spawn_blocking(move || write_context(&dir, &matcher, None, writer));
+    Ok((upload, producer))
+}
+
+/// The tarring's failure after a request with a [`folder_upload`] failed.
+pub async fn folder_error(producer: JoinHandle<io::Result<()>>) -> Option<Error> {
+    context_error(Some(producer)).await
 }
 
 /// The `.dockerignore` of `dir` as a matcher, the build files kept.

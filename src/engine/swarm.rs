@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::service_spec::duration;
+use super::options::duration;
 use super::{Engine, Error, Query, Req, Result};
 
 /// Options of `swarm.init` besides the spec options ([`SPEC_OPTIONS`]).
@@ -74,7 +74,7 @@ pub fn apply_spec(spec: &mut Value, opts: &Map<String, Value>) -> Result<()> {
         if v.is_null() || !SPEC_OPTIONS.contains(&name.as_str()) {
             continue;
         }
-        let int = || v.as_i64().ok_or_else(|| invalid_type(name, "integer"));
+        let int = || super::options::integer(name, v);
         let boolean = || v.as_bool().ok_or_else(|| invalid_type(name, "boolean"));
         let text = || {
             v.as_str()
@@ -83,12 +83,7 @@ pub fn apply_spec(spec: &mut Value, opts: &Map<String, Value>) -> Result<()> {
         };
         match name.as_str() {
             "name" => put(spec, &["Name"], text()?),
-            "labels" => {
-                if !v.is_object() {
-                    return Err(invalid_type(name, "table"));
-                }
-                put(spec, &["Labels"], v.clone())
-            }
+            "labels" => put(spec, &["Labels"], super::options::labels(name, v)?),
             "task_history_retention_limit" => put(
                 spec,
                 &["Orchestration", "TaskHistoryRetentionLimit"],

@@ -1,20 +1,25 @@
 //! `docker.api{...}`: any request of the Engine API, on the client's
-//! connection and API version, so that no engine feature is out of reach;
-//! and `docker.df()`.
+//! connection and API version, so that no engine feature is out of reach.
 
-use mlua::{Lua, MultiValue, Value};
+use mlua::{Lua, MultiValue, Table, Value};
 
 use super::args::{self, Opts};
-use super::client::{Handle, JsonSource};
 use super::containers::output::Lines;
 use super::error::{self, invalid};
+use super::handle::{bound, Handle};
+use super::iter::JsonSource;
 use super::{convert, fields, iter};
 use crate::engine::containers::framing;
 use crate::engine::{read_body, OutputStream, Query, Req};
 
 const F: &str = "api";
 
-pub async fn api(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiValue> {
+/// Puts `docker.api` on a client table.
+pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
+    client.raw_set("api", bound(lua, handle, "DockerClient", api)?)
+}
+
+async fn api(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiValue> {
     let opts = Opts::new(
         F,
         args.into_iter().next().unwrap_or(Value::Nil),
@@ -132,9 +137,4 @@ fn query(opts: &Opts) -> mlua::Result<Query> {
         q.add(&k, v);
     }
     Ok(q)
-}
-
-pub async fn df(lua: Lua, h: Handle, _: MultiValue) -> mlua::Result<Value> {
-    let answer = h.engine()?.df().await.map_err(error::engine)?;
-    convert::to_lua(&lua, &answer)
 }

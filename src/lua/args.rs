@@ -67,6 +67,11 @@ impl Opts {
         self.function
     }
 
+    /// The options table itself, if one was given.
+    pub fn raw_table(&self) -> Option<&Table> {
+        self.table.as_ref()
+    }
+
     pub fn raw(&self, name: &str) -> mlua::Result<Value> {
         match &self.table {
             Some(t) => t.raw_get(name),
@@ -551,6 +556,36 @@ pub fn size(function: &str, name: &str, text: &str) -> mlua::Result<i64> {
     }
 }
 
+/// A `filters` option as the engine's JSON: `{name = value or {values}}` to
+/// `{"name": ["value", ...]}`.
+pub fn filters_json(opts: &Opts, name: &str) -> mlua::Result<Option<serde_json::Value>> {
+    let Some(table) = opts.table(name)? else {
+        return Ok(None);
+    };
+    let mut map = serde_json::Map::new();
+    for pair in table.pairs::<Value, Value>() {
+        let (k, v) = pair?;
+        let key = string(opts.function(), "filters key", &k)?;
+        let values = match &v {
+            Value::Table(t) => string_list(opts.function(), &format!("filters.{key}"), t)?,
+            Value::Boolean(b) => vec![b.to_string()],
+            Value::Integer(i) => vec![i.to_string()],
+            Value::String(s) => vec![s.to_string_lossy()],
+            other => {
+                return Err(invalid(
+                    opts.function(),
+                    format!(
+                        "bad filter '{key}' (string or array expected, got {})",
+                        type_name(other)
+                    ),
+                ))
+            }
+        };
+        map.insert(key, serde_json::Value::from(values));
+    }
+    Ok(Some(serde_json::Value::Object(map)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -601,46 +636,9 @@ mod tests {
     }
 }
 
-/// `" (did you mean 'x'?)"` when one of `known` is close to `name` (a typo
-/// or a different spelling), else `""`.
-pub fn suggestion(name: &str, known: &[&str]) -> String {
-    let best = known
-        .iter()
-        .map(|k| (edit_distance(name, k), *k))
-        .min_by_key(|(d, _)| *d);
-    match best {
-        Some((d, k)) if d <= (name.chars().count() / 3).max(2) => {
-            format!(" (did you mean '{k}'?)")
-        }
-        _ => String::new(),
-    }
-}
-
-/// Levenshtein distance, where `_` and `-` count as the same character.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let norm = |c: char| {
-        if c == '-' {
-            '_'
-        } else {
-            c.to_ascii_lowercase()
-        }
-    };
-    let a: Vec<char> = a.chars().map(norm).collect();
-    let b: Vec<char> = b.chars().map(norm).collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != cb))
-                .min(above + 1)
-                .min(row[j] + 1);
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
+/// `" (did you mean 'x'?)"`: the engine layer's one suggestion, for
+/// every unknown name.
+pub use crate::engine::options::suggestion;
 
 #[cfg(test)]
 mod suggestion_tests {

@@ -10,9 +10,9 @@ use mlua::{Function, Lua, MultiValue, Table, Value};
 use serde_json::Value as Json;
 
 use super::args::{self, Opts};
-use super::client::Handle;
 use super::convert;
 use super::error::{self, invalid, BuildFailure};
+use super::handle::Handle;
 use super::images::{auth_opt, Image};
 use super::resource;
 use crate::engine::build::{self, BuildOptions, Context};
@@ -65,7 +65,16 @@ pub async fn build(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiV
         tags: opts.strings("tag")?.unwrap_or_default(),
         dockerfile: opts.string("dockerfile")?,
         buildargs: string_map(&opts, "buildargs")?,
-        labels: string_map(&opts, "labels")?,
+        labels: match opts.raw("labels")? {
+            Value::Nil => BTreeMap::new(),
+            v => match super::fields::labels(opts.function(), "labels", &v)? {
+                serde_json::Value::Object(map) => map
+                    .into_iter()
+                    .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_owned()))
+                    .collect(),
+                _ => BTreeMap::new(),
+            },
+        },
         target: opts.string("target")?,
         nocache: opts.flag("nocache")?,
         pull: opts.flag("pull")?,

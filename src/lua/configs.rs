@@ -3,10 +3,15 @@
 
 use mlua::{Lua, Table};
 
-use super::client::{bound, Handle};
-use super::resource::Model;
+use super::handle::{bound, Handle};
+use super::resource::{self, Model};
 use super::secrets::create_with_data;
 use crate::engine::resource::{Kind, CONFIGS};
+
+/// Puts `docker.configs` on a client table.
+pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
+    resource::register::<Config>(lua, handle, client)
+}
 
 /// The `Config` kind on the shared resource model.
 pub struct Config;

@@ -42,6 +42,7 @@ pub fn object(function: &str, what: &str, value: &Value, fields: &[Field]) -> ml
         ));
     };
     let mut out = Map::new();
+    let mut given: Vec<(&str, String)> = Vec::new();
     for pair in table.pairs::<Value, Value>() {
         let (k, v) = pair?;
         let key = args::string(function, &format!("{what} key"), &k)?;
@@ -75,6 +76,14 @@ pub fn object(function: &str, what: &str, value: &Value, fields: &[Field]) -> ml
                 }
             },
         };
+        // Two spellings of one field: which one was meant is unknown.
+        if let Some((_, previous)) = given.iter().find(|(f, _)| *f == field.names().1) {
+            return Err(invalid(
+                function,
+                format!("bad '{what}' (one field given twice: as '{previous}' and as '{key}')"),
+            ));
+        }
+        given.push((field.names().1, key.clone()));
         out.insert(field.names().1.to_owned(), json);
     }
     Ok(Json::Object(out))
@@ -100,6 +109,28 @@ pub fn array(function: &str, what: &str, table: &Table, fields: &[Field]) -> mlu
 /// Any value as JSON, with the option named in an error.
 pub fn json(function: &str, what: &str, value: &Value) -> mlua::Result<Json> {
     convert::from_lua(value).map_err(|e| invalid(function, format!("bad '{what}': {}", e.0)))
+}
+
+/// Labels of any kind, read by the engine layer's one label reader
+/// (`{team = "ops"}` or `{"managed", "tier=web"}`).
+pub fn labels(function: &str, what: &str, value: &Value) -> mlua::Result<Json> {
+    let json = json(function, what, value)?;
+    crate::engine::options::labels(what, &json).map_err(|e| invalid(function, e.message))
+}
+
+/// An object of the engine layer's option model from a Lua value (`nil` is
+/// an empty table).
+pub fn model(
+    function: &str,
+    what: &str,
+    value: &Value,
+    read: impl Fn(&str, &Json) -> crate::engine::Result<Json>,
+) -> mlua::Result<Json> {
+    let json = match value {
+        Value::Nil => Json::Object(Map::new()),
+        other => json(function, what, other)?,
+    };
+    read(what, &json).map_err(|e| invalid(function, e.message))
 }
 
 /// A map of strings (`sysctls`, `driver_opts`, `labels`): values may be

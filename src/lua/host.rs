@@ -10,12 +10,14 @@ use mlua::{Lua, MultiValue, Table, Value};
 
 use super::args;
 use super::error::invalid;
+use super::handle::Handle;
 use super::lazy;
 
 /// How long a probe waits when the script does not say.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
-pub fn install(lua: &Lua, client: &Table) -> mlua::Result<()> {
+/// Puts `clock`, `isatty` and `net` on a client table.
+pub fn register(lua: &Lua, _: &Handle, client: &Table) -> mlua::Result<()> {
     let start = Instant::now();
     client.raw_set(
         "clock",

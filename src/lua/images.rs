@@ -4,9 +4,9 @@ use mlua::{Function, Lua, MultiValue, Table, UserDataFields, Value};
 use serde_json::Value as Json;
 
 use super::args::{self, prefix, Opts};
-use super::client::{bound, Handle};
 use super::convert;
 use super::error::{self, invalid};
+use super::handle::{bound, Handle};
 use super::progress::{self, ProgressSink};
 use super::resource::{self, AsyncMethods, ListOpt, Methods, Model, Object};
 use crate::engine::images::Auth;
@@ -14,6 +14,11 @@ use crate::engine::reference::{split_reference, with_tag};
 use crate::engine::resource::{Kind, IMAGES};
 use crate::engine::run::PullEvent;
 use crate::engine::{JsonStream, Query};
+
+/// Puts `docker.images` on a client table.
+pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
+    resource::register::<Image>(lua, handle, client)
+}
 
 /// The `Image` kind on the shared resource model.
 pub struct Image;
@@ -205,8 +210,8 @@ pub fn auth_opt(function: &str, opts: &Opts) -> mlua::Result<Auth> {
     }
 }
 
-/// Where pull and push progress goes.
-enum Progress {
+/// Where pull and push progress goes (plugins' transfers too).
+pub(crate) enum Progress {
     Callback(Function),
     Display(Box<dyn ProgressSink>),
     Quiet,
@@ -214,7 +219,7 @@ enum Progress {
 
 impl Progress {
     /// `opts.progress`, or the front end's display (when it has one).
-    fn from_opts(opts: &Opts) -> mlua::Result<Self> {
+    pub(crate) fn from_opts(opts: &Opts) -> mlua::Result<Self> {
         Ok(match opts.function_value("progress")? {
             Some(f) => Progress::Callback(f),
             None => progress::display().map_or(Progress::Quiet, Progress::Display),
@@ -222,7 +227,7 @@ impl Progress {
     }
 }
 
-async fn follow_progress(
+pub(crate) async fn follow_progress(
     lua: &Lua,
     mut stream: JsonStream,
     mut progress: Progress,

@@ -32,6 +32,9 @@ use mlua::{
 };
 use tokio::sync::Notify;
 
+use super::{convert, error};
+use crate::engine::JsonStream;
+
 /// The most steps one batch holds.
 pub const BATCH_STEPS: usize = 512;
 /// The most bytes of strings one batch holds (past it the batch ends).
@@ -403,4 +406,21 @@ fn loop_values(stream: mlua::AnyUserData) -> MultiValue {
         Value::Nil,
         Value::UserData(stream),
     ])
+}
+
+/// JSON values of a stream, one per loop step.
+pub struct JsonSource(pub JsonStream);
+
+impl Source for JsonSource {
+    fn next<'a>(
+        &'a mut self,
+        lua: &'a Lua,
+    ) -> LocalBoxFuture<'a, mlua::Result<Option<MultiValue>>> {
+        Box::pin(async move {
+            match self.0.next().await.map_err(error::engine)? {
+                Some(value) => Ok(Some(MultiValue::from_iter([convert::to_lua(lua, &value)?]))),
+                None => Ok(None),
+            }
+        })
+    }
 }

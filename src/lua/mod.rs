@@ -1,12 +1,17 @@
 //! The `docker` Lua module. It turns Lua arguments into engine calls and
 //! engine answers into Lua values; it knows nothing of HTTP.
 //!
-//! - [`client`]: client tables (`docker`, `docker.connect`, `docker.from_env`);
+//! - [`client`]: client tables (`docker`, `docker.connect`, `docker.from_env`),
+//!   made of the [`AREAS`] below, each registering itself; [`handle`]: a
+//!   client's engine handle and what areas bind their functions with;
 //! - [`containers`], [`images`], [`networks`], [`volumes`]: the collections
 //!   and their live objects, on the shared [`resource`] model;
 //!   [`build`]: image builds, save, load and registry data;
 //!   [`swarm`], [`services`], [`nodes`], [`secrets`], [`configs`]: swarm mode;
-//! - [`api`]: `docker.api` (raw requests) and `docker.df`;
+//!   [`plugins`]: managed plugins;
+//! - [`system`]: `ping`, `version`, `info`, `df`, `login`;
+//! - [`watch`]: `events` (reconnecting when asked), `watch` and resuming logs;
+//!   [`api`]: `docker.api` (raw requests); [`json`]: `docker.json`;
 //! - [`fields`]: option tables to the engine's objects;
 //! - [`tasks`]: `parallel`, `spawn`, `sleep`; [`lifecycle`]: a state's tasks,
 //!   runs and clean-ups, and how a program using it ends;
@@ -26,24 +31,29 @@ pub mod containers;
 pub mod convert;
 pub mod error;
 pub mod fields;
+pub mod handle;
 pub mod host;
 pub mod images;
 pub mod iter;
+pub mod json;
 pub mod lazy;
 pub mod lifecycle;
 pub mod networks;
 pub mod nodes;
 pub mod paths;
+pub mod plugins;
 pub mod progress;
 pub mod resource;
 pub mod secrets;
 pub mod services;
 pub mod stdlib;
 pub mod swarm;
+pub mod system;
 pub mod tasks;
 pub mod terminal;
 pub mod volumes;
 pub mod warn;
+pub mod watch;
 
 use std::path::PathBuf;
 
@@ -51,6 +61,29 @@ use mlua::{Lua, LuaOptions, StdLib, Table, Value};
 
 use crate::engine::host::HostChoice;
 use crate::engine::WriteMode;
+
+/// Every area of the `docker` module, each registering its members on a
+/// client table (`docker`, and those of `connect`, `from_env`, `context`).
+/// A new kind is its own module with a `register` (for a kind on the
+/// resource model, `resource::register::<Kind>`), listed here.
+pub const AREAS: &[handle::Register] = &[
+    containers::register,
+    images::register,
+    swarm::register,
+    services::register,
+    nodes::register,
+    secrets::register,
+    configs::register,
+    networks::register,
+    volumes::register,
+    plugins::register,
+    system::register,
+    watch::register,
+    api::register,
+    tasks::register,
+    host::register,
+    json::register,
+];
 
 /// How to set up a Lua state.
 #[derive(Debug, Clone, Default)]
@@ -64,6 +97,9 @@ pub struct Options {
     pub paths: Vec<PathBuf>,
     /// `-E`: ignore `LUA_PATH`, `LUA_CPATH` and `DOCKERLUA_PATH`.
     pub ignore_env: bool,
+    /// The folder of the script being run, searched first among users'
+    /// folders; `None` for `-e`, stdin and the prompt.
+    pub script_folder: Option<PathBuf>,
 }
 
 /// A Lua 5.4 state with the standard libraries, the `docker` global (also
@@ -76,18 +112,24 @@ pub fn new_state(opts: &Options) -> mlua::Result<Lua> {
         unsafe { Lua::unsafe_new_with(StdLib::ALL_SAFE | StdLib::DEBUG, LuaOptions::default()) };
     error::install(&lua)?;
     lifecycle::install(&lua);
-    lua.set_app_data(client::Settings {
+    lua.set_app_data(handle::Settings {
         choice: opts.host.clone(),
         mode: opts.mode,
     });
-    let handle = client::Handle::from_env(opts.host.clone(), opts.mode);
+    client::set_areas(&lua, AREAS);
+    let handle = handle::Handle::from_env(opts.host.clone(), opts.mode);
     let docker = client::client_table(&lua, handle)?;
     lua.globals().raw_set("docker", &docker)?;
     let package: Table = lua.globals().get("package")?;
     let loaded: Table = package.get("loaded")?;
     loaded.raw_set("docker", &docker)?;
     let search = paths::SearchOptions {
-        folders: opts.paths.clone(),
+        folders: opts
+            .script_folder
+            .iter()
+            .chain(&opts.paths)
+            .cloned()
+            .collect(),
         ignore_env: opts.ignore_env,
     };
     paths::install(&lua, &package, &search, stdlib::searcher(&lua)?)?;
@@ -100,7 +142,7 @@ pub fn new_state(opts: &Options) -> mlua::Result<Lua> {
 
 /// The engine address the default client will use, without connecting.
 pub fn describe_engine(opts: &Options) -> String {
-    client::Handle::from_env(opts.host.clone(), opts.mode).describe()
+    handle::Handle::from_env(opts.host.clone(), opts.mode).describe()
 }
 
 /// Lua-side set-up. `coroutine.resume`/`wrap` pass a docker call's pending

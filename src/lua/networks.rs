@@ -5,13 +5,19 @@ use mlua::{Lua, MultiValue, Table, UserDataFields, Value};
 use serde_json::{json, Map, Value as Json};
 
 use super::args::{self, Opts};
-use super::client::{bound, Handle};
 use super::containers::Container;
 use super::error;
 use super::fields::{self, Field};
+use super::handle::{bound, Handle};
 use super::resource::{self, AsyncMethods, ListOpt, Methods, Model, Object};
+use crate::engine::options::types::endpoint_config as endpoint;
 use crate::engine::resource::{Kind, NETWORKS};
 use crate::engine::Query;
+
+/// Puts `docker.networks` on a client table.
+pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
+    resource::register::<Network>(lua, handle, client)
+}
 
 pub struct Network;
 
@@ -138,10 +144,14 @@ async fn create(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
             body.insert(field.into(), json!(v));
         }
     }
-    for (opt, field) in [("options", "Options"), ("labels", "Labels")] {
-        if let Some(t) = opts.table(opt)? {
-            body.insert(field.into(), fields::string_map(F, opt, &t)?);
-        }
+    if let Some(t) = opts.table("options")? {
+        body.insert("Options".into(), fields::string_map(F, "options", &t)?);
+    }
+    if let Some(t) = opts.table("labels")? {
+        body.insert(
+            "Labels".into(),
+            fields::labels(F, "labels", &Value::Table(t))?,
+        );
     }
     let ipam = opts.raw("ipam")?;
     if !ipam.is_nil() {
@@ -157,68 +167,8 @@ async fn create(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
 }
 
 /// `{aliases =, links =, ipv4_address =, ipv6_address =, link_local_ips =,
-/// driver_opt =}` to an `EndpointConfig` (for `connect` and a container's
-/// `networking_config`).
+/// driver_opt =, mac_address =}` (or the engine's `EndpointSettings`
+/// spelling) to an `EndpointConfig`, read by the engine layer's model.
 pub fn endpoint_config(function: &'static str, opts: Value) -> mlua::Result<Json> {
-    let opts = Opts::new(
-        function,
-        opts,
-        &[
-            "aliases",
-            "links",
-            "ipv4_address",
-            "ipv6_address",
-            "link_local_ips",
-            "driver_opt",
-            "mac_address",
-        ],
-    )?;
-    let mut out = Map::new();
-    if let Some(aliases) = opts.strings("aliases")? {
-        out.insert("Aliases".into(), json!(aliases));
-    }
-    if let Some(links) = opts.table("links")? {
-        out.insert("Links".into(), json!(links_list(function, &links)?));
-    }
-    let mut ipam = Map::new();
-    for (opt, field) in [
-        ("ipv4_address", "IPv4Address"),
-        ("ipv6_address", "IPv6Address"),
-    ] {
-        if let Some(v) = opts.string(opt)? {
-            ipam.insert(field.into(), json!(v));
-        }
-    }
-    if let Some(ips) = opts.strings("link_local_ips")? {
-        ipam.insert("LinkLocalIPs".into(), json!(ips));
-    }
-    if !ipam.is_empty() {
-        out.insert("IPAMConfig".into(), Json::Object(ipam));
-    }
-    if let Some(t) = opts.table("driver_opt")? {
-        out.insert(
-            "DriverOpts".into(),
-            fields::string_map(function, "driver_opt", &t)?,
-        );
-    }
-    if let Some(mac) = opts.string("mac_address")? {
-        out.insert("MacAddress".into(), json!(mac));
-    }
-    Ok(Json::Object(out))
-}
-
-/// Links as `{"name:alias"}` or `{name = "alias"}`, to `["name:alias"]`.
-pub fn links_list(function: &str, table: &Table) -> mlua::Result<Vec<String>> {
-    if table.raw_len() > 0 {
-        return args::string_list(function, "links", table);
-    }
-    let mut out = Vec::new();
-    for pair in table.pairs::<Value, Value>() {
-        let (k, v) = pair?;
-        let name = args::string(function, "links key", &k)?;
-        let alias = args::string(function, &format!("links.{name}"), &v)?;
-        out.push(format!("{name}:{alias}"));
-    }
-    out.sort();
-    Ok(out)
+    fields::model(function, "opts", &opts, endpoint)
 }

@@ -1,14 +1,20 @@
 //! `docker.nodes` and the `Node` object: the members of a swarm.
 
-use mlua::{UserDataFields, Value};
+use mlua::{Lua, Table, UserDataFields, Value};
 use serde_json::{json, Value as Json};
 
-use super::args::Opts;
-use super::convert;
 use super::error::{self, invalid};
-use super::resource::{AsyncMethods, Methods, Model, Object};
+use super::fields;
+use super::handle::Handle;
+use super::resource::{self, AsyncMethods, Methods, Model, Object};
+use crate::engine::options::node;
 use crate::engine::resource::{Kind, NODES};
 use crate::engine::services::version_of;
+
+/// Puts `docker.nodes` on a client table.
+pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
+    resource::register::<Node>(lua, handle, client)
+}
 
 /// The `Node` kind on the shared resource model.
 pub struct Node;
@@ -59,47 +65,20 @@ impl Model for Node {
     }
 
     fn methods(methods: &mut Methods<Self>) {
-        // The current spec with the given fields changed, at the current
-        // version: read first, so that nothing set meanwhile is undone.
+        // The current spec with the given fields changed (the SDK's
+        // `NodeSpec`, or the engine's spelling), at the current version:
+        // read first, so that nothing set meanwhile is undone.
         methods.add_lazy_async_method("update", |_, this, opts: Value| async move {
             const F: &str = "Node:update";
-            let opts = Opts::new(F, opts, &["availability", "role", "labels", "name"])?;
+            let opts = fields::json(F, "opts", &opts)?;
             let engine = this.handle.engine()?;
             let current = engine
                 .inspect(&NODES, &this.id)
                 .await
                 .map_err(error::engine)?;
             let mut spec = current.get("Spec").cloned().unwrap_or_else(|| json!({}));
-            if let Some(a) = opts.string("availability")? {
-                if !["active", "pause", "drain"].contains(&a.as_str()) {
-                    return Err(invalid(
-                        F,
-                        format!("bad option 'availability' (\"active\", \"pause\" or \"drain\" expected, got '{a}')"),
-                    ));
-                }
-                spec["Availability"] = json!(a);
-            }
-            if let Some(r) = opts.string("role")? {
-                if !["worker", "manager"].contains(&r.as_str()) {
-                    return Err(invalid(
-                        F,
-                        format!("bad option 'role' (\"worker\" or \"manager\" expected, got '{r}')"),
-                    ));
-                }
-                spec["Role"] = json!(r);
-            }
-            if let Some(n) = opts.string("name")? {
-                spec["Name"] = json!(n);
-            }
-            if let Some(labels) = opts.table("labels")? {
-                let labels = convert::from_lua(&Value::Table(labels))
-                    .map_err(|e| invalid(F, format!("bad option 'labels': {}", e.0)))?;
-                spec["Labels"] = match labels {
-                    Json::Array(a) if a.is_empty() => json!({}),
-                    Json::Object(m) if m.values().all(Json::is_string) => Json::Object(m),
-                    _ => return Err(invalid(F, "bad option 'labels' (table of strings expected)")),
-                };
-            }
+            let opts = if opts.is_null() { json!({}) } else { opts };
+            node::apply(&mut spec, &opts).map_err(|e| invalid(F, e.message))?;
             engine
                 .update(&NODES, &this.id, version_of(&current), &[], &spec)
                 .await

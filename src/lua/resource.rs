@@ -21,8 +21,9 @@ use mlua::{
 };
 use serde_json::Value as Json;
 
+use super::args::filters_json;
 use super::args::{self, prefix, Opts};
-use super::client::{bound, filters_json, named_table, Handle};
+use super::handle::{bound, named_table, Handle};
 use super::{convert, error, lazy};
 use crate::engine::resource::{filters_query, Kind};
 use crate::engine::Query;
@@ -319,6 +320,12 @@ pub fn static_name(a: &'static str, b: &'static str) -> &'static str {
 /// The collection's Lua name (`"containers"`) for messages.
 fn collection_name<M: Model>() -> &'static str {
     M::KIND.base.trim_start_matches('/')
+}
+
+/// Puts the collection of kind `M` on a client table, under its engine
+/// name (`docker.containers`): what a kind's `register` is.
+pub fn register<M: Model>(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
+    client.raw_set(collection_name::<M>(), collection::<M>(lua, handle)?)
 }
 
 /// Builds the collection table of kind `M` bound to `handle`.

@@ -7,12 +7,16 @@ use mlua::{Lua, MultiValue, Table, Value};
 use serde_json::{json, Value as Json};
 
 use super::args::{self, Opts};
-use super::client::{bound, Handle};
-use super::convert;
 use super::error::{self, invalid};
+use super::handle::{bound, Handle};
 use super::resource::{self, static_name, Model};
 use crate::engine::resource::{Kind, SECRETS};
 use crate::engine::Query;
+
+/// Puts `docker.secrets` on a client table.
+pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
+    resource::register::<Secret>(lua, handle, client)
+}
 
 /// The `Secret` kind on the shared resource model.
 pub struct Secret;
@@ -63,13 +67,7 @@ pub async fn create_with_data<M: Model>(
     };
     let mut body = json!({"Name": name, "Data": data});
     if let Some(labels) = opts.table("labels")? {
-        body["Labels"] = convert::from_lua(&Value::Table(labels))
-            .ok()
-            .filter(|l| {
-                l.as_object()
-                    .is_some_and(|m| m.values().all(Json::is_string))
-            })
-            .ok_or_else(|| invalid(function, "bad option 'labels' (table of strings expected)"))?;
+        body["Labels"] = super::fields::labels(function, "labels", &Value::Table(labels))?;
     }
     for (key, field) in [("driver", "Driver"), ("templating", "Templating")] {
         if let Some(driver) = opts.string(key)? {

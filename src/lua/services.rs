@@ -7,16 +7,22 @@ use std::time::Duration;
 use mlua::{Lua, MultiValue, Table, UserDataFields, Value};
 use serde_json::{Map, Value as Json};
 
+use super::args::filters_json;
 use super::args::{self, Opts};
-use super::client::{bound, filters_json, Handle};
 use super::containers::output::{logs_options, read_all, Lines};
 use super::error::{self, invalid};
+use super::handle::{bound, Handle};
 use super::resource::{self, AsyncMethods, ListOpt, Methods, Model, Object};
 use super::{configs::Config, convert, iter, secrets::Secret};
 use crate::engine::resource::{Kind, SERVICES};
 use crate::engine::service_spec::{self, words};
 use crate::engine::services::version_of;
 use crate::engine::{self as eng, ErrorKind};
+
+/// Puts `docker.services` on a client table.
+pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
+    resource::register::<Service>(lua, handle, client)
+}
 
 /// The `Service` kind on the shared resource model.
 pub struct Service;

@@ -17,63 +17,9 @@ pub const MODULES: &[(&str, &str)] = &[
 ];
 
 /// The LuaLS definitions (`types/`), one `---@meta` file per module, by
-/// path under `types/`: for `dockerlua --print-types`/`--write-types` and
-/// the REPL's `help`.
-pub const TYPES: &[(&str, &str)] = &[
-    ("docker.lua", include_str!("../../types/docker.lua")),
-    (
-        "docker-api/errors.lua",
-        include_str!("../../types/docker-api/errors.lua"),
-    ),
-    (
-        "docker-api/streams.lua",
-        include_str!("../../types/docker-api/streams.lua"),
-    ),
-    (
-        "docker-api/containers.lua",
-        include_str!("../../types/docker-api/containers.lua"),
-    ),
-    (
-        "docker-api/images.lua",
-        include_str!("../../types/docker-api/images.lua"),
-    ),
-    (
-        "docker-api/networks.lua",
-        include_str!("../../types/docker-api/networks.lua"),
-    ),
-    (
-        "docker-api/swarm.lua",
-        include_str!("../../types/docker-api/swarm.lua"),
-    ),
-    (
-        "docker/args.lua",
-        include_str!("../../types/docker/args.lua"),
-    ),
-    (
-        "docker/cleanup.lua",
-        include_str!("../../types/docker/cleanup.lua"),
-    ),
-    (
-        "docker/errors.lua",
-        include_str!("../../types/docker/errors.lua"),
-    ),
-    (
-        "docker/format.lua",
-        include_str!("../../types/docker/format.lua"),
-    ),
-    (
-        "docker/human.lua",
-        include_str!("../../types/docker/human.lua"),
-    ),
-    (
-        "docker/retry.lua",
-        include_str!("../../types/docker/retry.lua"),
-    ),
-    (
-        "docker/wait.lua",
-        include_str!("../../types/docker/wait.lua"),
-    ),
-];
+/// path under `types/` (every file there, listed by `build.rs`): for
+/// `dockerlua --print-types`/`--write-types` and the REPL's `help`.
+pub const TYPES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/types.rs"));
 
 /// The `require` searcher of the embedded modules; [`super::paths`] puts it
 /// right after the preload searcher (which only the script itself fills), so
@@ -83,7 +29,7 @@ pub fn searcher(lua: &Lua) -> mlua::Result<Function> {
     lua.create_function(|lua, name: String| {
         let Some((_, source)) = MODULES.iter().find(|(n, _)| *n == name) else {
             return Ok(Value::String(
-                lua.create_string(format!("\n\tno embedded module '{name}'"))?,
+                lua.create_string(format!("no embedded module '{name}'"))?,
             ));
         };
         let chunk = lua

@@ -9,8 +9,8 @@ use mlua::{Lua, MultiValue, Table, Value};
 use serde_json::{Map, Value as Json};
 
 use super::args::{self, Opts};
-use super::client::{bound, named_table, Handle};
 use super::error::{self, invalid};
+use super::handle::{bound, named_table, Handle};
 use super::{convert, lazy};
 use crate::engine::swarm as spec;
 
@@ -43,7 +43,12 @@ impl State {
 }
 
 /// The `swarm` table of a client.
-pub fn table(lua: &Lua, handle: &Handle) -> mlua::Result<Table> {
+/// Puts `docker.swarm` on a client table.
+pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
+    client.raw_set("swarm", table(lua, handle)?)
+}
+
+fn table(lua: &Lua, handle: &Handle) -> mlua::Result<Table> {
     let t = named_table(lua, NAME, handle)?;
     let state = State {
         handle: handle.clone(),

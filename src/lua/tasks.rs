@@ -14,13 +14,14 @@ use mlua::{Function, Lua, MultiValue, Table, UserData, UserDataMethods, Value};
 use tokio::sync::Notify;
 
 use super::args::{self, Opts};
-use super::client::strip_self;
 use super::error::{invalid, DockerError, Raised};
+use super::handle::{strip_self, Handle};
 use super::{lazy, lifecycle};
 
 pub const DEFAULT_LIMIT: usize = 16;
 
-pub fn install(lua: &Lua, client: &Table) -> mlua::Result<()> {
+/// Puts `sleep`, `spawn` and `parallel` on a client table.
+pub fn register(lua: &Lua, _: &Handle, client: &Table) -> mlua::Result<()> {
     let pcall: Function = lua.globals().get("pcall")?;
     lua.set_named_registry_value(PCALL_KEY, pcall)?;
     client.raw_set(

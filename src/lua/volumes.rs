@@ -5,12 +5,17 @@ use mlua::{Lua, MultiValue, Table, Value};
 use serde_json::{json, Map, Value as Json};
 
 use super::args::Opts;
-use super::client::{bound, Handle};
 use super::error;
 use super::fields;
+use super::handle::{bound, Handle};
 use super::resource::{self, Model};
 use crate::engine::resource::{Kind, VOLUMES};
 use crate::engine::Query;
+
+/// Puts `docker.volumes` on a client table.
+pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
+    resource::register::<Volume>(lua, handle, client)
+}
 
 pub struct Volume;
 
@@ -59,10 +64,17 @@ async fn create(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
     if let Some(driver) = opts.string("driver")? {
         body.insert("Driver".into(), json!(driver));
     }
-    for (opt, field) in [("driver_opts", "DriverOpts"), ("labels", "Labels")] {
-        if let Some(t) = opts.table(opt)? {
-            body.insert(field.into(), fields::string_map(F, opt, &t)?);
-        }
+    if let Some(t) = opts.table("driver_opts")? {
+        body.insert(
+            "DriverOpts".into(),
+            fields::string_map(F, "driver_opts", &t)?,
+        );
+    }
+    if let Some(t) = opts.table("labels")? {
+        body.insert(
+            "Labels".into(),
+            fields::labels(F, "labels", &Value::Table(t))?,
+        );
     }
     let engine = h.engine()?;
     // The answer is the new volume itself.

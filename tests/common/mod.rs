@@ -19,12 +19,20 @@
 //! default 120) so that a hung call fails its test instead of the CI job.
 #![allow(dead_code)]
 
+pub mod fake;
+pub mod fault;
+pub mod proxy;
+pub mod repl;
+
+#[allow(unused_imports)]
+pub use fault::{FaultProxy, Follower};
+#[allow(unused_imports)]
+pub use proxy::{capture_proxy, tcp_proxy, Proxy};
+
 use std::io::{Read, Write};
-use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::process::{Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -106,6 +114,25 @@ pub fn dockerlua_cmd() -> Command {
     cmd
 }
 
+/// A `Command` for the dockerlua binary speaking to the engine at `url` (a
+/// fake one, a proxy, or none at all), without the caller's
+/// `DOCKER_CONTEXT` or `DOCKERLUA_TIMEOUT`.
+pub fn dockerlua_at(url: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
+    cmd.env("DOCKER_HOST", url)
+        .env_remove("DOCKER_CONTEXT")
+        .env_remove("DOCKERLUA_TIMEOUT")
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+/// A dockerlua command whose engine does not exist ([`NO_ENGINE`]): for what
+/// must be refused before any request (a request would be a
+/// `ConnectionError`).
+pub fn offline() -> Command {
+    dockerlua_at(NO_ENGINE)
+}
+
 /// `dockerlua ARGS...`
 pub fn dockerlua(args: &[&str]) -> Output {
     run(dockerlua_cmd().args(args))
@@ -153,6 +180,16 @@ pub fn docker(args: &[&str]) -> String {
 /// `docker ARGS...` without judging the result (for "this must fail" checks).
 pub fn docker_output(args: &[&str]) -> Output {
     run(docker_cmd().args(args))
+}
+
+/// `docker inspect -f TEMPLATE NAME`
+pub fn inspect(name: &str, template: &str) -> String {
+    docker(&["inspect", "-f", template, name])
+}
+
+/// A container's `State.Status` (`running`, `exited`...).
+pub fn state(name: &str) -> String {
+    inspect(name, "{{.State.Status}}")
 }
 
 /// Does a container with this id or name exist (in any state)?
@@ -345,6 +382,15 @@ impl Cleanup {
     }
 
     /// `{["dockerlua.test"] = "<id>"}`, a Lua table for `labels = ...`.
+    /// Runs `code` with `LABELS` and `ID` replaced by this guard's labels
+    /// (a Lua table) and id; it must succeed; its stdout.
+    #[track_caller]
+    pub fn script(&self, code: &str) -> String {
+        assert_success(&lua(&code
+            .replace("LABELS", &self.lua_labels())
+            .replace("ID", &self.id)))
+    }
+
     pub fn lua_labels(&self) -> String {
         format!("{{[\"{TEST_LABEL}\"] = \"{}\"}}", self.id)
     }
@@ -552,56 +598,6 @@ pub fn defined_members(text: &str) -> std::collections::BTreeSet<String> {
         }
     }
     out
-}
-
-/// A proxy in front of the engine's socket that keeps every byte clients
-/// send (to see the headers a request carried).
-pub struct Capture {
-    pub socket: std::path::PathBuf,
-    pub sent: Arc<Mutex<Vec<u8>>>,
-    _dir: tempfile::TempDir,
-}
-
-pub fn capture_proxy() -> Capture {
-    let engine = host()
-        .strip_prefix("unix://")
-        .expect("a unix engine")
-        .to_owned();
-    let dir = tempfile::tempdir().unwrap();
-    let socket = dir.path().join("proxy.sock");
-    let listener = UnixListener::bind(&socket).unwrap();
-    let sent = Arc::new(Mutex::new(Vec::new()));
-    let keep = sent.clone();
-    std::thread::spawn(move || {
-        for client in listener.incoming() {
-            let Ok(mut client) = client else { return };
-            let Ok(mut upstream) = UnixStream::connect(&engine) else {
-                return;
-            };
-            let (mut client_read, mut upstream_write) =
-                (client.try_clone().unwrap(), upstream.try_clone().unwrap());
-            let keep = keep.clone();
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 16384];
-                while let Ok(n) = client_read.read(&mut buf) {
-                    if n == 0 || upstream_write.write_all(&buf[..n]).is_err() {
-                        break;
-                    }
-                    keep.lock().unwrap().extend_from_slice(&buf[..n]);
-                }
-                let _ = upstream_write.shutdown(std::net::Shutdown::Write);
-            });
-            std::thread::spawn(move || {
-                let _ = std::io::copy(&mut upstream, &mut client);
-                let _ = client.shutdown(std::net::Shutdown::Write);
-            });
-        }
-    });
-    Capture {
-        socket,
-        sent,
-        _dir: dir,
-    }
 }
 
 /// The decoded `X-Registry-Auth` headers of the requests to `path_part`.

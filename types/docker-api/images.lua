@@ -34,7 +34,7 @@ function ImageCollection.remove(reference, opts) end
 ---@return {ImagesDeleted: table[]?, SpaceReclaimed: integer}
 function ImageCollection.prune(opts) end
 
----@class BuildOptions
+---@class (exact) BuildOptions
 ---@field path string? the context folder (its `.dockerignore` honoured as the docker CLI honours it)
 ---@field fileobj string? instead of `path`: a Dockerfile's text, with no other context
 ---@field dockerfile string? the Dockerfile's path inside `path` (default "Dockerfile"), or an absolute path (also outside `path`)

@@ -1,8 +1,8 @@
 //! `docker.containers` and the `Container` object.
 //!
 //! - this file: the collection (`run`, `create`, `list`, `get`);
-//! - [`spec`]: the options of `create` and `run` to the engine's create body,
-//!   [`options`]: the options' forms and converters, [`ports`]: `ports`;
+//! - [`spec`]: the arguments of `create` and `run` (the create body itself
+//!   is the engine layer's option model, [`crate::engine::options`]);
 //! - [`run`]: `run` and `create` bound to [`crate::engine::run`];
 //! - [`container`]: the `Container` object and its methods;
 //! - [`output`]: `logs` and `exec`, as strings or streams of lines;
@@ -11,18 +11,21 @@
 
 mod attach;
 mod container;
-mod options;
 pub(crate) mod output;
-mod ports;
 mod run;
 mod spec;
 
 use mlua::{Lua, MultiValue, Table, Value};
 
-use super::client::{bound, Handle};
+use super::handle::{bound, Handle};
 use super::resource::{self, Model};
 
 pub use container::Container;
+
+/// Puts `docker.containers` on a client table.
+pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
+    resource::register::<Container>(lua, handle, client)
+}
 
 /// `run` and `create`; `get`, `list` and `prune` come from the resource model.
 pub(super) fn collection_functions(lua: &Lua, handle: &Handle, t: &Table) -> mlua::Result<()> {

@@ -5,8 +5,8 @@ use mlua::{Lua, MultiValue, Value};
 
 use crate::engine::run::{self as engine_run, PullEvent, RunSpec};
 use crate::engine::Engine;
-use crate::lua::client::Handle;
 use crate::lua::error::{self, ContainerFailure, DockerError};
+use crate::lua::handle::Handle;
 use crate::lua::images::RunPullReport;
 use crate::lua::{lifecycle, resource};
 
@@ -21,6 +21,7 @@ pub(super) fn run_spec(spec: &Spec) -> RunSpec<'_> {
         config: &spec.config,
         pull: spec.pull,
         remove: spec.remove,
+        proxies: spec.proxies,
     }
 }
 

@@ -1,47 +1,18 @@
-//! Arguments of `create` and `run`: the Python SDK's option names to the
-//! engine's create body (the options' converters are in [`options`]).
+//! Arguments of `create` and `run`: the image, the command and the options
+//! that decide how the call runs are read here; the options that make the
+//! create body are read by the engine layer's option model
+//! ([`crate::engine::options::container`]), as compose and services read
+//! theirs.
 
 use mlua::{MultiValue, Table, Value};
 use serde_json::{json, Map, Value as Json};
 
-use super::{options, ports};
+use crate::engine::options::container::{self as model, CALL_OPTIONS, RUN_OPTIONS};
 use crate::lua::args::{self, Opts};
 use crate::lua::error::invalid;
+use crate::lua::fields;
 use crate::lua::images::Image;
 use crate::lua::resource::Object;
-
-/// Options `create` knows besides [`options::SIMPLE`], named as in the
-/// Python SDK.
-pub(super) const CREATE_OPTS: &[&str] = &[
-    "name",
-    "environment",
-    "labels",
-    "entrypoint",
-    "user",
-    "tty",
-    "stdin_open",
-    "auto_remove",
-    "network",
-    "network_mode",
-    "networking_config",
-    "ports",
-    "volumes",
-    "mounts",
-    "tmpfs",
-    "devices",
-    "links",
-    "log_config",
-    "restart_policy",
-    "healthcheck",
-    "platform",
-    "pull",
-    "raw",
-    // Accepted by `create` as the Python SDK does, without effect.
-    "detach",
-];
-
-/// What `run` adds to them.
-pub(super) const RUN_OPTS: &[&str] = &["remove", "stdout", "stderr", "stream", "interactive"];
 
 /// A parsed `create`/`run` call.
 pub(super) struct Spec {
@@ -59,6 +30,8 @@ pub(super) struct Spec {
     /// `stream = true`, `interactive = true` (see `attach.rs`).
     pub(super) stream: bool,
     pub(super) interactive: bool,
+    /// `use_config_proxy` (default true).
+    pub(super) proxies: bool,
 }
 
 pub(super) use crate::engine::run::Pull;
@@ -75,52 +48,34 @@ impl Spec {
                 opts = std::mem::replace(&mut command, Value::Nil);
             }
         }
-        let mut known: Vec<&str> = CREATE_OPTS.to_vec();
-        known.extend(options::SIMPLE.iter().map(|(name, ..)| *name));
-        if run {
-            known.extend(RUN_OPTS);
-        }
+        let known = model::options(run);
         let opts = Opts::new(function, opts, &known)?;
-        let command = words(function, "command", &command)?;
-
-        let mut config = Map::new();
-        let mut host = Map::new();
-        config.insert("Image".into(), json!(image));
-        if let Some(cmd) = &command {
-            config.insert("Cmd".into(), json!(cmd));
-        }
-        if let Some(entrypoint) = words(function, "entrypoint", &opts.raw("entrypoint")?)? {
-            config.insert("Entrypoint".into(), json!(entrypoint));
-        }
-        if let Some(env) = opts.table("environment")? {
-            config.insert(
-                "Env".into(),
-                json!(key_values(function, "environment", &env)?),
-            );
-        }
-        if let Some(labels) = opts.table("labels")? {
-            config.insert("Labels".into(), labels_json(function, &labels)?);
-        }
-        if let Some(user) = options::user(&opts)? {
-            config.insert("User".into(), json!(user));
-        }
-        for simple in options::SIMPLE {
-            if let Some(value) = options::simple_value(&opts, simple)? {
-                let target = match simple.1 {
-                    options::At::Config => &mut config,
-                    options::At::Host => &mut host,
-                };
-                target.insert(simple.2.into(), value);
+        // `{command = ...}` as the Python SDK's keyword, or the argument.
+        let command = match (command, opts.raw("command")?) {
+            (Value::Nil, Value::Nil) => None,
+            (Value::Nil, given) | (given, Value::Nil) => words(function, "command", &given)?,
+            _ => {
+                return Err(invalid(
+                    function,
+                    "the command is given twice (as an argument and as option 'command')",
+                ))
             }
+        };
+        if let Some(t) = opts.table("ports")? {
+            check_ports(function, &t)?;
         }
-        let tty = opts.flag("tty")?;
-        config.insert("Tty".into(), json!(tty));
-        if opts.flag("stdin_open")? {
-            config.insert("OpenStdin".into(), json!(true));
-        }
-        if let Some(hc) = opts.table("healthcheck")? {
-            config.insert("Healthcheck".into(), options::healthcheck(function, &hc)?);
-        }
+        let mut body_opts = match opts.raw_table() {
+            Some(t) => match fields::json(function, "opts", &Value::Table(t.clone()))? {
+                Json::Object(map) => map,
+                _ => Map::new(),
+            },
+            None => Map::new(),
+        };
+        body_opts.retain(|k, _| {
+            !CALL_OPTIONS.contains(&k.as_str()) && !RUN_OPTIONS.contains(&k.as_str())
+        });
+        let mut config = model::create_body(&image, command.clone(), &body_opts)
+            .map_err(|e| invalid(function, e.message))?;
 
         let detach = run && opts.flag("detach")?;
         let remove = run && opts.flag("remove")?;
@@ -138,50 +93,9 @@ impl Spec {
         // not remove the container first: `run` removes it itself.
         let auto_remove = opts.flag("auto_remove")?;
         if auto_remove && (detach || !run) {
-            host.insert("AutoRemove".into(), json!(true));
-        }
-        if let Some(network) = opts.string("network")?.or(opts.string("network_mode")?) {
-            host.insert("NetworkMode".into(), json!(network));
-        }
-        if let Some(t) = opts.table("networking_config")? {
-            config.insert(
-                "NetworkingConfig".into(),
-                options::networking_config(function, &t)?,
-            );
-        }
-        if let Some(ports) = opts.table("ports")? {
-            let (exposed, bindings) = ports::ports(function, &ports)?;
-            config.insert("ExposedPorts".into(), exposed);
-            host.insert("PortBindings".into(), bindings);
-        }
-        if let Some(volumes) = opts.table("volumes")? {
-            host.insert("Binds".into(), json!(binds(function, &volumes)?));
-        }
-        if let Some(mounts) = opts.table("mounts")? {
-            host.insert("Mounts".into(), options::mounts(function, &mounts)?);
-        }
-        if let Some(t) = opts.table("tmpfs")? {
-            host.insert("Tmpfs".into(), options::tmpfs(function, &t)?);
-        }
-        if let Some(list) = opts.strings("devices")? {
-            host.insert("Devices".into(), options::devices(function, list)?);
-        }
-        if let Some(t) = opts.table("links")? {
-            host.insert("Links".into(), options::links(function, &t)?);
-        }
-        let log = opts.raw("log_config")?;
-        if !log.is_nil() {
-            host.insert("LogConfig".into(), options::log_config(function, &log)?);
-        }
-        if let Some(policy) = opts.table("restart_policy")? {
-            host.insert(
-                "RestartPolicy".into(),
-                options::restart_policy(function, &policy)?,
-            );
-        }
-        config.insert("HostConfig".into(), Json::Object(host));
-        if let Some(raw) = opts.table("raw")? {
-            options::merge_raw(function, &mut config, &raw)?;
+            if let Some(Json::Object(host)) = config.get_mut("HostConfig") {
+                host.insert("AutoRemove".into(), json!(true));
+            }
         }
 
         let pull = match opts.string("pull")?.as_deref() {
@@ -192,8 +106,9 @@ impl Spec {
                 return Err(invalid(
                     function,
                     format!(
-                    "bad option 'pull' ('missing', 'always' or 'never' expected, got '{other}')"
-                ),
+                        "bad option 'pull' ('missing', 'always' or 'never' expected, got '{}')",
+                        args::prefix(other, 40)
+                    ),
                 ))
             }
         };
@@ -213,8 +128,23 @@ impl Spec {
             stderr: opts.flag("stderr")?,
             stream: run && opts.flag("stream")?,
             interactive: run && opts.flag("interactive")?,
+            proxies: opts.bool("use_config_proxy")?.unwrap_or(true),
         })
     }
+}
+
+/// A `ports` table is a list of specs or a map by container port: both in
+/// one table would read list positions as container ports.
+fn check_ports(function: &str, t: &Table) -> mlua::Result<()> {
+    let len = t.raw_len();
+    if len > 0 && t.pairs::<Value, Value>().count() != len {
+        return Err(invalid(
+            function,
+            "bad option 'ports' (a list of specs such as \"8080:80\" or a map \
+             {[80] = 8080}, not both in one table)",
+        ));
+    }
+    Ok(())
 }
 
 /// The image argument: a reference, or an `Image` object (its first tag,
@@ -285,46 +215,15 @@ pub(super) fn key_values(function: &str, name: &str, table: &Table) -> mlua::Res
     Ok(out)
 }
 
-fn labels_json(function: &str, table: &Table) -> mlua::Result<Json> {
-    let mut map = Map::new();
-    if table.raw_len() > 0 {
-        for name in args::string_list(function, "labels", table)? {
-            map.insert(name, json!(""));
-        }
-    } else {
-        for kv in key_values(function, "labels", table)? {
-            let (k, v) = kv.split_once('=').unwrap_or((&kv, ""));
-            map.insert(k.to_owned(), json!(v));
-        }
-    }
-    Ok(Json::Object(map))
-}
-
-/// `volumes = {"/host:/ctr:ro"}` or `{["/host"] = {bind = "/ctr", mode = "ro"}}`.
-fn binds(function: &str, table: &Table) -> mlua::Result<Vec<String>> {
-    if table.raw_len() > 0 {
-        return args::string_list(function, "volumes", table);
-    }
-    let mut out = Vec::new();
-    for pair in table.pairs::<String, Table>() {
-        let (source, spec) = pair.map_err(|_| {
-            invalid(
-                function,
-                "bad option 'volumes' (array or map of tables expected)",
-            )
-        })?;
-        let bind: String = spec.get("bind").map_err(|_| {
-            invalid(
-                function,
-                format!("bad 'volumes' entry for '{source}' (needs bind)"),
-            )
-        })?;
-        let mode: Option<String> = spec.get("mode")?;
-        out.push(format!(
-            "{source}:{bind}:{}",
-            mode.as_deref().unwrap_or("rw")
-        ));
-    }
-    out.sort();
-    Ok(out)
+/// The body of `c:update{...}` (the Python SDK's options).
+pub(super) fn update_body(function: &'static str, opts: Value) -> mlua::Result<Json> {
+    let opts = Opts::new(function, opts, model::UPDATE_OPTIONS)?;
+    let map = match opts.raw_table() {
+        Some(t) => match fields::json(function, "opts", &Value::Table(t.clone()))? {
+            Json::Object(map) => map,
+            _ => Map::new(),
+        },
+        None => Map::new(),
+    };
+    model::update_body(&map).map_err(|e| invalid(function, e.message))
 }
