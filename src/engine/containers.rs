@@ -48,7 +48,7 @@ impl LogsOptions {
         q.add_opt("tail", self.tail.as_deref())
             .add_opt("since", self.since.as_deref())
             .add_opt("until", self.until.as_deref());
-        let req = Req::get(path).query(q);
+        let req = Req::get(path).query(q).own_connection();
         if self.follow {
             req.lasting()
         } else {
