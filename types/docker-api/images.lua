@@ -54,10 +54,16 @@ function ImageCollection.prune(opts) end
 ---@field quiet boolean?
 ---@field squash boolean?
 ---@field auth table? credentials for FROM pulls, as for pull
----@field progress fun(event: table)? called with each build event (default: the output on stderr when it is a terminal)
+---@field progress fun(event: table)? called with each build event (default: the output on stderr when it is a terminal; with BuildKit, the CLI's plain progress)
+---@field buildkit boolean? build with the engine's BuildKit (default: true when the environment's DOCKER_BUILDKIT is 1/true); the context goes through a session, only the files the build reads
+---@field secrets {id: string, src: string?, env: string?}[]? BuildKit only: for `RUN --mount=type=secret,id=ID`, from a file (`src`) or an environment variable (`env`); never in the image, logs, errors or dry-run output
+---@field ssh table? BuildKit `RUN --mount=type=ssh`: not supported yet (raises InvalidArgument)
+---@field build_contexts table? named contexts: refused (InvalidArgument), the engine's /build API cannot pass them
 
----Builds an image; the context is tarred while it streams to the engine. A
----failed step raises `BuildError`.
+---Builds an image; the context is tarred while it streams to the engine, or
+---with `buildkit`, sent through a BuildKit session as the engine asks for it
+---(the last log entry is then `{id = "dockerlua.context", aux = {bytes = N}}`:
+---the file data bytes sent). A failed step raises `BuildError`.
 ---@param opts BuildOptions
 ---@return Image image
 ---@return table[] logs the build's events
