@@ -99,16 +99,16 @@ fn secrets_from_a_file_and_a_variable_are_read_and_never_kept() {
     let dir = tempfile::tempdir().unwrap();
     let from_file = format!("filesecret-{}", t.id);
     let from_env = format!("envsecret-{}", t.id);
-    write(
-        dir.path(),
-        &[(
-            "Dockerfile",
-            "FROM busybox:latest\n\
-             RUN --mount=type=secret,id=token --mount=type=secret,id=pass \
-             cat /run/secrets/token /run/secrets/pass | md5sum > /sums; \
-             test -s /run/secrets/token && echo secrets-read\n",
-        )],
+    // The id in the step: the cache does not know secrets' values, so an
+    // identical step of an earlier run would be reused, not run.
+    let dockerfile = format!(
+        "FROM busybox:latest\n\
+         RUN --mount=type=secret,id=token --mount=type=secret,id=pass \
+         cat /run/secrets/token /run/secrets/pass | md5sum > /sums; \
+         test -s /run/secrets/token && echo secrets-read {}\n",
+        t.id
     );
+    write(dir.path(), &[("Dockerfile", &dockerfile)]);
     let secret_file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(secret_file.path(), &from_file).unwrap();
     let tag = format!("{}:latest", t.image("img"));
