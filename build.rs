@@ -21,6 +21,7 @@ const MACROS: &[&str] = &["LUA_API", "LUALIB_API", "LUAMOD_API"];
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rustc-env=DOCKERLUA_COMMIT={}", commit());
     list_types();
     let Some(include) = std::env::var_os("DEP_LUA_INCLUDE") else {
         println!("cargo:warning=no DEP_LUA_INCLUDE: the Lua C API is not exported");
@@ -67,6 +68,43 @@ fn main() {
     println!("cargo:rustc-env=LUA_API_LIST={}", names_path.display());
     let lua_h = std::fs::read_to_string(include.join("lua.h")).unwrap_or_default();
     println!("cargo:rustc-env=LUA_COPYRIGHT={}", copyright(&lua_h));
+}
+
+/// The commit the binary is built from: `DOCKERLUA_COMMIT` when the release
+/// script (or a packager building from a tarball) sets it, else `git`'s
+/// answer for this checkout, else "unknown commit" (a source tarball).
+fn commit() -> String {
+    println!("cargo:rerun-if-env-changed=DOCKERLUA_COMMIT");
+    if let Some(commit) = std::env::var("DOCKERLUA_COMMIT")
+        .ok()
+        .filter(|c| !c.trim().is_empty())
+    {
+        return format!("commit {}", commit.trim());
+    }
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    let Some(hash) = git(&["rev-parse", "--short=12", "HEAD"]) else {
+        return "unknown commit".to_owned();
+    };
+    // Build again when HEAD moves: a commit, a checkout, a fetch of packed refs.
+    for name in ["HEAD", "packed-refs"] {
+        if let Some(path) = git(&["rev-parse", "--git-path", name]) {
+            println!("cargo:rerun-if-changed={path}");
+        }
+    }
+    if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
+        if let Some(path) = git(&["rev-parse", "--git-path", &branch]) {
+            println!("cargo:rerun-if-changed={path}");
+        }
+    }
+    let date = git(&["show", "-s", "--format=%cs", "HEAD"]).unwrap_or_default();
+    format!("commit {hash} {date}").trim_end().to_owned()
 }
 
 /// Writes `types.rs` to `OUT_DIR`: `&[(path under types/, include_str!)]`,

@@ -8,6 +8,9 @@ docker.sleep, so other tasks (docker.spawn, docker.parallel) run meanwhile.
   wait.healthy(container [, opts]) -> Container
         until the container's healthcheck says "healthy". container: a
         Container, or an id or name. Default timeout 60 s, interval 0.5 s.
+        A container that turns "unhealthy" (its retries used up) raises a
+        WaitError at once, with the last probe's exit status and output
+        (fields status = "unhealthy", output, exit_status).
   wait.log(container, pattern [, opts]) -> line
         until a line of the container's output matches `pattern` (a Lua
         pattern; opts.plain = true for a plain substring); returns that line.
@@ -102,6 +105,18 @@ function M.healthy(container, opts)
     end
     if health.Status == "healthy" then
       return c
+    end
+    -- Retries are used up: waiting longer would only wait out the timeout.
+    if health.Status == "unhealthy" then
+      local log = health.Log or {}
+      local last = log[#log] or {}
+      local output = tostring(last.Output or ""):gsub("%s+$", "")
+      if #output > 200 then
+        output = output:sub(1, 200) .. "..."
+      end
+      errors.raise("WaitError", ("%s: container %s is unhealthy (last probe: exit status %s%s)"):format(
+        fn, c.name, tostring(last.ExitCode), output ~= "" and (": " .. output) or ""),
+        { status = "unhealthy", output = last.Output, exit_status = last.ExitCode })
     end
     if not state.Running then
       give_up(fn, ("container %s is %s (exit status %s), not healthy"):format(c.name, c.status, tostring(state.ExitCode)))

@@ -276,6 +276,96 @@ fn ssh_is_run_as_the_docker_cli_runs_it_and_its_last_words_are_the_error() {
     );
 }
 
+/// A folder whose `ssh` records its arguments and then does what sshd does
+/// with the remote command: joins the words after the host with spaces and
+/// runs the line with `sh -c` (in `DIR/remote`, where a `docker` that
+/// records its own arguments comes first in `PATH`).
+fn evaluating_ssh(dir: &Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    let remote = dir.join("remote");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(&remote).unwrap();
+    let d = dir.display();
+    for (name, text) in [
+        (
+            "ssh",
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$@\" > {d}/args\n\
+                 while [ \"$1\" != -- ]; do shift; done\nshift 2\n\
+                 cd {d}/remote && PATH={d}/bin:$PATH sh -c \"$*\"\n"
+            ),
+        ),
+        (
+            "docker",
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$@\" > {d}/docker-args\n\
+                 echo 'no engine here' >&2\nexit 1\n"
+            ),
+        ),
+    ] {
+        std::fs::write(bin.join(name), text).unwrap();
+        std::fs::set_permissions(bin.join(name), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+#[test]
+fn an_ssh_socket_path_cannot_inject_remote_commands() {
+    for socket in [
+        "/x;id>INJECTED;echo",
+        "/x$(touch INJECTED)",
+        "/x`touch INJECTED`",
+        "/it's here;touch INJECTED",
+        "/a b|touch INJECTED&&true",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = evaluating_ssh(dir.path());
+        let url = format!("ssh://root@host:22{socket}");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
+        cmd.env("PATH", &path).args([
+            "-H",
+            &url,
+            "-e",
+            "local ok, e = pcall(docker.ping) print(ok, e.kind)",
+        ]);
+        let out = assert_success(&common::run(&mut cmd));
+        assert_eq!(out, "false\tConnectionError\n", "{url}");
+        assert!(
+            !dir.path().join("remote/INJECTED").exists(),
+            "{url}: the remote shell ran an injected command"
+        );
+        // The remote docker got the path whole, as one argument.
+        let args = std::fs::read_to_string(dir.path().join("docker-args")).unwrap();
+        assert_eq!(
+            args.lines().collect::<Vec<_>>(),
+            [
+                "--host",
+                &format!("unix://{socket}"),
+                "system",
+                "dial-stdio"
+            ],
+            "{url}"
+        );
+    }
+    // A line break cannot be quoted for every remote shell: refused.
+    let out = common::run(Command::new(env!("CARGO_BIN_EXE_dockerlua")).args([
+        "-H",
+        "ssh://host/x\nid",
+        "-e",
+        "docker.ping()",
+    ]));
+    let err = assert_exit(&out, 1);
+    assert!(
+        err.contains("InvalidArgument") && err.contains("control characters"),
+        "{err}"
+    );
+}
+
 /// The pids of a process's children, and whether each is a zombie.
 fn children(pid: u32) -> Vec<(u32, bool)> {
     let mut found = Vec::new();
@@ -475,6 +565,25 @@ fn contexts_lists_default_first_and_context_makes_clients() {
          <DockerClient tcp://10.0.0.1:2375>\t<DockerClient unix:///var/run/docker.sock>\n\
          false\tInvalidArgument\ttrue\n\
          true\n"
+    );
+}
+
+#[test]
+fn contexts_mask_passwords_in_hosts() {
+    let config = config_with_contexts(&[("pw", "tcp://admin:hunter2@10.0.0.1:2375", "")]);
+    // The default context's host too: `DOCKER_HOST` with a password.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
+    cmd.env("DOCKER_HOST", "tcp://me:s3cret@10.0.0.2:2375")
+        .env_remove("DOCKER_CONTEXT")
+        .env("DOCKER_CONFIG", config.path())
+        .args([
+            "-e",
+            "for _, c in ipairs(docker.contexts()) do print(c.name, c.host) end",
+        ]);
+    let out = assert_success(&common::run(&mut cmd));
+    assert_eq!(
+        out,
+        "default\ttcp://me:xxxxx@10.0.0.2:2375\npw\ttcp://admin:xxxxx@10.0.0.1:2375\n"
     );
 }
 
@@ -678,6 +787,8 @@ const WRITES: &[(&str, &str, &str)] = &[
     ("services.create", "local s = docker.services.create('alpine', 'sleep 9', {name = 'dry-svc'}) assert(s.id)", "POST /services/create"),
     ("secrets.create", "local s = docker.secrets.create{name = 'dry-secret', data = 'x'} assert(s.id)", "POST /secrets/create"),
     ("configs.create", "local s = docker.configs.create{name = 'dry-config', data = 'x'} assert(s.id)", "POST /configs/create"),
+    ("plugins.create", "local p = docker.plugins.create('dry-plugin', 'tests') assert(p.name == 'dry-plugin:latest' and not p.enabled) p:enable() assert(p.enabled) p:configure{A = '1'} p:disable() p:push() p:upgrade('localhost:1/dry/plugin') p:remove()", "POST /plugins/create?name=dry-plugin"),
+    ("plugins.install", "local p = docker.plugins.install('localhost:1/dry/plugin', 'dry-local') assert(p.name == 'dry-local:latest' and not p.enabled)", "POST /plugins/pull?remote=localhost:1/dry/plugin&name=dry-local"),
     ("networks.create", "local n = docker.networks.create('dry-net', {labels = L}) assert(n.id)", "POST /networks/create"),
     ("networks.prune", "docker.networks.prune()", "POST /networks/prune"),
     ("volumes.create", "local v = docker.volumes.create('dry-vol', {labels = L}) assert(v.name)", "POST /volumes/create"),
@@ -687,12 +798,32 @@ const WRITES: &[(&str, &str, &str)] = &[
     ("api", "docker.api{method = 'POST', path = '/containers/' .. c.id .. '/pause'}", "POST /containers/{id}/pause"),
 ];
 
+/// Every call that writes a local file (a GET whose answer becomes a file):
+/// its name, and Lua code that writes the file named `F` from the prelude's
+/// objects and checks what the call answers. A dry run writes no file but
+/// answers as on success; `--read-only` writes it (a backup changes no
+/// engine).
+const LOCAL_WRITES: &[(&str, &str)] = &[
+    ("Container:export", "local n = c:export{path = F} assert(math.type(n) == 'integer' and n > 1000, n)"),
+    ("Container:get_archive", "local to, st = c:get_archive('/etc/hostname', {to = F}) assert(to == F and st.name == 'hostname' and st.size > 0, tostring(st))"),
+    ("Image:save", "local n = img:save{path = F} assert(math.type(n) == 'integer' and n > 1000, n)"),
+];
+
+/// The same calls on what a dry run "made" (`--dry-run` only).
+const LOCAL_WRITES_OF_PLACEHOLDERS: &[(&str, &str)] = &[
+    ("Container:export", "local d = docker.containers.create('alpine', 'true', {labels = L}) assert(d:export{path = F} == 0)"),
+    ("Container:get_archive", "local d = docker.containers.create('alpine', 'true', {labels = L}) local to, st = d:get_archive('/etc/hostname', {to = F}) assert(to == F and st.name == 'hostname' and st.size == 0, tostring(st))"),
+    ("Image:save", "local i = c:commit('dry-save', 'v1') assert(i:save{path = F} == 0)"),
+];
+
 /// Members that only read.
 const READS: &[&str] = &[
     "ping",
     "version",
     "info",
     "events",
+    // Lists containers and follows events; the function it calls does the rest.
+    "watch",
     "containers.list",
     "containers.get",
     "images.list",
@@ -702,16 +833,14 @@ const READS: &[&str] = &[
     "Container:logs",
     "Container:top",
     "Container:stats",
-    "Container:get_archive",
     "Image:history",
     "Image:reload",
-    // Write local files from GETs.
-    "Image:save",
-    "Container:export",
     "Container:diff",
     "Container:ports",
     "networks.get",
     "networks.list",
+    "plugins.get",
+    "plugins.list",
     "volumes.get",
     "volumes.list",
     "df",
@@ -749,6 +878,7 @@ const LOCAL: &[&str] = &[
     "nodes",
     "secrets",
     "configs",
+    "plugins",
     "isatty",
     // Its functions (init, join, leave, update...) change a swarm: tested
     // with the swarm itself in tests/swarm.rs.
@@ -815,6 +945,7 @@ fn every_write_is_printed_by_dry_run_and_refused_by_read_only() {
     let known = |member: &str| {
         READS.contains(&member)
             || LOCAL.contains(&member)
+            || LOCAL_WRITES.iter().any(|(n, _)| *n == member)
             || WRITES
                 .iter()
                 .any(|(n, _, _)| n.split(' ').next() == Some(member))
@@ -869,6 +1000,61 @@ fn every_write_is_printed_by_dry_run_and_refused_by_read_only() {
         );
     }
 
+    // Local files: a dry run creates, truncates or writes none, prints what
+    // it would write, and answers as on success; --read-only writes them.
+    let files = tempfile::tempdir().unwrap();
+    let precious = "precious\n";
+    let placeholders = LOCAL_WRITES_OF_PLACEHOLDERS
+        .iter()
+        .map(|(n, c)| (n, c, true));
+    for (call, code, placeholder) in LOCAL_WRITES
+        .iter()
+        .map(|(n, c)| (n, c, false))
+        .chain(placeholders)
+    {
+        for exists in [true, false] {
+            let file = files.path().join(format!("dry-{}", exists));
+            let _ = std::fs::remove_file(&file);
+            if exists {
+                std::fs::write(&file, precious).unwrap();
+            }
+            let f = file.display().to_string();
+            let script = format!("{prelude}F = '{f}'\n{code}\nprint('went on')");
+            let out = common::dockerlua(&["--dry-run", "-e", &script]);
+            assert_eq!(
+                assert_success(&out),
+                "went on\n",
+                "{call} (placeholder: {placeholder})"
+            );
+            let err = stderr_of(&out);
+            assert!(
+                err.lines()
+                    .any(|l| l.starts_with(&format!("dry-run: would write {f} ("))),
+                "{call}: no line 'dry-run: would write {f} (...)' in:\n{err}"
+            );
+            if exists {
+                assert_eq!(std::fs::read_to_string(&file).unwrap(), precious, "{call}");
+            } else {
+                assert!(!file.exists(), "{call}: a dry run created {f}");
+            }
+        }
+        if placeholder {
+            continue;
+        }
+        let file = files.path().join("backup");
+        std::fs::write(&file, precious).unwrap();
+        let f = file.display().to_string();
+        let script = format!("{prelude}F = '{f}'\n{code}\nprint('went on')");
+        let out = common::dockerlua(&["--read-only", "-e", &script]);
+        assert_eq!(assert_success(&out), "went on\n", "{call}");
+        let written = std::fs::read(&file).unwrap();
+        assert!(
+            written.len() > 512 && written != precious.as_bytes(),
+            "{call}: {} bytes",
+            written.len()
+        );
+    }
+
     // Reads still reach the engine, and a ReadOnly error is catchable.
     let out = assert_success(&common::dockerlua(&[
         "--read-only",
@@ -879,6 +1065,92 @@ fn every_write_is_printed_by_dry_run_and_refused_by_read_only() {
         ),
     ]));
     assert_eq!(out, "running\ttrue\nfalse\tReadOnly\n");
+}
+
+#[test]
+fn dry_runs_hide_secrets_however_they_are_sent() {
+    // Writes need no engine under --dry-run: none is reachable here.
+    let code = r#"
+        docker.api{method = "POST", path = "/secrets/create", body = {Name = "s", data = "c2VjcmV0LWRhdGE="}}
+        docker.api{method = "POST", path = "/secrets/create", body = '{"name": "t", "DATA": "c2VjcmV0LWRhdGE="}'}
+        docker.swarm.unlock("SWMKEY-1-secret-unlock-key")
+        docker.swarm.join{join_token = "SWMTKN-1-secret-join-token", remote_addrs = {"10.0.0.1:2377"}}
+        docker.api{method = "POST", path = "/swarm/join", body = {jointoken = "SWMTKN-1-secret-join-token"}}
+        print("went on")
+    "#;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlua"));
+    cmd.env("DOCKER_HOST", "unix:///nonexistent/dockerlua-dry.sock")
+        .env_remove("DOCKER_CONTEXT")
+        .args(["--dry-run", "-e", code]);
+    let out = common::run(&mut cmd);
+    assert_eq!(assert_success(&out), "went on\n");
+    let err = stderr_of(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 5, "{err}");
+    for secret in ["c2VjcmV0LWRhdGE=", "secret-unlock-key", "secret-join-token"] {
+        assert!(!err.contains(secret), "{secret} printed:\n{err}");
+    }
+    assert!(lines.iter().all(|l| l.contains("<hidden>")), "{err}");
+    assert!(
+        lines[2].starts_with("dry-run: POST /swarm/unlock "),
+        "{err}"
+    );
+    assert!(lines[3].contains("10.0.0.1:2377"), "{err}");
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn read_only_and_dry_run_read_stdin_flags_as_the_engine_does() {
+    let t = Cleanup::new("stdinflag");
+    let name = t.container("cat");
+    let id = docker(&[
+        "run",
+        "-d",
+        "-i",
+        "--name",
+        &name,
+        "--label",
+        &t.label(),
+        "alpine",
+        "cat",
+    ]);
+    for value in ["\"yes\"", "\"TRUE\"", "\"on\"", "2", "\" Y \""] {
+        let code = format!(
+            "docker.api{{method = 'POST', path = '/containers/{id}/attach', \
+             query = {{stdin = {value}, stream = 1, stdout = 1}}}} print('attached')"
+        );
+        let out = common::dockerlua(&["--read-only", "-e", &code]);
+        let err = assert_exit(&out, 1);
+        assert!(
+            err.contains(&format!(
+                "ReadOnly: refused POST /containers/{}/attach",
+                &id[..12]
+            )),
+            "stdin = {value}: {err}"
+        );
+        let out = common::dockerlua(&["--dry-run", "-e", &code]);
+        assert_eq!(assert_success(&out), "attached\n", "stdin = {value}");
+        assert!(
+            stderr_of(&out).contains("dry-run: POST /containers/"),
+            "stdin = {value}: {}",
+            stderr_of(&out)
+        );
+        // cat still runs: no stdin reached it, none was closed.
+        assert_eq!(
+            docker(&["inspect", "-f", "{{.State.Status}}", &id]),
+            "running",
+            "stdin = {value}"
+        );
+    }
+    // A read (no stdin) still goes through under --read-only.
+    let code = format!(
+        "local s = docker.api{{method = 'POST', path = '/containers/{id}/attach', \
+         query = {{stdin = 'no', stream = 1, stdout = 1, logs = 1}}, stream = true}} print('read')"
+    );
+    assert_eq!(
+        assert_success(&common::dockerlua(&["--read-only", "-e", &code])),
+        "read\n"
+    );
 }
 
 #[test]

@@ -57,3 +57,59 @@ fn stats_and_top_tables_as_the_docker_cli_prints_them() {
         common::describe(&bad)
     );
 }
+
+/// `c:stats{stream = false}` carries the figures `docker stats` shows beside
+/// the engine's own fields, computed as the CLI does: the memory limit, pids
+/// and block I/O agree with `docker stats --no-stream`; a busy container
+/// shows CPU; the sums agree with the raw fields; a stream's samples too.
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn stats_carry_the_figures_the_cli_computes() {
+    let t = Cleanup::new("statsfig");
+    let name = t.container("busy");
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--label",
+        &t.label(),
+        "--memory",
+        "64m",
+        "alpine",
+        "sh",
+        "-c",
+        "sleep 300 & sleep 300 & while :; do :; done",
+    ]);
+    let out = assert_success(&lua(&format!(
+        r#"local c = docker.containers.get("{name}")
+           local s = c:stats{{stream = false}}
+           local rx, tx = 0, 0
+           for _, n in pairs(s.networks or {{}}) do rx, tx = rx + n.rx_bytes, tx + n.tx_bytes end
+           print(s.mem_limit, s.pids, s.cpu_percent > 1, s.mem_usage > 0, s.mem_usage <= s.mem_limit,
+             math.abs(s.mem_percent - s.mem_usage / s.mem_limit * 100) < 1e-9,
+             s.net_rx == rx, s.net_tx == tx, s.id == c.id, s.cpu_stats ~= nil,
+             math.type(s.mem_usage), math.type(s.block_read))
+           for sample in c:stats{{stream = true}} do
+             print(sample.mem_limit, sample.pids, math.type(sample.cpu_percent))
+             break
+           end"#
+    )));
+    let theirs = docker(&[
+        "stats",
+        "--no-stream",
+        "--format",
+        "{{.MemUsage}}|{{.PIDs}}",
+        &name,
+    ]);
+    let (mem, pids) = theirs.trim().split_once('|').unwrap();
+    assert_eq!(mem.split(" / ").nth(1), Some("64MiB"), "{theirs}");
+    assert_eq!(
+        out,
+        format!(
+            "67108864\t{pids}\ttrue\ttrue\ttrue\ttrue\ttrue\ttrue\ttrue\ttrue\tinteger\tinteger\n\
+             67108864\t{pids}\tfloat\n"
+        )
+    );
+    assert_eq!(pids, "3", "sh (running the loop) and two sleeps: {theirs}");
+}

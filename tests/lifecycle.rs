@@ -7,7 +7,11 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use common::fake::{fake, Answer, Fake};
 
 use common::{assert_success, docker, docker_output, dockerlua_cmd, eventually, Cleanup};
 
@@ -130,6 +134,8 @@ fn sigterm_and_sighup_end_a_run_as_ctrl_c_does() {
         let (code, stderr) = exit_of(child);
         assert_eq!(code, Some(status), "signal {signal}: {stderr}");
         assert_cleaned(&name, remove);
+        // A clean-up that worked reports nothing left behind.
+        assert!(!stderr.contains("left behind"), "signal {signal}: {stderr}");
     }
 }
 
@@ -169,6 +175,7 @@ fn runs_in_spawned_tasks_are_cleaned_up_on_an_error_or_a_signal() {
         assert_eq!(code, Some(status), "{end}: {stderr}");
         assert_cleaned(&removed, true);
         assert_cleaned(&kept, false);
+        assert!(!stderr.contains("left behind"), "{end}: {stderr}");
     }
 }
 
@@ -268,4 +275,171 @@ fn closing_a_stream_from_another_task_ends_its_loop_at_once() {
         let took = started.elapsed();
         assert!(took < Duration::from_secs(10), "{what}: {took:?}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// Clean-up against an engine that stops answering (a fake engine: a real one
+// cannot be made to stall)
+
+const FAKE_ID: &str = "5ca1ab1e0000000000000000000000000000000000000000000000000000c0de";
+
+/// What the stalling engine was asked for so far.
+#[derive(Default)]
+struct Asked {
+    /// A wait: the run's container exists (its create was answered).
+    wait: AtomicBool,
+    /// A kill or remove: a clean-up began.
+    end: AtomicBool,
+}
+
+/// A fake engine that creates a container (`FAKE_ID`) and starts it (or
+/// stalls on the start, `start_stalls`), then never answers its wait, kill
+/// or remove.
+fn stalling_engine(start_stalls: bool) -> (Fake, Arc<Asked>) {
+    let asked = Arc::new(Asked::default());
+    let seen = asked.clone();
+    let engine = fake(move |method, path| {
+        let container = path.strip_prefix(&format!("/containers/{FAKE_ID}")[..]);
+        match (method, container) {
+            ("POST", _) if path == "/containers/create" => {
+                Answer::Json(201, format!(r#"{{"Id":"{FAKE_ID}","Warnings":[]}}"#))
+            }
+            // A wait's head comes at once (the engine's does), its body
+            // never.
+            ("POST", Some("/wait")) => {
+                seen.wait.store(true, Ordering::SeqCst);
+                Answer::Pieces(Vec::new())
+            }
+            ("POST", Some("/start")) if !start_stalls => Answer::Json(204, String::new()),
+            ("POST", Some("/kill")) | ("DELETE", Some("")) => {
+                seen.end.store(true, Ordering::SeqCst);
+                Answer::Stall
+            }
+            _ => Answer::Stall,
+        }
+    });
+    (engine, asked)
+}
+
+/// `dockerlua -e CODE` against `url`, its output piped, for signals.
+fn spawn_at(url: &str, timeout: Option<&str>, code: &str) -> Child {
+    let mut cmd = common::dockerlua_at(url);
+    if let Some(timeout) = timeout {
+        cmd.env("DOCKERLUA_TIMEOUT", timeout);
+    }
+    cmd.args(["-e", code])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dockerlua")
+}
+
+#[test]
+fn a_run_whose_removal_times_out_says_what_it_left_behind() {
+    let (engine, asked) = stalling_engine(true);
+    let out = common::run(
+        common::dockerlua_at(&engine.url)
+            .env("DOCKERLUA_TIMEOUT", "1")
+            .args([
+                "-e",
+                "docker.containers.run('alpine', 'true', {remove = true})",
+            ]),
+    );
+    let err = common::stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        asked.end.load(Ordering::SeqCst),
+        "no remove was sent: {err}"
+    );
+    assert!(err.contains("Timeout"), "{err}");
+    let left = format!("container {} was left behind (remove: ", &FAKE_ID[..12]);
+    assert!(err.contains(&left), "{err}");
+}
+
+#[test]
+fn a_clean_up_that_fails_after_a_signal_says_what_it_left_behind() {
+    let (engine, asked) = stalling_engine(false);
+    let child = spawn_at(
+        &engine.url,
+        Some("1"),
+        "docker.containers.run('alpine', 'sleep 60')",
+    );
+    eventually("the run's wait", Duration::from_secs(20), || {
+        asked.wait.load(Ordering::SeqCst)
+    });
+    send(&child, SIGINT);
+    let (status, stderr) = exit_of(child);
+    assert_eq!(status, Some(130), "{stderr}");
+    assert!(
+        asked.end.load(Ordering::SeqCst),
+        "no kill was sent: {stderr}"
+    );
+    let left = format!(
+        "dockerlua: left behind: container {} (Timeout: kill: ",
+        &FAKE_ID[..12]
+    );
+    assert!(stderr.contains(&left), "{stderr}");
+}
+
+#[test]
+fn a_second_signal_ends_a_stalled_clean_up_at_once() {
+    let (engine, asked) = stalling_engine(false);
+    // No client timeout: the kill would wait the whole clean-up limit.
+    let child = spawn_at(
+        &engine.url,
+        Some("0"),
+        "docker.containers.run('alpine', 'sleep 60')",
+    );
+    eventually("the run's wait", Duration::from_secs(20), || {
+        asked.wait.load(Ordering::SeqCst)
+    });
+    send(&child, SIGINT);
+    eventually("the clean-up's kill", Duration::from_secs(20), || {
+        asked.end.load(Ordering::SeqCst)
+    });
+    let second = Instant::now();
+    send(&child, SIGTERM);
+    let (status, stderr) = exit_of(child);
+    // Well under the 10 s the clean-up would wait.
+    assert!(
+        second.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        second.elapsed()
+    );
+    assert_eq!(status, Some(130), "the first signal decides: {stderr}");
+    let left = format!(
+        "clean-up abandoned: left behind: container(s) {}",
+        &FAKE_ID[..12]
+    );
+    assert!(stderr.contains(&left), "{stderr}");
+}
+
+#[test]
+fn a_stream_whose_error_answer_stalls_ends_within_the_timeout() {
+    let engine = fake(|_, path| match path {
+        "/containers/x/json" => Answer::Json(
+            200,
+            r#"{"Id":"x","Name":"/x","State":{"Status":"running"},"Config":{"Tty":false}}"#.into(),
+        ),
+        // The head of an error and the start of its message, then nothing.
+        _ => Answer::StalledError(500, r#"{"message": "the disk is"#.into()),
+    });
+    let started = Instant::now();
+    let out = common::run(common::dockerlua_at(&engine.url).env("DOCKERLUA_TIMEOUT", "1").args([
+        "-e",
+        "local ok, e = pcall(function() for l in docker.containers.get('x'):logs{follow = true} do end end) \
+         print(e.kind, e.message)",
+    ]));
+    let text = common::assert_success(&out);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(text.starts_with("APIError\t"), "{text}");
+    assert!(
+        text.contains("reading the engine's error message"),
+        "{text}"
+    );
 }

@@ -165,6 +165,90 @@ fn the_stdlib_wins_over_every_path_and_users_folders_still_load() {
     );
 }
 
+/// A team library checked out beside its scripts loads without `--path`:
+/// the script's real folder (through a symbolic link too) comes after the
+/// embedded modules and before `--path`; a team module not found says how
+/// to add a path.
+#[test]
+fn modules_beside_the_script_load_without_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let scripts = dir.path().join("ops-lua/scripts");
+    std::fs::create_dir_all(scripts.join("ops")).unwrap();
+    std::fs::create_dir_all(scripts.join("docker")).unwrap();
+    std::fs::write(scripts.join("ops/deploy.lua"), "return { from = 'beside' }").unwrap();
+    std::fs::write(scripts.join("docker/human.lua"), "return { mine = true }").unwrap();
+    let other = dir.path().join("other");
+    std::fs::create_dir_all(other.join("ops")).unwrap();
+    std::fs::write(other.join("ops/deploy.lua"), "return { from = 'path' }").unwrap();
+    let script = scripts.join("rollout.lua");
+    std::fs::write(
+        &script,
+        "print(require('ops.deploy').from, require('docker.human').mine, \
+         package.path:match('^[^;]+'))",
+    )
+    .unwrap();
+    let link = dir.path().join("rollout");
+    std::os::unix::fs::symlink(&script, &link).unwrap();
+    let real = std::fs::canonicalize(&scripts).unwrap();
+    let expected = format!("beside\tnil\t{}/?.lua\n", real.display());
+    // Run from another folder, by path, through the link, and with --path.
+    let other_arg = other.to_str().unwrap();
+    for args in [
+        vec![script.to_str().unwrap()],
+        vec![link.to_str().unwrap()],
+        vec!["--path", other_arg, script.to_str().unwrap()],
+    ] {
+        let out = success(&run(dl().current_dir("/").args(&args)));
+        assert_eq!(out, expected, "{args:?}");
+    }
+    // -e has no script folder: --path finds the other copy.
+    let out = success(&run(dl().current_dir("/").args([
+        "--path",
+        other_arg,
+        "-e",
+        "print(require('ops.deploy').from)",
+    ])));
+    assert_eq!(out, "path\n");
+    // Not found: the message ends with how to add a path.
+    let out = run(dl().current_dir("/").args(["-e", "require('ops.missing')"]));
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("hint: put ops/missing.lua beside the script, or add the folder that holds ops/missing.lua with --path DIR or DOCKERLUA_PATH"),
+        "{err}"
+    );
+    let out = run(dl().args(["-e", "require('docker.nope')"]));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("hint: the embedded modules are docker.{"),
+        "{err}"
+    );
+    assert!(err.contains("wait"), "{err}");
+}
+
+/// `-l mod.sub` sets the global `mod.sub` as `lua5.4` does (the module is
+/// loaded, `mod` is not touched), `-l g=mod.sub` sets `g`.
+#[test]
+#[ignore = "needs Debian's lua5.4, lua-lpeg, lua-cjson: tools/test.sh"]
+fn dash_l_with_a_dotted_module_as_lua54() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("ops")).unwrap();
+    std::fs::write(dir.path().join("ops/sub.lua"), "return { x = 1 }").unwrap();
+    let lua_path = format!("{}/?.lua;;", dir.path().display());
+    let env = [("LUA_PATH", lua_path.as_str())];
+    let show = "print(_G['ops.sub'] and _G['ops.sub'].x, ops, g and g.x)";
+    same(&["-l", "ops.sub", "-e", show], &env, "");
+    same(&["-l", "g=ops.sub", "-e", show], &env, "");
+    same(&["-lg=ops.sub", "-e", show], &env, "");
+    let [ours, _] = both(&["-l", "ops.sub", "-e", show], &env, "");
+    assert_eq!(ours.1, "1\tnil\tnil\n");
+    // A module that is missing: status 1 and lua's first line.
+    let [ours, theirs] = both(&["-l", "ops.none"], &env, "");
+    assert_eq!(ours.0, Some(1));
+    assert_eq!(ours.0, theirs.0);
+    assert_eq!(ours.2.lines().next(), theirs.2.lines().next());
+}
+
 #[test]
 #[ignore = "needs Debian's lua5.4, lua-lpeg, lua-cjson: tools/test.sh"]
 fn a_luarocks_tree_is_one_path_entry() {
@@ -377,4 +461,22 @@ fn completions_and_man_page_come_from_the_command_line_definition() {
         let shown = success(&out);
         assert!(shown.contains("dockerlua"), "{shown}");
     }
+}
+
+/// `--version` names the commit built (build.rs asks git; a build from a
+/// tarball says "unknown commit" or what `DOCKERLUA_COMMIT` says).
+#[test]
+fn version_names_the_commit_built() {
+    let head = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(head.status.success(), "{}", describe(&head));
+    let head = text(&head.stdout).trim().to_owned();
+    let out = success(&run(dl().arg("--version")));
+    let expected = format!("dockerlua {} (commit {head} ", env!("CARGO_PKG_VERSION"));
+    assert!(out.starts_with(&expected), "{out:?} vs {expected:?}");
+    let out = success(&run(dl().arg("-v")));
+    assert!(out.contains(&format!("(commit {head} ")), "{out}");
 }

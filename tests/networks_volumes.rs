@@ -6,20 +6,74 @@ mod common;
 
 use common::{docker, Cleanup};
 
+/// A /24 of the test engine's own for a network with a fixed subnet
+/// (`tools/engine.sh` gives each engine one, inside the range its forward
+/// rule accepts); an engine started by an older engine.sh has none.
+fn test_subnet() -> String {
+    std::env::var("DOCKERLUA_TEST_SUBNET").unwrap_or_else(|_| "172.31.77.0/24".into())
+}
+
+/// Why containers on one bridge may not reach each other on this machine:
+/// the FORWARD policy and br_netfilter, as a failure message says it.
+fn forward_diagnosis(subnet: &str) -> String {
+    let rules = std::process::Command::new("iptables")
+        .args(["-w", "-S", "FORWARD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    let nf_call = std::fs::read_to_string("/proc/sys/net/bridge/bridge-nf-call-iptables")
+        .map(|v| v.trim() == "1")
+        .unwrap_or(false);
+    let Some(rules) = rules else {
+        return "the FORWARD chain cannot be read (iptables missing or not root)".into();
+    };
+    let drop = rules.lines().any(|l| l == "-P FORWARD DROP");
+    let range: String = subnet.split('.').take(2).collect::<Vec<_>>().join(".");
+    let accepted = rules
+        .lines()
+        .any(|l| l.contains("dockerlua-test-engine") && l.contains(&format!("-s {range}.0.0/16")));
+    match (drop, nf_call, accepted) {
+        (true, true, false) => format!(
+            "this machine drops bridged traffic: the iptables FORWARD policy is DROP (a Docker \
+             engine started with iptables on sets it) and br_netfilter is on \
+             (net.bridge.bridge-nf-call-iptables = 1), and no FORWARD rule accepts the test \
+             engine's networks ({range}.0.0/16): restart it with tools/engine.sh, which adds one \
+             marked 'dockerlua-test-engine'"
+        ),
+        _ => format!(
+            "FORWARD policy DROP: {drop}, br_netfilter on: {nf_call}, a rule for {range}.0.0/16: \
+             {accepted}; the FORWARD chain:\n{rules}"
+        ),
+    }
+}
+
 #[test]
 #[ignore = "needs an engine: tools/test.sh"]
 fn containers_on_a_user_network_reach_each_other_by_name_and_alias() {
     let t = Cleanup::new("net");
+    let subnet = test_subnet();
+    let prefix = subnet.rsplit_once('.').unwrap().0.to_owned();
+    // Pings are retried until a deadline: a fresh endpoint (its bridge port,
+    // ARP, DNS) can take a moment on a loaded machine.
     let code = r#"
+        local function reach(from, to, want)
+          local deadline = docker.clock() + 20
+          while true do
+            local ok = from:exec({"ping", "-c1", "-W1", to}).exit_code == 0
+            if ok == want or docker.clock() > deadline then return ok end
+            docker.sleep(0.2)
+          end
+        end
         local n = docker.networks.create("ID-net", {labels = LABELS,
-          ipam = {config = {{subnet = "172.31.77.0/24", gateway = "172.31.77.1"}}}})
+          ipam = {config = {{subnet = "PREFIX.0/24", gateway = "PREFIX.1"}}}})
         print(n.name, n.labels["dockerlua.test"] == "ID", n.attrs.IPAM.Config[1].Subnet)
         print(docker.networks.get("ID-net") == n, #docker.networks.list{names = {"ID-net"}})
         local a = docker.containers.run("busybox", "sleep 300", {detach = true, init = true,
           name = "ID-a", network = "ID-net", labels = LABELS})
         local b = docker.containers.run("busybox", "sleep 300", {detach = true, init = true,
           name = "ID-b", labels = LABELS})
-        n:connect(b, {aliases = {"bee"}, ipv4_address = "172.31.77.77"})
+        n:connect(b, {aliases = {"bee"}, ipv4_address = "PREFIX.77"})
         local names = {}
         for _, c in ipairs(n.containers) do names[#names + 1] = c.name end
         table.sort(names)
@@ -29,21 +83,33 @@ fn containers_on_a_user_network_reach_each_other_by_name_and_alias() {
         local has_bee = false
         for _, alias in ipairs(ep.Aliases) do has_bee = has_bee or alias == "bee" end
         print(has_bee, ep.IPAddress)
-        print(a:exec("ping -c1 -W2 bee").exit_code, a:exec("ping -c1 -W2 ID-b").exit_code)
-        print(b:exec("ping -c1 -W2 ID-a").exit_code)
+        -- A blocked network fails the first one: the others are not waited for.
+        local by_alias = reach(a, "bee", true)
+        local by_name = by_alias and reach(a, "ID-b", true)
+        print("reached", by_alias, by_name, by_name and reach(b, "ID-a", true))
         n:disconnect("ID-b", {force = true})
-        print(#n.containers, a:exec("ping -c1 -W1 bee").exit_code ~= 0)
+        print(#n.containers, reach(a, "bee", false) == false)
         a:remove{force = true}
         n:reload() print(#n.containers)
         n:remove()
         print(pcall(docker.networks.get, "ID-net"))
     "#;
-    let out = t.script(code);
+    let out = t.script(&code.replace("PREFIX", &prefix));
     let id = &t.id;
+    if !out.contains("reached\ttrue\ttrue\ttrue\n") {
+        panic!(
+            "containers on a user network of the test engine cannot reach each other ({}): {}",
+            out.lines()
+                .find(|l| l.starts_with("reached"))
+                .unwrap_or("?"),
+            forward_diagnosis(&subnet)
+        );
+    }
     assert_eq!(
         out,
         format!(
-            "{id}-net\ttrue\t172.31.77.0/24\ntrue\t1\n{id}-a {id}-b\ntrue\t172.31.77.77\n0\t0\n0\n1\ttrue\n0\n\
+            "{id}-net\ttrue\t{subnet}\ntrue\t1\n{id}-a {id}-b\ntrue\t{prefix}.77\n\
+             reached\ttrue\ttrue\ttrue\n1\ttrue\n0\n\
              false\tNotFound (404): network {id}-net not found\n"
         )
     );

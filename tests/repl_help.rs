@@ -57,6 +57,22 @@ fn help_and_question_mark_show_reference_entries() {
     );
     let usage = r.eval("help()");
     assert!(usage.contains("?c:logs"), "{usage}");
+    // An option class lists what it inherits: every option of `run`.
+    let options = r.eval("help('RunOptions')");
+    let members = options.split("members: ").nth(1).unwrap_or("");
+    for option in ["detach", "remove", "environment", "volumes", "healthcheck"] {
+        assert!(members.contains(option), "{option}: {options}");
+    }
+    assert!(members.split(", ").count() > 80, "{options}");
+    // An undefined name says so, not a syntax error in our source.
+    let undefined = r.eval("?c:logs");
+    assert_eq!(undefined, "help: c is not defined (it is nil)\n");
+    assert_eq!(
+        r.eval("?nothing_here"),
+        "help: nothing_here is not defined (it is nil)\n"
+    );
+    let bad = r.eval("?c:");
+    assert!(!bad.contains(".rs:"), "{bad}");
 }
 
 #[test]

@@ -18,6 +18,11 @@ fn every_script_prints_its_usage_and_exits_2_when_called_wrongly() {
         ("scripts/follow.lua", &[][..]),
         ("scripts/wait_healthy.lua", &[][..]),
         ("scripts/wait_healthy.lua", &["-t", "later", "x"][..]),
+        ("scripts/autoheal.lua", &["extra"][..]),
+        ("scripts/autoheal.lua", &["--backoff", "soon"][..]),
+        ("scripts/restart_on_failure.lua", &["--backoff", "soon"][..]),
+        ("scripts/gen.lua", &["only-a-template"][..]),
+        ("scripts/gen.lua", &["/nonexistent/template", "out"][..]),
         ("scripts/ci_build.lua", &[][..]),
         (
             "scripts/ci_build.lua",

@@ -250,6 +250,13 @@ fn wait_for_log_line_port_and_health() {
            print("gone", err.kind)
            local ok, err = pcall(wait.healthy, quick)
            print("nohealth", err.kind, err.message:match("has no healthcheck") ~= nil)
+           local sick = docker.containers.run("alpine", "sleep 60", {{detach = true, init = true, labels = labels,
+             healthcheck = {{test = {{"CMD-SHELL", "echo probe says no; exit 3"}}, interval = "100ms", retries = 2}}}})
+           local before = docker.clock()
+           local ok, err = pcall(wait.healthy, sick, {{timeout = 50}})
+           print("unhealthy", err.kind, err.status, err.exit_status, err.output, docker.clock() - before < 40)
+           print(err.message)
+           sick:remove{{force = true}}
            local ok, err = pcall(wait.log, 42, "x")
            print("bad", err.kind, err.message)"#,
         labels = t.lua_labels()
@@ -270,6 +277,19 @@ fn wait_for_log_line_port_and_health() {
     assert!(lines[5].ends_with("not so after 0.5 s"), "{out}");
     assert_eq!(lines[6], "gone\tWaitError");
     assert_eq!(lines[7], "nohealth\tWaitError\ttrue");
+    assert_eq!(
+        lines[8..10],
+        [
+            "unhealthy\tWaitError\tunhealthy\t3\tprobe says no",
+            "\ttrue"
+        ],
+        "{out}"
+    );
+    assert!(
+        lines[10].ends_with("is unhealthy (last probe: exit status 3: probe says no)"),
+        "{out}"
+    );
+    let lines: Vec<&str> = lines.iter().skip(3).copied().collect();
     assert!(
         lines[8].starts_with("bad\tInvalidArgument\twait.log: bad argument 'container'"),
         "{out}"

@@ -209,16 +209,16 @@ fn bad_swarm_arguments_are_refused_before_any_request() {
     assert_eq!(
         lines,
         [
-            "InvalidArgument: services.create: unknown option 'nope'",
-            "InvalidArgument: services.create: bad option 'replicas' (integer expected, got string)",
+            "InvalidArgument: services.create: unknown option 'nope' (did you mean 'name'?)",
+            "InvalidArgument: services.create: bad option 'replicas' (non-negative integer expected, got 'two')",
             "InvalidArgument: services.create: bad option 'replicas' (the service is global, not replicated)",
             "InvalidArgument: services.create: bad option 'restart_policy.condition' (\"none\", \"on-failure\" or \"any\" expected, got 'always')",
-            "InvalidArgument: services.create: bad option 'stop_grace_period' (a duration such as \"1m30s\" expected, got 'soon')",
+            "InvalidArgument: services.create: bad option 'stop_grace_period' (nanoseconds or a duration such as \"1m30s\" expected, got 'soon')",
             "InvalidArgument: services.create: bad argument 'image' (string expected, got number)",
             "InvalidArgument: swarm.init: unknown option 'bogus'",
             "InvalidArgument: swarm.join: missing option 'join_token'",
             "InvalidArgument: secrets.create: bad option 'data' (string expected, got table)",
-            "InvalidArgument: secrets.create: bad option 'labels' (table of strings expected)",
+            "InvalidArgument: secrets.create: bad option 'labels.a' (string expected, got table)",
             "InvalidArgument: configs.create: missing option 'name'",
             "<Swarm unix:///nonexistent/dockerlua-swarm.sock>",
         ]
@@ -303,6 +303,56 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
         "3"
     );
 
+    // Ports in the CLI's forms publish what `docker service create -p`
+    // publishes: the engine's spec of a CLI-made service against ours.
+    let specs = [
+        "18080:80",
+        "18081:81/udp",
+        "18082-18083:82-83",
+        "published=18084,target=84,mode=host",
+        "85",
+    ];
+    let cli_service = format!("{}-cliports", t.id);
+    let mut args = vec!["service", "create", "-d", "-q", "--name", &cli_service];
+    for spec in &specs {
+        args.extend(["-p", spec]);
+    }
+    args.extend([image.as_str(), "sleep", "600"]);
+    docker(&args);
+    let cli_spec: serde_json::Value = serde_json::from_str(&docker(&[
+        "service",
+        "inspect",
+        "-f",
+        "{{json .Spec.EndpointSpec}}",
+        &cli_service,
+    ]))
+    .unwrap();
+    docker(&["service", "rm", &cli_service]);
+    let lua_specs = specs.map(|s| format!("'{s}'")).join(", ");
+    // A dry run: nothing is created, the spec is the one that would be sent.
+    let dry = dockerlua(&[
+        "--dry-run",
+        "-e",
+        &format!(
+            "local s = docker.services.create('{image}', {{ports = {{{lua_specs}}}}})\n\
+             print(docker.json.encode(s.attrs.Spec.EndpointSpec.Ports))"
+        ),
+    ]);
+    let body = assert_success(&dry);
+    // The CLI walks a range through a Go map: compare in one order.
+    let sorted = |ports: &serde_json::Value| {
+        let mut items: Vec<String> = ports
+            .as_array()
+            .unwrap_or_else(|| panic!("{ports}"))
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        items.sort();
+        items
+    };
+    let ours: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(sorted(&ours), sorted(&cli_spec["Ports"]), "{body}");
+
     // Four replicas spread over both nodes; wait returns once all run.
     let name = t.id.clone();
     let env = [
@@ -315,7 +365,7 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
         r#"local s = docker.services.create(os.getenv("IMAGE"),
              {"sh", "-c", 'echo "hello from $HOSTNAME color=$COLOR"; exec sleep 600'},
              {name = os.getenv("NAME"), replicas = 4, env = {COLOR = "red"},
-              stop_grace_period = 0.1, update_config = {parallelism = 2},
+              stop_grace_period = "100ms", update_config = {parallelism = 2},
               labels = {team = "ops"}})
            s:wait{timeout = 90}
            local nodes = {}
@@ -459,7 +509,8 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
     // Drain the worker: its tasks move to the manager; then back to active.
     let out = lua_with(
         r#"local node = docker.nodes.get(os.getenv("WORKER_ID"))
-           node:update{availability = "drain", labels = {zone = "b"}}
+           -- The SDK's NodeSpec passes the engine's spelling through.
+           node:update{Availability = "drain", labels = {zone = "b"}}
            print(node.availability, node.attrs.Spec.Labels.zone)
            docker.services.get(os.getenv("NAME")):wait{timeout = 90}"#,
         &env,
@@ -641,7 +692,7 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
            s:remove()
            -- A task that runs a moment, then fails: never stable for 3 s.
            local crash = docker.services.create(os.getenv("IMAGE"), {"sh", "-c", "sleep 1; exit 1"},
-             {name = os.getenv("PENDING") .. "-crash", restart_policy = {delay = 0.5}})
+             {name = os.getenv("PENDING") .. "-crash", restart_policy = {delay = "500ms"}})
            local ok, err = pcall(crash.wait, crash, {timeout = 8, stable = 3})
            print(ok, err.kind, err.message:match("not converged after 8 s") ~= nil)
            crash:remove()"#,
@@ -684,7 +735,7 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
            local s = docker.services.create(os.getenv("IMAGE"),
              {"sh", "-c", "cat /run/secrets/" .. name .. "-pw; echo; cat /cfg; echo; exec sleep 600"},
              {name = name .. "-secret", secrets = {secret},
-              configs = {{config_name = name .. "-cfg", filename = "/cfg"}}, stop_grace_period = 0.1})
+              configs = {{config_name = name .. "-cfg", filename = "/cfg"}}, stop_grace_period = "100ms"})
            s:wait{timeout = 90}
            local logs = ""
            for _ = 1, 100 do
@@ -713,7 +764,7 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
         "{out}"
     );
     assert!(
-        lines[1].starts_with("InvalidArgument: secrets.create: bad option 'labels'"),
+        lines[1].starts_with("InvalidArgument: secrets.create: bad option 'labels."),
         "{out}"
     );
     assert!(lines[2].starts_with("Conflict (409)"), "{out}");

@@ -8,11 +8,16 @@
 #                                DIR/engine2 and DIR/sshd
 #   tools/engine.sh env    DIR   print the export lines (also in DIR/env)
 #   tools/engine.sh status DIR   exit 0 if the engine answers
+#   tools/engine.sh restart DIR  stop dockerd (by its pid file) and start it
+#                                again on the same state, as a host reboot of
+#                                the engine would (containers stop)
 #
 # `start` installs what is missing (Debian 12, as root), starts dockerd on
-# DIR/docker.sock with its own bridge, no iptables and no ip_forward changes,
-# so that it never touches /var/run/docker.sock, a system engine or the host's
-# firewall; starts `docker-registry` on 127.0.0.1:PORT; imports busybox-based
+# DIR/docker.sock with its own bridge, no iptables and no ip_forward changes
+# of its own, so that it never touches /var/run/docker.sock or a system
+# engine; all its networks (default bridge, docker_gwbridge, user networks)
+# lie in one /16 of its own, 10.N.0.0/16, for which one marked rule accepts
+# forwarded traffic (see "beside a system engine" below); starts `docker-registry` on 127.0.0.1:PORT; imports busybox-based
 # test images (alpine:latest, busybox:latest); pushes
 # localhost:PORT/dockerlua/pulltest:latest (with a marker layer of its own, so
 # a pull really downloads) and removes the local copy. The engine also listens
@@ -26,6 +31,17 @@
 #   export DOCKERLUA_TEST_PULL_IMAGE=localhost:PORT/dockerlua/pulltest:latest
 #   export DOCKERLUA_TEST_TLS_HOST=tcp://127.0.0.1:TLSPORT
 #   export DOCKERLUA_TEST_TLS_CERTS=DIR/tls
+#   export DOCKERLUA_TEST_SUBNET=10.N.200.0/24   # free for a test's own network
+#
+# Beside a system engine: a Docker engine started the usual way (iptables
+# on) sets the FORWARD policy to DROP and turns br_netfilter on, so bridged
+# traffic between containers passes FORWARD and is dropped, also on this
+# engine's bridges (it runs with --iptables=false). `start` therefore inserts
+#   iptables -I FORWARD -s 10.N.0.0/16 -d 10.N.0.0/16 -j ACCEPT
+#     -m comment --comment "dockerlua-test-engine BRIDGE"
+# (traffic among this engine's own containers only; the system engine's
+# rules and policy are left as they are) and `stop` removes the rules so
+# marked. Its user networks come from --default-address-pool 10.N.0.0/17.
 #
 # With `--registry localhost:PORT` (another test engine's registry) no
 # registry is started: this engine uses that one (dockerd trusts plain http on
@@ -38,10 +54,13 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap 'echo "engine: error: command failed at $0 line $LINENO: $BASH_COMMAND" >&2' ERR
 
-PACKAGES=(docker.io busybox-static docker-registry curl iproute2 tar openssl)
+PACKAGES=(docker.io busybox-static docker-registry curl iproute2 tar openssl iptables)
 # tests/lua_compat.rs: C modules, a pure-Lua rock, flags compared with lua5.4;
 # tests/progress.rs: pull progress in a terminal of a chosen width.
 PACKAGES+=(lua5.4 lua-lpeg lua-cjson tmux man-db binutils)
+# tests/busted.rs: specs run with `busted --lua=dockerlua` (docs/testing.md);
+# tests/release.rs: the .deb installed, the image's base made by debootstrap.
+PACKAGES+=(lua-busted debootstrap)
 READY_TIMEOUT=${DOCKERLUA_ENGINE_TIMEOUT:-60}   # seconds, for each readiness poll
 DOCKER_CLI=${DOCKER_CLI:-docker}
 
@@ -49,7 +68,7 @@ say() { echo "engine: $*" >&2; }
 die() { echo "engine: error: $*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,10s/^# \{0,1\}//p' "$0" >&2
+    sed -n '2,13s/^# \{0,1\}//p' "$0" >&2
     exit 2
 }
 
@@ -80,6 +99,8 @@ setup_paths() {
     TLS_PORTFILE=$DIR/tls.port
     BRIDGE=dl$HEX                     # at most 15 characters
     GWBRIDGE=dg$HEX                   # this engine's docker_gwbridge (swarm)
+    RANGEFILE=$DIR/range              # N of this engine's 10.N.0.0/16
+    RULE_MARK="dockerlua-test-engine $BRIDGE"
     NAMESPACE=dockerlua-$HEX          # containerd namespace
     CGROUP=dockerlua-$HEX             # parent cgroup of the containers
     export DOCKER_HOST=unix://$SOCK
@@ -121,25 +142,52 @@ dockercli() { "$DOCKER_CLI" "$@"; }
 
 # --- dockerd ----------------------------------------------------------------
 
-# free_net PREFIX: a PREFIX.N (a /24) that no address or route uses.
-free_net() {
-    local n=$((HASH % 250)) i used
-    used=$(ip -4 -o addr show; ip -4 route show)
-    for i in $(seq 250); do
-        grep -q "${1//./\\.}\.$n\." <<<"$used" || break
-        n=$(((n + 1) % 250))
+# free_range: an N whose 10.N.0.0/16 no address, route or other running
+# engine's address pool uses (a private dockerd names its pool on its
+# command line), starting from one derived from DIR.
+free_range() {
+    local n=$((100 + HASH % 100)) i used
+    used=$(ip -4 -o addr show; ip -4 route show
+        for f in /proc/[0-9]*/cmdline; do tr '\0' ' ' 2>/dev/null <"$f" | grep -o 'default-address-pool base=[0-9.]*' || true; done)
+    for i in $(seq 100); do
+        grep -qE "(^|[^0-9])10\.$n\." <<<"$used" || { echo "$n"; return 0; }
+        n=$((100 + (n - 99) % 100))
     done
-    echo "$1.$n"
+    die "no free 10.N.0.0/16 for the engine's networks"
 }
 
-# The bridge for the default network: named after DIR, a /24 nobody else uses.
+# This engine's 10.N.0.0/16, chosen at a fresh start and kept in RANGEFILE.
+range() { pid_of "$RANGEFILE"; }
+
+# The bridge for the default network: named after DIR, 10.N.255.0/24.
 ensure_bridge() {
     ip link show "$BRIDGE" >/dev/null 2>&1 && return 0
-    local net
-    net=$(free_net 10.213)
     ip link add "$BRIDGE" type bridge || die "cannot create bridge $BRIDGE (are you root?)"
-    ip addr add "$net.1/24" dev "$BRIDGE"
+    ip addr add "10.$(range).255.1/24" dev "$BRIDGE"
     ip link set "$BRIDGE" up
+}
+
+# The rule that lets this engine's containers reach each other when a system
+# engine made the FORWARD policy DROP (see the top). Idempotent.
+ensure_forward_rule() {
+    local n spec
+    n=$(range)
+    [ -n "$n" ] || return 0
+    command -v iptables >/dev/null || { say "warning: no iptables: containers may not reach each other beside a system engine"; return 0; }
+    spec=(-s "10.$n.0.0/16" -d "10.$n.0.0/16" -m comment --comment "$RULE_MARK" -j ACCEPT)
+    iptables -w -C FORWARD "${spec[@]}" 2>/dev/null && return 0
+    iptables -w -I FORWARD 1 "${spec[@]}" ||
+        say "warning: cannot add the FORWARD rule for 10.$n.0.0/16: containers may not reach each other beside a system engine"
+}
+
+# Removes every rule marked as this engine's (whatever its range).
+remove_forward_rules() {
+    local rule
+    command -v iptables >/dev/null || return 0
+    { iptables -w -S FORWARD 2>/dev/null || true; } | { grep -F -- "--comment \"$RULE_MARK\"" || true; } |
+        sed 's/^-A /-D /' | while read -r rule; do
+            eval "iptables -w $rule" || say "warning: cannot remove the FORWARD rule: $rule"
+        done
 }
 
 # Swarm mode connects tasks to a `docker_gwbridge` network whose host bridge
@@ -148,9 +196,8 @@ ensure_bridge() {
 # several test engines on one host never share it.
 ensure_gwbridge() {
     dockercli network inspect docker_gwbridge >/dev/null 2>&1 && return 0
-    local net
-    net=$(free_net 10.214)
-    dockercli network create --driver bridge --subnet "$net.0/24" \
+    [ -n "$(range)" ] || die "no network range in $RANGEFILE; restart the engine: $0 stop $DIR"
+    dockercli network create --driver bridge --subnet "10.$(range).254.0/24" \
         --opt com.docker.network.bridge.name="$GWBRIDGE" \
         --opt com.docker.network.bridge.enable_icc=false \
         --opt com.docker.network.bridge.enable_ip_masquerade=false \
@@ -216,6 +263,7 @@ ensure_dockerd() {
             if ping_engine; then
                 say "reusing the running engine (pid $pid) on $SOCK"
                 TLS_PORT=$(pid_of "$TLS_PORTFILE")
+                ensure_forward_rule
                 return 0
             fi
             sleep 0.1
@@ -229,11 +277,22 @@ ensure_dockerd() {
     rm -rf "$DATA" "$EXEC" "$REG_DATA" "$DIR/images" "$SOCK" "$PIDFILE"
     mkdir -p "$DATA" "$EXEC"
     echo '{}' >"$DIR/daemon.json"     # so that /etc/docker/daemon.json does not apply
+    remove_forward_rules
+    # A dead engine's bridges hold its old range: made again below.
+    ip link del "$BRIDGE" 2>/dev/null || true
+    ip link del "$GWBRIDGE" 2>/dev/null || true
+    free_range >"$RANGEFILE"
     ensure_bridge
+    ensure_forward_rule
     make_tls_certs
     TLS_PORT=$(tls_port)
     echo "$TLS_PORT" >"$TLS_PORTFILE"
+    launch_dockerd
+}
 
+# Starts dockerd on the state in DIR (kept as it is) and waits until it answers.
+launch_dockerd() {
+    local pid i t0
     say "starting dockerd on $SOCK"
     t0=$(now_ms)
     : >"$LOG"
@@ -247,6 +306,7 @@ ensure_dockerd() {
         --pidfile "$PIDFILE" \
         --bridge "$BRIDGE" \
         --iptables=false --ip-forward=false --ip-masq=false --ip6tables=false \
+        --default-address-pool "base=10.$(range).0.0/17,size=24" \
         --containerd-namespace "$NAMESPACE" \
         --containerd-plugins-namespace "$NAMESPACE-plugins" \
         --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "$CGROUP" \
@@ -369,6 +429,8 @@ EOF
 export DOCKERLUA_TEST_TLS_HOST=tcp://127.0.0.1:$TLS_PORT
 export DOCKERLUA_TEST_TLS_CERTS=$TLS
 EOF
+    # An engine started by an older engine.sh has no range of its own.
+    [ -z "$(range)" ] || echo "export DOCKERLUA_TEST_SUBNET=10.$(range).200.0/24" >>"$DIR/env.tmp"
     mv "$DIR/env.tmp" "$DIR/env"
 }
 
@@ -423,9 +485,10 @@ cmd_stop() {
     fi
     stop_pid "$(pid_of "$REG_PIDFILE")" docker-registry registry
     cleanup_leftovers
+    remove_forward_rules
     ip link del "$BRIDGE" 2>/dev/null || true
     ip link del "$GWBRIDGE" 2>/dev/null || true
-    rm -f "$PIDFILE" "$REG_PIDFILE" "$SOCK" "$DIR/env" "$TLS_PORTFILE"
+    rm -f "$PIDFILE" "$REG_PIDFILE" "$SOCK" "$DIR/env" "$TLS_PORTFILE" "$RANGEFILE"
     [ "$RUN" = "$DIR" ] || rm -rf "$RUN"
     say "stopped"
 }
@@ -463,6 +526,13 @@ env)
     setup_paths "${2:-}"
     [ -f "$DIR/env" ] && ping_engine || die "no engine running in $DIR; run: $0 start $DIR"
     cat "$DIR/env"
+    ;;
+restart)
+    setup_paths "${2:-}"
+    [ -f "$TLS_PORTFILE" ] || die "no engine was started in $DIR; run: $0 start $DIR"
+    stop_pid "$(pid_of "$PIDFILE")" dockerd dockerd
+    TLS_PORT=$(pid_of "$TLS_PORTFILE")
+    launch_dockerd
     ;;
 status)
     setup_paths "${2:-}"

@@ -61,7 +61,7 @@ function DockerClient.info() end
 ---@return {LayersSize: integer, Images: table[], Containers: table[], Volumes: table[], BuildCache: table[]?} the engine's /system/df answer
 function DockerClient.df() end
 
----@class ApiOptions
+---@class (exact) ApiOptions
 ---@field method string? "GET" (default), "POST", "PUT", "DELETE", "HEAD"
 ---@field path string the endpoint without the version: "/containers/json"
 ---@field query table<string, string|number|boolean|table>? booleans as 1/0, tables (filters) as JSON
@@ -84,27 +84,55 @@ function DockerClient.api(opts) end
 ---@return table the engine's answer (`Status`, maybe `IdentityToken`)
 function DockerClient.login(opts) end
 
----@class EventsOptions
+---@class (exact) EventsOptions
 ---@field filters table<string, string|string[]>?
 ---@field since string|number? Unix seconds, RFC 3339 time, date or duration before now ("10m")
 ---@field until string|number? the same (a Lua keyword: `["until"] = ...`)
 ---@field decode boolean? accepted for the Python SDK's sake: events are always tables
+---@field reconnect boolean? come back after a drop (engine restart, cut or stalled connection) where it left off, instead of raising ConnectionError
+---@field stall number? seconds without an event after which `/_ping` checks the engine; no answer counts as a drop (default 30)
+---@field buffer integer? events read ahead of a slow loop; past it they are dropped and told by an `overflow` event (default 4096)
 
 ---Engine events, as they happen: `for event in docker.events{...} do`.
 ---Without `until` the stream never ends by itself: `break` or close it.
----(`until` is a Lua keyword: write `["until"] = ...`.)
+---(`until` is a Lua keyword: write `["until"] = ...`.) Our own notices have
+---`Type = "dockerlua"`: `Action = "reconnect"` with `gap` (seconds away),
+---`Action = "overflow"` with `dropped` (events lost to a slow loop).
 ---@param opts EventsOptions?
 ---@return EventStream
 function DockerClient.events(opts) end
 
+---@class WatchOptions
+---@field filters table<string, string|string[]>? of the list (`label` also narrows the events)
+---@field all boolean? stopped containers too
+---@field debounce number? seconds of quiet after an event before `fn` is called (default 0.5)
+---@field resync number? call `fn` at least this often (seconds)
+---@field stop_on_error boolean? an error in `fn` ends the watch (raised) instead of being reported
+---@field reconnect boolean? default true
+---@field stall number? as for `events`
+---@field buffer integer? as for `events`
+
+---@class WatchReason
+---@field reason "start"|"events"|"reconnect"|"resync"|"overflow"
+---@field count integer? with "events": how many since the last call
+---@field gap number? with "reconnect": seconds away
+---@field dropped integer? with "overflow"
+
+---List, then watch: `fn(containers, why)` at start, after container events
+---(debounced), after a reconnect and every `resync` seconds, until it
+---returns `false`. Errors in `fn` are reported on stderr and the loop goes on.
+---@param opts WatchOptions?
+---@param fn fun(containers: Container[], why: WatchReason): boolean?
+function DockerClient.watch(opts, fn) end
+
 ---PEM files for a TLS engine (paths). Without `ca`, the system's roots are
 ---trusted; `cert` and `key` go together (the client certificate).
----@class TlsOptions
+---@class (exact) TlsOptions
 ---@field ca string? the CA that signed the engine's certificate
 ---@field cert string? the client certificate
 ---@field key string? the client certificate's key
 
----@class ConnectOptions
+---@class (exact) ConnectOptions
 ---@field version string? the API version to use ("1.43"); negotiated when nil
 ---@field tls TlsOptions? speak TLS to a `tcp://` engine (`https://` always does)
 ---@field timeout number? client timeout in seconds for ordinary calls (0: none); default DOCKERLUA_TIMEOUT or 60
@@ -127,7 +155,7 @@ function DockerClient.from_env() end
 ---A context, as `docker context ls` shows it.
 ---@class DockerContext
 ---@field name string
----@field host string the docker endpoint (`default`: -H, DOCKER_HOST or the default socket)
+---@field host string the docker endpoint (`default`: -H, DOCKER_HOST or the default socket), a password in it masked
 ---@field current boolean whether the default client uses it
 ---@field description string
 

@@ -10,13 +10,17 @@ use std::io::Write;
 use clap::{Arg, Command};
 use clap_complete::Shell;
 
+/// Our version and the commit built (`0.1.0 (commit 8e84186abcde 2026-12-03)`).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("DOCKERLUA_COMMIT"),
+    ")"
+);
+
 /// `lua -v`'s line, with ours in front.
 pub fn version_line() -> String {
-    format!(
-        "dockerlua {}  {}",
-        env!("CARGO_PKG_VERSION"),
-        env!("LUA_COPYRIGHT")
-    )
+    format!("dockerlua {VERSION}  {}", env!("LUA_COPYRIGHT"))
 }
 
 /// What is wrong with the options, as `lua` says it.
@@ -74,7 +78,13 @@ pub fn split(cmd: &Command, argv: &[String]) -> Result<(Vec<String>, Vec<String>
             takes_value(arg)
         };
         options.push(a.clone());
-        if takes_value {
+        if takes_value && optional_value(cmd, a) {
+            // `--init-editor [DIR]`: the next word when it is no option.
+            if let Some(v) = argv.get(i + 1).filter(|v| !v.starts_with('-')) {
+                options.push(v.clone());
+                i += 1;
+            }
+        } else if takes_value {
             i += 1;
             // As `lua`: `-e` followed by another option lacks its argument.
             match argv.get(i) {
@@ -85,6 +95,17 @@ pub fn split(cmd: &Command, argv: &[String]) -> Result<(Vec<String>, Vec<String>
         i += 1;
     }
     Ok((options, argv[i..].to_vec()))
+}
+
+/// A long option whose value may be left out (`num_args = 0..=1`).
+fn optional_value(cmd: &Command, option: &str) -> bool {
+    let Some(long) = option.strip_prefix("--") else {
+        return false;
+    };
+    cmd.get_arguments()
+        .find(|arg| arg.get_long() == Some(long))
+        .and_then(|arg| arg.get_num_args())
+        .is_some_and(|n| n.min_values() == 0)
 }
 
 fn takes_value(arg: &Arg) -> bool {

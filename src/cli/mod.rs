@@ -16,13 +16,14 @@ use crate::lua::{self, error};
 use crate::repl;
 use crate::repl::interrupt::{self, Signals};
 
+mod editor;
 mod flags;
 
 /// Run Lua scripts against the Docker Engine API.
 #[derive(Parser, Debug)]
 #[command(
     name = "dockerlua",
-    version,
+    version = flags::VERSION,
     about,
     long_about = None,
     override_usage = "dockerlua [OPTIONS] [SCRIPT [ARGS]...]"
@@ -79,6 +80,10 @@ struct Args {
     /// Write the LuaLS definitions (one file per module) into DIR, and exit
     #[arg(long = "write-types", value_name = "DIR")]
     write_types: Option<PathBuf>,
+
+    /// Set up editor support in DIR (default: here): the LuaLS definitions and a .luarc.json, and exit
+    #[arg(long = "init-editor", value_name = "DIR", num_args = 0..=1, default_missing_value = ".")]
+    init_editor: Option<PathBuf>,
 
     /// Print a completion script for SHELL, and exit
     #[arg(long, value_name = "SHELL")]
@@ -199,6 +204,20 @@ async fn run(args: Args, steps: Vec<Step>, signals: &mut Signals) -> i32 {
                     "dockerlua: cannot write the types into {}: {e}",
                     dir.display()
                 );
+                1
+            }
+        };
+    }
+    if let Some(dir) = &args.init_editor {
+        return match editor::init(dir) {
+            Ok(done) => {
+                for line in done {
+                    println!("{line}");
+                }
+                0
+            }
+            Err(message) => {
+                eprintln!("dockerlua: {message}");
                 1
             }
         };
@@ -324,22 +343,25 @@ async fn run_code(lua: &Lua, args: &Args, steps: Vec<Step>, signals: &mut Signal
     }
 
     for step in steps {
-        let (name, code) = match step {
+        let (name, code, chunk_args) = match step {
             Step::Warnings => {
                 lua.warning("@on", false);
                 continue;
             }
-            Step::Execute(code) => ("=(command line)".to_owned(), code),
+            Step::Execute(code) => ("=(command line)".to_owned(), code, MultiValue::new()),
             Step::Require(spec) => {
-                let (global, module) = spec.split_once('=').unwrap_or((&spec, &spec));
-                (
-                    format!("=(-l {spec})"),
-                    format!("{global} = require({module:?})"),
-                )
+                let (global, module) = library_names(&spec);
+                let names = [global, module]
+                    .iter()
+                    .map(|n| lua.create_string(n).map(Value::String))
+                    .collect::<mlua::Result<MultiValue>>();
+                let Ok(names) = names else {
+                    return End::Failed(1);
+                };
+                (format!("=(-l {spec})"), REQUIRE.to_owned(), names)
             }
         };
-        if let Some(end) = run_chunk(lua, signals, code.as_bytes(), &name, MultiValue::new()).await
-        {
+        if let Some(end) = run_chunk(lua, signals, code.as_bytes(), &name, chunk_args).await {
             return end;
         }
     }
@@ -403,6 +425,24 @@ async fn run_code(lua: &Lua, args: &Args, steps: Vec<Step>, signals: &mut Signal
     End::Done
 }
 
+/// `-l GLOBAL=MODULE`, or `-l MODULE` into the global of its whole name, as
+/// `lua.c` does: `-l ops.deploy` sets `_G["ops.deploy"]` (not `ops.deploy`,
+/// which would need `ops`), and `-l mod-v2` sets `mod` (the text after `-`
+/// is a version mark, Lua 5.4.6 and later).
+fn library_names(spec: &str) -> (&str, &str) {
+    match spec.split_once('=') {
+        Some((global, module)) => (global, module),
+        None => (spec.split_once('-').map_or(spec, |(g, _)| g), spec),
+    }
+}
+
+/// A `-l`: the global set in the globals table, as `lua_setglobal` does;
+/// `require` called from C (`pcall`), so that its error names no chunk line.
+const REQUIRE: &str = "local global, module = ... \
+    local ok, value = pcall(require, module) \
+    if not ok then error(value, 0) end \
+    _ENV[global] = value";
+
 fn engine_options(args: &Args) -> lua::Options {
     lua::Options {
         host: HostChoice {
@@ -418,7 +458,17 @@ fn engine_options(args: &Args) -> lua::Options {
         },
         paths: args.paths.clone(),
         ignore_env: args.ignore_env,
+        script_folder: script_folder(args.script.first()),
     }
+}
+
+/// The folder of the script (its real one when it is a symbolic link, as
+/// Python does for `sys.path[0]`): a team's modules beside their scripts
+/// load without `--path`.
+fn script_folder(script: Option<&String>) -> Option<PathBuf> {
+    let script = script.filter(|s| *s != "-")?;
+    let real = std::fs::canonicalize(script).ok()?;
+    real.parent().map(PathBuf::from)
 }
 
 /// The one end of every program, after scripts and after the prompt: on a
@@ -443,7 +493,7 @@ async fn finish(lua: &Lua, end: End, signals: &mut Signals) -> i32 {
     match end {
         End::Done => 0,
         End::Failed(status) => {
-            lifecycle::cancel(lua).await;
+            cancel(lua, signals).await;
             status
         }
         End::Signal(sig) => {
@@ -453,8 +503,31 @@ async fn finish(lua: &Lua, end: End, signals: &mut Signals) -> i32 {
                 interrupt::SIGHUP => eprintln!("dockerlua: hangup"),
                 _ => {}
             }
-            lifecycle::cancel(lua).await;
+            cancel(lua, signals).await;
             interrupt::exit_status(sig)
+        }
+    }
+}
+
+/// [`lifecycle::cancel`], which a signal (another one, after a first that
+/// ended the program) cuts short: the program then ends at once, saying
+/// which containers it leaves behind.
+async fn cancel(lua: &Lua, signals: &mut Signals) {
+    let seen = interrupt::count();
+    if signals
+        .run_until_another(seen, lifecycle::cancel(lua))
+        .await
+        .is_none()
+    {
+        let left = lifecycle::unfinished(lua);
+        let short: Vec<&str> = left.iter().map(|id| &id[..id.len().min(12)]).collect();
+        if short.is_empty() {
+            eprintln!("dockerlua: clean-up abandoned");
+        } else {
+            eprintln!(
+                "dockerlua: clean-up abandoned: left behind: container(s) {}",
+                short.join(", ")
+            );
         }
     }
 }

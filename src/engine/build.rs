@@ -273,6 +273,29 @@ fn locate_dockerfile(dir: &Path, given: &str) -> Result<Dockerfile> {
     })
 }
 
+/// All of folder `dir` as a tar streaming while it is made (on a blocking
+/// thread), without any `.dockerignore`: what `docker plugin create` sends.
+/// A failure of the tarring explains a broken request: see [`folder_error`].
+pub fn folder_upload(dir: &Path) -> Result<(Upload, JoinHandle<io::Result<()>>)> {
+    if !dir.is_dir() {
+        return Err(Error::invalid(format!(
+            "'{}' is not a folder",
+            dir.display()
+        )));
+    }
+    let matcher = Matcher::new(&[])?;
+    let (sender, upload) = Upload::channel();
+    let writer = sender.writer();
+    let dir = dir.to_path_buf();
+    let producer = tokio::task::spawn_blocking(move || write_context(&dir, &matcher, None, writer));
+    Ok((upload, producer))
+}
+
+/// The tarring's failure after a request with a [`folder_upload`] failed.
+pub async fn folder_error(producer: JoinHandle<io::Result<()>>) -> Option<Error> {
+    context_error(Some(producer)).await
+}
+
 /// The `.dockerignore` of `dir` as a matcher, the build files kept.
 pub fn context_matcher(dir: &Path, dockerfile: &str) -> Result<Matcher> {
     let patterns = match std::fs::read_to_string(dir.join(".dockerignore")) {

@@ -16,6 +16,9 @@ pub struct LogsOptions {
     pub tail: Option<String>,
     pub since: Option<String>,
     pub until: Option<String>,
+    /// Followed: come back after a drop or a restart of the container
+    /// (see [`super::watch::logs`]).
+    pub reconnect: bool,
 }
 
 impl Default for LogsOptions {
@@ -28,6 +31,7 @@ impl Default for LogsOptions {
             tail: None,
             since: None,
             until: None,
+            reconnect: false,
         }
     }
 }
@@ -322,7 +326,8 @@ impl Engine {
         q.add("path", file);
         let response = self.request(Req::get(path(id, "archive")).query(q)).await?;
         let stat = path_stat(&response);
-        super::files::write_to_file(response, to).await?;
+        let what = format!("'{file}' of container {id}");
+        self.answer_to_file(response, to, &what).await?;
         Ok(stat)
     }
 
@@ -345,7 +350,8 @@ impl Engine {
     /// The container's filesystem as a tar, written to `to` as it arrives.
     pub async fn container_export_to(&self, id: &str, to: &std::path::Path) -> Result<u64> {
         let response = self.request(Req::get(path(id, "export"))).await?;
-        super::files::write_to_file(response, to).await
+        let what = format!("export of container {id}");
+        self.answer_to_file(response, to, &what).await
     }
 
     /// What changed in the container's filesystem: `[{Path, Kind}]`.
@@ -481,5 +487,46 @@ pub fn framing(
         Some(true)
     } else {
         None
+    }
+}
+
+/// A container's health (`"starting"`, `"healthy"`, `"unhealthy"`), from an
+/// inspect (`State.Health.Status`) or a list entry, which has it only in
+/// its `Status` text: `"Up 5 seconds (unhealthy)"`, `"(health: starting)"`.
+pub fn health(attrs: &Value) -> Option<String> {
+    if let Some(status) = attrs
+        .pointer("/State/Health/Status")
+        .and_then(Value::as_str)
+    {
+        return Some(status.to_owned());
+    }
+    let text = attrs.get("Status").and_then(Value::as_str)?;
+    let inside = text.strip_suffix(')')?.rsplit_once('(')?.1;
+    let health = inside.strip_prefix("health: ").unwrap_or(inside);
+    matches!(health, "starting" | "healthy" | "unhealthy").then(|| health.to_owned())
+}
+
+#[cfg(test)]
+mod health_tests {
+    use super::health;
+    use serde_json::json;
+
+    #[test]
+    fn health_comes_from_an_inspect_or_a_list_entry() {
+        let inspected = json!({"State": {"Health": {"Status": "unhealthy"}}});
+        assert_eq!(health(&inspected).as_deref(), Some("unhealthy"));
+        let listed = |s: &str| health(&json!({"Status": s}));
+        assert_eq!(
+            listed("Up 5 seconds (unhealthy)").as_deref(),
+            Some("unhealthy")
+        );
+        assert_eq!(
+            listed("Up 1 second (health: starting)").as_deref(),
+            Some("starting")
+        );
+        assert_eq!(listed("Up 2 hours (healthy)").as_deref(), Some("healthy"));
+        assert_eq!(listed("Up 2 hours"), None);
+        assert_eq!(listed("Exited (1) 3 seconds ago"), None);
+        assert_eq!(health(&json!({"State": {"Status": "running"}})), None);
     }
 }

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::config::{config_dir, load_config};
 use super::error::{Error, Result};
-use super::transport::TlsFiles;
+use super::transport::{redact, TlsFiles};
 
 /// The engine used when nothing names one.
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
@@ -105,6 +105,7 @@ pub fn context_engine(name: &str, host: Option<&str>) -> Result<(String, Option<
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContextInfo {
     pub name: String,
+    /// The engine address, its password masked (it is shown and printed).
     pub host: String,
     pub description: String,
     pub current: bool,
@@ -141,7 +142,7 @@ pub fn list_contexts(choice: &HostChoice) -> Result<Vec<ContextInfo>> {
             }
             named.push(ContextInfo {
                 current: name == current,
-                host: text("/Endpoints/docker/Host"),
+                host: redact(&text("/Endpoints/docker/Host")),
                 description: text("/Metadata/Description"),
                 name,
             });
@@ -150,7 +151,7 @@ pub fn list_contexts(choice: &HostChoice) -> Result<Vec<ContextInfo>> {
     named.sort_by(|a, b| a.name.cmp(&b.name));
     let mut all = vec![ContextInfo {
         name: DEFAULT_CONTEXT.to_owned(),
-        host: default_host,
+        host: redact(&default_host),
         description: "Current DOCKER_HOST based configuration".to_owned(),
         current: current == DEFAULT_CONTEXT,
     }];

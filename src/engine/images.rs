@@ -3,11 +3,10 @@
 use std::path::Path;
 
 use serde_json::Value;
-use tokio::io::AsyncWriteExt;
 
 pub use super::registry::Auth;
 use super::upload::Upload;
-use super::{segment, BodyReader, Engine, Error, ErrorKind, JsonStream, Query, Req, Result};
+use super::{segment, Engine, Error, ErrorKind, JsonStream, Query, Req, Result};
 
 /// An image archive to load: a file, streamed from disk, or bytes in memory.
 pub enum Archive<'a> {
@@ -89,24 +88,8 @@ impl Engine {
             }
         };
         let response = self.request(req.about_image().lasting()).await?;
-        let file_error =
-            |e: std::io::Error| Error::invalid(format!("cannot write '{}': {e}", path.display()));
-        let mut file = tokio::fs::File::create(path).await.map_err(file_error)?;
-        let mut reader = BodyReader::new(response);
-        let written = async {
-            let mut written = 0u64;
-            while let Some(chunk) = reader.chunk().await? {
-                file.write_all(&chunk).await.map_err(file_error)?;
-                written += chunk.len() as u64;
-            }
-            file.flush().await.map_err(file_error)?;
-            Ok(written)
-        }
-        .await;
-        if written.is_err() {
-            let _ = tokio::fs::remove_file(path).await;
-        }
-        written
+        let what = format!("save of {}", names.join(", "));
+        self.answer_to_file(response, path, &what).await
     }
 
     /// `docker load`: sends the archive (a file streams from disk) and

@@ -3,7 +3,7 @@
 //!
 //! - [`Engine`]: one engine, its pooled connections and negotiated API version;
 //!   the endpoints live in [`containers`], [`images`], [`system`],
-//!   [`swarm`] and [`services`] (specs built in [`service_spec`]).
+//!   [`swarm`], [`services`] (specs built in [`service_spec`]) and [`plugins`].
 //! - [`request`] builds requests and turns error statuses into [`Error`]s;
 //!   [`body`] reads answers: whole, chunked, JSON lines, container output.
 //! - [`host`]: finding the engine (`DOCKER_HOST`, contexts);
@@ -34,6 +34,7 @@ mod guard;
 pub mod host;
 pub mod images;
 pub mod options;
+pub mod plugins;
 mod podman;
 pub mod reference;
 pub mod registry;
@@ -43,12 +44,14 @@ pub mod run;
 pub mod service_spec;
 pub mod services;
 mod ssh;
+pub mod stats;
 pub mod stream;
 pub mod swarm;
 pub mod system;
 mod transport;
 pub mod units;
 pub mod upload;
+pub mod watch;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -221,7 +224,7 @@ impl Engine {
                     _ => MAX_API_VERSION.to_owned(),
                 };
                 let podman = headers.contains_key("libpod-api-version");
-                check(response, false).await?;
+                check(response, false, self.timeout()).await?;
                 Ok(Facts { version, podman })
             })
             .await
@@ -289,7 +292,7 @@ impl Engine {
         };
         let answer = async {
             let response = self.send_raw(method, &target, body, &headers).await?;
-            check(response, image).await
+            check(response, image, self.timeout()).await
         };
         self.within(limit, &what, answer).await
     }

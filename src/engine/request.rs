@@ -184,8 +184,14 @@ impl<'a> Req<'a> {
     }
 }
 
-/// Turns an error status into an [`Error`] carrying the engine's message.
-pub(crate) async fn check(response: Response<Incoming>, image: bool) -> Result<Response<Incoming>> {
+/// Turns an error status into an [`Error`] carrying the engine's message,
+/// read with `idle` (the client timeout) as the longest wait for more of it,
+/// even for a stream: an error answer that stalls after its head ends.
+pub(crate) async fn check(
+    response: Response<Incoming>,
+    image: bool,
+    idle: Option<Duration>,
+) -> Result<Response<Incoming>> {
     let status = response.status();
     // 101: a hijacked exec/attach connection.
     if status.is_success()
@@ -194,9 +200,10 @@ pub(crate) async fn check(response: Response<Incoming>, image: bool) -> Result<R
     {
         return Ok(response);
     }
-    let (bytes, cut) = read_at_most(response, MAX_ERROR, None)
-        .await
-        .unwrap_or_default();
+    let (bytes, cut, stalled) = match read_at_most(response, MAX_ERROR, idle).await {
+        Ok((bytes, cut)) => (bytes, cut, None),
+        Err(e) => (Bytes::new(), false, Some(e.message)),
+    };
     let message = serde_json::from_slice::<Value>(&bytes)
         .ok()
         .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
@@ -206,10 +213,10 @@ pub(crate) async fn check(response: Response<Incoming>, image: bool) -> Result<R
     } else {
         message
     };
-    let message = if cut {
-        format!("{message} (the engine's error message was cut at 1 MiB)")
-    } else {
-        message
+    let message = match (cut, stalled) {
+        (true, _) => format!("{message} (the engine's error message was cut at 1 MiB)"),
+        (_, Some(why)) => format!("{message} (reading the engine's error message: {why})"),
+        _ => message,
     };
     Err(Error::from_status(status.as_u16(), message, image))
 }

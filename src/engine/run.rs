@@ -12,6 +12,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -159,11 +160,42 @@ pub async fn run(
     let (id, guard) = create_guarded(engine, spec, cleanups, progress).await?;
     let result = attached(engine, &id, spec.config).await;
     guard.disarm();
-    if spec.remove {
-        // Removed whatever happened, so that a failed run leaves nothing.
-        let _ = engine.container_remove(&id, true, false).await;
+    if !spec.remove {
+        return result;
     }
-    result
+    // Removed whatever happened, so that a failed run leaves nothing; when
+    // that fails (an engine that stopped answering), it is said.
+    let removed = engine.container_remove(&id, true, false).await;
+    let Err(e) = removed.or_else(gone) else {
+        return result;
+    };
+    let left = format!(
+        "container {} was left behind (remove: {})",
+        short(&id),
+        e.message
+    );
+    match result {
+        Err(err) => Err(Error {
+            message: format!("{}; {left}", err.message),
+            ..err
+        }),
+        Ok(output) => {
+            eprintln!("dockerlua: warning: {left}");
+            Ok(output)
+        }
+    }
+}
+
+/// A container that is gone already needs no clean-up.
+fn gone(e: Error) -> Result<()> {
+    match e.kind {
+        ErrorKind::NotFound => Ok(()),
+        _ => Err(e),
+    }
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
 }
 
 /// Creates and starts a container (`docker run -d`); answers its id.
@@ -213,7 +245,24 @@ pub struct Cleanups(Rc<CleanupsInner>);
 struct CleanupsInner {
     next: Cell<u64>,
     active: RefCell<HashMap<u64, Active>>,
-    started: RefCell<Vec<tokio::task::JoinHandle<()>>>,
+    /// Clean-ups started and not yet waited for: the container, the task.
+    started: RefCell<Vec<(String, tokio::task::JoinHandle<Result<()>>)>>,
+    /// The containers whose clean-up is under way (each task removes its
+    /// own when it ends), for what a program stopped early leaves behind.
+    cleaning: Arc<Mutex<Vec<String>>>,
+}
+
+/// A container a clean-up could not end or remove, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leftover {
+    pub id: String,
+    pub why: String,
+}
+
+impl std::fmt::Display for Leftover {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "container {} ({})", short(&self.id), self.why)
+    }
 }
 
 struct Active {
@@ -223,12 +272,22 @@ struct Active {
 }
 
 impl Active {
-    async fn clean(self) {
-        let _ = if self.remove {
-            self.engine.container_remove(&self.id, true, false).await
+    async fn clean(self) -> Result<()> {
+        let (what, result) = if self.remove {
+            let r = self.engine.container_remove(&self.id, true, false).await;
+            ("remove", r)
         } else {
-            self.engine.container_kill(&self.id, None).await
+            ("kill", self.engine.container_kill(&self.id, None).await)
         };
+        match result.or_else(gone) {
+            // A kill of a container that is no longer running.
+            Err(e) if e.kind == ErrorKind::Conflict && what == "kill" => Ok(()),
+            Err(e) => Err(Error {
+                message: format!("{what}: {}", e.message),
+                ..e
+            }),
+            Ok(()) => Ok(()),
+        }
     }
 }
 
@@ -269,10 +328,16 @@ impl Cleanups {
         };
         // Without a runtime (a Lua state dropped after it) nothing can be sent.
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            let task = runtime.spawn(run.clean());
-            let mut started = self.0.started.borrow_mut();
-            started.retain(|t| !t.is_finished());
-            started.push(task);
+            let id = run.id.clone();
+            let cleaning = self.0.cleaning.clone();
+            lock(&cleaning).push(id.clone());
+            let task = runtime.spawn(async move {
+                let id = run.id.clone();
+                let result = run.clean().await;
+                lock(&cleaning).retain(|c| *c != id);
+                result
+            });
+            self.0.started.borrow_mut().push((id, task));
         }
     }
 
@@ -286,12 +351,45 @@ impl Cleanups {
     }
 
     /// Waits (a bounded time) for the clean-ups started so far, so that a
-    /// program ending on Ctrl-C does not leave their containers behind.
-    pub async fn finish(&self) {
-        let tasks = std::mem::take(&mut *self.0.started.borrow_mut());
-        let all = futures_util::future::join_all(tasks);
-        let _ = tokio::time::timeout(CLEANUP_LIMIT, all).await;
+    /// program ending on Ctrl-C does not leave their containers behind;
+    /// answers the containers that were left behind all the same.
+    pub async fn finish(&self) -> Vec<Leftover> {
+        let started = std::mem::take(&mut *self.0.started.borrow_mut());
+        let deadline = tokio::time::Instant::now() + CLEANUP_LIMIT;
+        let mut left = Vec::new();
+        for (id, task) in started {
+            let why = match tokio::time::timeout_at(deadline, task).await {
+                Ok(Ok(Ok(()))) => continue,
+                Ok(Ok(Err(e))) => format!("{}: {}", e.kind.name(), e.message),
+                Ok(Err(_)) => "its clean-up was cancelled".to_owned(),
+                Err(_) => format!(
+                    "its clean-up did not end within {} s",
+                    CLEANUP_LIMIT.as_secs()
+                ),
+            };
+            left.push(Leftover { id, why });
+        }
+        left
     }
+
+    /// The containers of runs still under way or still being cleaned up:
+    /// what ending the program now leaves behind.
+    pub fn unfinished(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .0
+            .active
+            .borrow()
+            .values()
+            .map(|a| a.id.clone())
+            .collect();
+        ids.extend(lock(&self.0.cleaning).iter().cloned());
+        ids
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Plain data: usable after a panic elsewhere.
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A run under way in its [`Cleanups`]; cleaned up if dropped armed.

@@ -90,6 +90,12 @@ impl SshTarget {
         let socket = Some(path.trim_end_matches('/'))
             .filter(|p| !p.is_empty())
             .map(str::to_owned);
+        if socket
+            .as_deref()
+            .is_some_and(|p| p.chars().any(char::is_control))
+        {
+            return Err(bad("control characters in the socket path"));
+        }
         Ok(SshTarget {
             user,
             host: host.to_owned(),
@@ -109,12 +115,25 @@ impl SshTarget {
         }
         args.extend(["-o".into(), "ConnectTimeout=30".into(), "-T".into()]);
         args.extend(["--".into(), self.host.clone(), "docker".into()]);
+        // ssh joins what follows the host into one command line for the
+        // remote shell: the path is quoted so that it stays one word.
         if let Some(socket) = &self.socket {
-            args.extend(["--host".into(), format!("unix://{socket}")]);
+            args.extend(["--host".into(), shell_word(&format!("unix://{socket}"))]);
         }
         args.extend(["system".into(), "dial-stdio".into()]);
         args
     }
+}
+
+/// `text` as one word for a POSIX shell: as it is when it holds nothing the
+/// shell reads (so a plain path is sent as the docker CLI sends it), else
+/// single-quoted.
+fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        return text.to_owned();
+    }
+    format!("'{}'", text.replace('\'', "'\\''"))
 }
 
 /// Spawns one `ssh` per connection the pool asks for.
@@ -345,6 +364,27 @@ mod tests {
         ] {
             assert!(SshTarget::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn socket_paths_stay_one_word_for_the_remote_shell() {
+        let remote = |url: &str| {
+            let args = SshTarget::parse(url).unwrap().args();
+            args[args.iter().position(|a| a == "--").unwrap() + 2..].join(" ")
+        };
+        assert_eq!(
+            remote("ssh://h/x;id>INJECTED;echo"),
+            "docker --host 'unix:///x;id>INJECTED;echo' system dial-stdio"
+        );
+        assert_eq!(
+            remote("ssh://h/it's $(id)"),
+            "docker --host 'unix:///it'\\''s $(id)' system dial-stdio"
+        );
+        assert_eq!(
+            remote("ssh://h/run/user/1000/docker.sock"),
+            "docker --host unix:///run/user/1000/docker.sock system dial-stdio"
+        );
+        assert!(SshTarget::parse("ssh://h/x\nid").is_err());
     }
 
     #[test]

@@ -42,6 +42,7 @@ pub fn object(function: &str, what: &str, value: &Value, fields: &[Field]) -> ml
         ));
     };
     let mut out = Map::new();
+    let mut given: Vec<(&str, String)> = Vec::new();
     for pair in table.pairs::<Value, Value>() {
         let (k, v) = pair?;
         let key = args::string(function, &format!("{what} key"), &k)?;
@@ -75,6 +76,14 @@ pub fn object(function: &str, what: &str, value: &Value, fields: &[Field]) -> ml
                 }
             },
         };
+        // Two spellings of one field: which one was meant is unknown.
+        if let Some((_, previous)) = given.iter().find(|(f, _)| *f == field.names().1) {
+            return Err(invalid(
+                function,
+                format!("bad '{what}' (one field given twice: as '{previous}' and as '{key}')"),
+            ));
+        }
+        given.push((field.names().1, key.clone()));
         out.insert(field.names().1.to_owned(), json);
     }
     Ok(Json::Object(out))

@@ -210,8 +210,8 @@ pub fn auth_opt(function: &str, opts: &Opts) -> mlua::Result<Auth> {
     }
 }
 
-/// Where pull and push progress goes.
-enum Progress {
+/// Where pull and push progress goes (plugins' transfers too).
+pub(crate) enum Progress {
     Callback(Function),
     Display(Box<dyn ProgressSink>),
     Quiet,
@@ -219,7 +219,7 @@ enum Progress {
 
 impl Progress {
     /// `opts.progress`, or the front end's display (when it has one).
-    fn from_opts(opts: &Opts) -> mlua::Result<Self> {
+    pub(crate) fn from_opts(opts: &Opts) -> mlua::Result<Self> {
         Ok(match opts.function_value("progress")? {
             Some(f) => Progress::Callback(f),
             None => progress::display().map_or(Progress::Quiet, Progress::Display),
@@ -227,7 +227,7 @@ impl Progress {
     }
 }
 
-async fn follow_progress(
+pub(crate) async fn follow_progress(
     lua: &Lua,
     mut stream: JsonStream,
     mut progress: Progress,

@@ -11,7 +11,7 @@ use mlua::Lua;
 use tokio::task::JoinHandle;
 
 use super::tasks::Registry;
-use crate::engine::run::Cleanups;
+use crate::engine::run::{Cleanups, Leftover};
 
 /// Starts a task on the host's executor (e.g. `tokio::task::spawn_local`
 /// inside a `LocalSet`).
@@ -73,8 +73,21 @@ pub fn cleanups(lua: &Lua) -> Cleanups {
 pub async fn wait(lua: &Lua) -> Vec<mlua::Error> {
     let l = get(lua);
     let failures = l.tasks.wait_all().await;
-    l.cleanups.finish().await;
+    report(l.cleanups.finish().await);
     failures
+}
+
+/// Says on stderr which containers clean-ups left behind.
+fn report(left: Vec<Leftover>) {
+    for leftover in left {
+        eprintln!("dockerlua: left behind: {leftover}");
+    }
+}
+
+/// The containers that ending now (a second signal during the clean-up)
+/// leaves behind: runs under way, clean-ups not finished.
+pub fn unfinished(lua: &Lua) -> Vec<String> {
+    get(lua).cleanups.unfinished()
 }
 
 /// An end by error or signal: stops the spawned tasks, kills (or removes)
@@ -84,11 +97,11 @@ pub async fn cancel(lua: &Lua) {
     let l = get(lua);
     l.tasks.abort_all().await;
     l.cleanups.cancel_all();
-    l.cleanups.finish().await;
+    report(l.cleanups.finish().await);
 }
 
 /// Waits for the clean-ups started so far (after a line interrupted at the
 /// prompt, say).
 pub async fn settle(lua: &Lua) {
-    get(lua).cleanups.finish().await;
+    report(get(lua).cleanups.finish().await);
 }

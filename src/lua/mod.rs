@@ -8,7 +8,9 @@
 //!   and their live objects, on the shared [`resource`] model;
 //!   [`build`]: image builds, save, load and registry data;
 //!   [`swarm`], [`services`], [`nodes`], [`secrets`], [`configs`]: swarm mode;
-//! - [`system`]: `ping`, `version`, `info`, `df`, `login`, `events`;
+//!   [`plugins`]: managed plugins;
+//! - [`system`]: `ping`, `version`, `info`, `df`, `login`;
+//! - [`watch`]: `events` (reconnecting when asked), `watch` and resuming logs;
 //!   [`api`]: `docker.api` (raw requests); [`json`]: `docker.json`;
 //! - [`fields`]: option tables to the engine's objects;
 //! - [`tasks`]: `parallel`, `spawn`, `sleep`; [`lifecycle`]: a state's tasks,
@@ -40,6 +42,7 @@ pub mod lifecycle;
 pub mod networks;
 pub mod nodes;
 pub mod paths;
+pub mod plugins;
 pub mod progress;
 pub mod resource;
 pub mod secrets;
@@ -51,6 +54,7 @@ pub mod tasks;
 pub mod terminal;
 pub mod volumes;
 pub mod warn;
+pub mod watch;
 
 use std::path::PathBuf;
 
@@ -73,7 +77,9 @@ pub const AREAS: &[handle::Register] = &[
     configs::register,
     networks::register,
     volumes::register,
+    plugins::register,
     system::register,
+    watch::register,
     api::register,
     tasks::register,
     host::register,
@@ -93,6 +99,9 @@ pub struct Options {
     pub paths: Vec<PathBuf>,
     /// `-E`: ignore `LUA_PATH`, `LUA_CPATH` and `DOCKERLUA_PATH`.
     pub ignore_env: bool,
+    /// The folder of the script being run, searched first among users'
+    /// folders; `None` for `-e`, stdin and the prompt.
+    pub script_folder: Option<PathBuf>,
 }
 
 /// A Lua 5.4 state with the standard libraries, the `docker` global (also
@@ -117,7 +126,12 @@ pub fn new_state(opts: &Options) -> mlua::Result<Lua> {
     let loaded: Table = package.get("loaded")?;
     loaded.raw_set("docker", &docker)?;
     let search = paths::SearchOptions {
-        folders: opts.paths.clone(),
+        folders: opts
+            .script_folder
+            .iter()
+            .chain(&opts.paths)
+            .cloned()
+            .collect(),
         ignore_env: opts.ignore_env,
     };
     paths::install(&lua, &package, &search, stdlib::searcher(&lua)?)?;

@@ -2,7 +2,9 @@
 //! `lua5.4` of this system sets them (Debian's folders, `LUA_PATH_5_4`,
 //! `LUA_PATH`, `LUA_CPATH_5_4`, `LUA_CPATH`, `;;` for the default), users'
 //! folders (`--path`, `DOCKERLUA_PATH`) in front, and the search order:
-//! preloaded, the embedded stdlib, users' folders, then Lua's own searchers.
+//! preloaded, the embedded stdlib, users' folders (the running script's own
+//! folder first), then Lua's own searchers, then a last one that only adds
+//! a hint to the "module not found" message.
 //! So no file on any path (a planted `./docker/args.lua` in a shared folder)
 //! replaces a `docker.*` module; a script that means to sets
 //! `package.preload` itself.
@@ -129,7 +131,7 @@ impl UserFolders {
 /// How to set up the search.
 #[derive(Debug, Clone, Default)]
 pub struct SearchOptions {
-    /// `--path` folders, before `DOCKERLUA_PATH`.
+    /// The script's folder and the `--path` folders, before `DOCKERLUA_PATH`.
     pub folders: Vec<PathBuf>,
     /// `-E`: ignore `LUA_PATH*`, `LUA_CPATH*` and `DOCKERLUA_PATH`.
     pub ignore_env: bool,
@@ -184,7 +186,33 @@ pub fn install(
         })?;
         searchers.raw_insert(position as i64 + 1, searcher)?;
     }
+    let hint = lua.create_function(|_, name: String| Ok(not_found_hint(&name)))?;
+    searchers.raw_push(hint)?;
     Ok(())
+}
+
+/// The last line of a "module not found" message: how to make a team's
+/// module found, or which `docker.*` modules exist. Nothing for a C module
+/// or a rock (`cjson`), which a package manager installs.
+pub fn not_found_hint(name: &str) -> Option<String> {
+    if name.starts_with("docker.") {
+        let known: Vec<&str> = super::stdlib::MODULES
+            .iter()
+            .map(|(n, _)| n.trim_start_matches("docker."))
+            .collect();
+        return Some(format!(
+            "hint: the embedded modules are docker.{{{}}}",
+            known.join(",")
+        ));
+    }
+    if !name.contains('.') {
+        return None;
+    }
+    let file = name.replace('.', "/");
+    Some(format!(
+        "hint: put {file}.lua beside the script, or add the folder that holds \
+         {file}.lua with --path DIR or DOCKERLUA_PATH (docs/sharing.md)"
+    ))
 }
 
 fn join(first: &[String], rest: &str) -> String {

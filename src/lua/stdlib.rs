@@ -29,7 +29,7 @@ pub fn searcher(lua: &Lua) -> mlua::Result<Function> {
     lua.create_function(|lua, name: String| {
         let Some((_, source)) = MODULES.iter().find(|(n, _)| *n == name) else {
             return Ok(Value::String(
-                lua.create_string(format!("\n\tno embedded module '{name}'"))?,
+                lua.create_string(format!("no embedded module '{name}'"))?,
             ));
         };
         let chunk = lua

@@ -1,13 +1,12 @@
-//! The engine as a whole: `docker.ping`, `version`, `info`, `df`, `login`
-//! and `events`.
+//! The engine as a whole: `docker.ping`, `version`, `info`, `df` and
+//! `login` (`events` is [`super::watch`]'s).
 
 use mlua::{Lua, MultiValue, Table, Value};
 
-use super::args::{filters_json, Opts};
+use super::args::Opts;
 use super::convert;
 use super::error::{self, invalid};
 use super::handle::{bound, Handle};
-use super::iter::{self, JsonSource};
 
 const CLIENT: &str = "DockerClient";
 
@@ -15,7 +14,6 @@ pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> 
     client.raw_set("ping", bound(lua, handle, CLIENT, ping)?)?;
     client.raw_set("version", bound(lua, handle, CLIENT, version)?)?;
     client.raw_set("info", bound(lua, handle, CLIENT, info)?)?;
-    client.raw_set("events", bound(lua, handle, CLIENT, events)?)?;
     client.raw_set("login", bound(lua, handle, CLIENT, login)?)?;
     client.raw_set("df", bound(lua, handle, CLIENT, df)?)
 }
@@ -62,21 +60,4 @@ async fn login(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
         .await
         .map_err(error::engine)?;
     convert::to_lua(&lua, &answer)
-}
-
-async fn events(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiValue> {
-    let opts = Opts::new(
-        "events",
-        args.into_iter().next().unwrap_or(Value::Nil),
-        &["filters", "since", "until", "decode"],
-    )?;
-    let filters = filters_json(&opts, "filters")?;
-    let since = opts.time("since")?;
-    let until = opts.time("until")?;
-    let stream = h
-        .engine()?
-        .events(since.as_deref(), until.as_deref(), filters.as_ref())
-        .await
-        .map_err(error::engine)?;
-    iter::for_values(&lua, "EventStream", JsonSource(stream))
 }

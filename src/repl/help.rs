@@ -16,6 +16,8 @@ pub struct Reference {
     entries: BTreeMap<String, String>,
     /// Members of each class, in the order defined.
     members: BTreeMap<String, Vec<String>>,
+    /// The classes each class extends (`RunOptions: CreateOptions`).
+    parents: BTreeMap<String, Vec<String>>,
 }
 
 impl Reference {
@@ -37,10 +39,14 @@ impl Reference {
         for line in text.lines() {
             let line = line.trim();
             if let Some(rest) = line.strip_prefix("---@class ") {
+                // `(exact)`: LuaLS flags unknown fields; not part of the name.
+                let rest = rest.strip_prefix("(exact) ").unwrap_or(rest);
                 let name = rest.split([' ', ':']).next().unwrap_or("").to_owned();
                 let mut text = format!("{name}  (class)");
                 if let Some((_, parent)) = rest.split_once(':') {
                     text = format!("{name}: {}  (class)", parent.trim());
+                    let parents = parent.split(',').map(|p| p.trim().to_owned());
+                    self.parents.insert(name.clone(), parents.collect());
                 }
                 let mut described = false;
                 for d in doc.drain(..).filter(|d| !d.starts_with('@')) {
@@ -97,16 +103,46 @@ impl Reference {
         }
     }
 
-    /// The entry of `Class.member`, or of `Class` with its members listed.
+    /// The entry of `Class.member` (a parent's member too), or of `Class`
+    /// with its members listed, those it inherits after its own.
     pub fn entry(&self, name: &str) -> Option<String> {
-        let text = self.entries.get(name)?;
-        let Some(members) = self.members.get(name) else {
-            return Some(text.clone());
+        let Some(text) = self.entries.get(name) else {
+            let (class, member) = name.split_once('.')?;
+            return self
+                .ancestors(class)
+                .iter()
+                .find_map(|p| self.entries.get(&format!("{p}.{member}")).cloned());
         };
+        let mut members: Vec<&str> = Vec::new();
+        for class in std::iter::once(name.to_owned()).chain(self.ancestors(name)) {
+            for m in self.members.get(&class).into_iter().flatten() {
+                if !members.contains(&m.as_str()) {
+                    members.push(m);
+                }
+            }
+        }
+        if members.is_empty() {
+            return Some(text.clone());
+        }
         let mut out = text.clone();
         out.push_str("\n  members: ");
         out.push_str(&members.join(", "));
         Some(out)
+    }
+
+    /// The classes `class` extends, nearest first (cycles cut).
+    fn ancestors(&self, class: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut queue: Vec<String> = self.parents.get(class).cloned().unwrap_or_default();
+        while let Some(next) = queue.first().cloned() {
+            queue.remove(0);
+            if next == class || out.contains(&next) {
+                continue;
+            }
+            queue.extend(self.parents.get(&next).cloned().unwrap_or_default());
+            out.push(next);
+        }
+        out
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -257,22 +293,53 @@ pub fn describe_text(lua: &Lua, reference: &Reference, text: &str) -> String {
     // `prefix.member` / `prefix:member`: the class of prefix, then the member.
     if let Some(split) = text.rfind(['.', ':']) {
         let (prefix, member) = (&text[..split], &text[split + 1..]);
-        let value = lua.load(format!("return {prefix}")).eval::<Value>();
-        if let Ok(value) = value {
-            if let Some(class) = class_of(lua, &value) {
-                if let Some(entry) = reference.entry(&format!("{class}.{member}")) {
-                    return entry;
+        match eval(lua, prefix) {
+            Ok(Value::Nil) => return format!("help: {prefix} is not defined (it is nil)"),
+            Ok(value) => {
+                if let Some(class) = class_of(lua, &value) {
+                    if let Some(entry) = reference.entry(&format!("{class}.{member}")) {
+                        return entry;
+                    }
+                }
+                if text[split..].starts_with(':') {
+                    return format!("no reference entry for {text}");
                 }
             }
+            Err(e) => return format!("help: cannot read {prefix}: {e}"),
         }
     }
-    match lua.load(format!("return {text}")).eval::<Value>() {
+    match eval(lua, text) {
         Ok(v) if !v.is_nil() && !matches!(v, Value::String(_)) => {
             describe_value(lua, reference, &v)
         }
+        Ok(Value::Nil) if is_name(text) => format!("help: {text} is not defined (it is nil)"),
         Ok(_) => format!("no reference entry for {text}"),
         Err(e) => format!("help: cannot read {text}: {e}"),
     }
+}
+
+/// The value of an expression typed after `?`, its errors without a chunk
+/// name (mlua would name this file).
+fn eval(lua: &Lua, expr: &str) -> mlua::Result<Value> {
+    lua.load(format!("return {expr}"))
+        .set_name("=?")
+        .eval::<Value>()
+        .map_err(|e| match e {
+            mlua::Error::SyntaxError { message, .. } => mlua::Error::runtime(
+                message
+                    .trim_start_matches("?:1: ")
+                    .trim_start_matches("[string \"?\"]:1: "),
+            ),
+            other => other,
+        })
+}
+
+fn is_name(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 #[cfg(test)]
@@ -295,6 +362,41 @@ mod tests {
             r.entry("Thing").unwrap(),
             "Thing  (class)\n  A thing.\n  members: id, go"
         );
+    }
+
+    #[test]
+    fn a_class_lists_what_it_inherits_and_exact_is_no_name() {
+        let mut r = Reference::default();
+        r.parse(
+            "---@class (exact) Base\n---@field a string\n---@field b integer\n\n\
+             ---@class (exact) Run: Base\n---@field detach boolean\n",
+        );
+        assert_eq!(
+            r.entry("Run").unwrap(),
+            "Run: Base  (class)\n  members: detach, a, b"
+        );
+        assert_eq!(r.entry("Run.b").unwrap(), "Base.b: integer");
+    }
+
+    #[test]
+    fn run_options_lists_every_option() {
+        let r = Reference::embedded();
+        let entry = r.entry("RunOptions").unwrap();
+        let members = entry.split("members: ").nth(1).unwrap();
+        for option in [
+            "detach",
+            "remove",
+            "environment",
+            "healthcheck",
+            "mounts",
+            "ports",
+        ] {
+            assert!(
+                members.split(", ").any(|m| m == option),
+                "{option}: {entry}"
+            );
+        }
+        assert!(members.split(", ").count() > 80, "{entry}");
     }
 
     #[test]

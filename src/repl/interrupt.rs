@@ -16,7 +16,7 @@
 
 use std::future::Future;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::sync::OnceLock;
 
 use mlua::{HookTriggers, Lua, VmState};
@@ -31,6 +31,10 @@ pub const SIGPIPE: i32 = 13;
 
 /// The signal being handled, 0 when none.
 static PENDING: AtomicI32 = AtomicI32::new(0);
+
+/// How many handled signals came so far (a second one cuts the clean-up
+/// short).
+static COUNT: AtomicU32 = AtomicU32::new(0);
 
 const HOOK_EVERY: u32 = 4096;
 
@@ -95,6 +99,7 @@ pub fn keep_off_this_thread() {
 /// wake-up already waiting) loses nothing.
 fn wake(sig: i32) {
     record(sig);
+    COUNT.fetch_add(1, Ordering::SeqCst);
     let fd = WAKE.load(Ordering::SeqCst);
     if fd >= 0 {
         // SAFETY: write(2) is async-signal-safe; errno is put back as the
@@ -111,6 +116,11 @@ fn wake(sig: i32) {
 /// it decides the exit status).
 pub fn record(sig: i32) {
     let _ = PENDING.compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst);
+}
+
+/// How many handled signals came so far.
+pub fn count() -> u32 {
+    COUNT.load(Ordering::SeqCst)
 }
 
 /// The signal being handled, if any.
@@ -174,22 +184,44 @@ impl Signals {
             if let Some(sig) = pending() {
                 return sig;
             }
-            let Some(wake) = &self.wake else {
-                return std::future::pending().await;
-            };
             // A wake-up for a signal already handled and cleared (a Lua loop
             // interrupted while nothing polled) is stale: the loop checks
             // again after emptying the pipe.
-            match wake.readable().await {
-                Ok(mut ready) => {
-                    let mut bytes = [0u8; 64];
-                    let fd = wake.get_ref().as_raw_fd();
-                    // SAFETY: reads into our buffer from our descriptor.
-                    while unsafe { libc::read(fd, bytes.as_mut_ptr().cast(), bytes.len()) } > 0 {}
-                    ready.clear_ready();
-                }
-                Err(_) => return std::future::pending().await,
+            self.woken().await;
+        }
+    }
+
+    /// Until a signal comes after the first `seen` ones.
+    async fn more_than(&mut self, seen: u32) {
+        while count() <= seen {
+            self.woken().await;
+        }
+    }
+
+    /// Waits for a wake-up from the handler and empties the pipe.
+    async fn woken(&mut self) {
+        let Some(wake) = &self.wake else {
+            return std::future::pending().await;
+        };
+        match wake.readable().await {
+            Ok(mut ready) => {
+                let mut bytes = [0u8; 64];
+                let fd = wake.get_ref().as_raw_fd();
+                // SAFETY: reads into our buffer from our descriptor.
+                while unsafe { libc::read(fd, bytes.as_mut_ptr().cast(), bytes.len()) } > 0 {}
+                ready.clear_ready();
             }
+            Err(_) => std::future::pending().await,
+        }
+    }
+
+    /// Runs `fut` to its end, or until one more signal than the `seen`
+    /// first ones comes (`None`; `fut` dropped): a clean-up after a signal
+    /// that a second signal cuts short.
+    pub async fn run_until_another<F: Future>(&mut self, seen: u32, fut: F) -> Option<F::Output> {
+        tokio::select! {
+            out = fut => Some(out),
+            () = self.more_than(seen) => None,
         }
     }
 

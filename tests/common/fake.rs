@@ -19,6 +19,8 @@ pub enum Answer {
     Flood(u16),
     /// A chunked answer: each piece after its delay, then silence.
     Pieces(Vec<(Duration, String)>),
+    /// An error status and the start of its body, then silence.
+    StalledError(u16, String),
 }
 
 pub struct Fake {
@@ -129,6 +131,14 @@ fn serve(stream: UnixStream, answer: &dyn Fn(&str, &str) -> Answer) {
                     }
                 }
                 let _ = out.write_all(b"0\r\n\r\n");
+            }
+            Answer::StalledError(status, start) => {
+                if chunked_head(&mut out, status).is_err() {
+                    return;
+                }
+                let _ = write!(out, "{:x}\r\n{start}\r\n", start.len());
+                let _ = reader.read(&mut [0; 1]);
+                return;
             }
             Answer::Pieces(pieces) => {
                 if chunked_head(&mut out, 200).is_err() {

@@ -20,9 +20,12 @@
 #![allow(dead_code)]
 
 pub mod fake;
+pub mod fault;
 pub mod proxy;
 pub mod repl;
 
+#[allow(unused_imports)]
+pub use fault::{FaultProxy, Follower};
 #[allow(unused_imports)]
 pub use proxy::{capture_proxy, tcp_proxy, Proxy};
 

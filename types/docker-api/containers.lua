@@ -4,7 +4,7 @@
 
 ---What the container is made of: `create`'s options, and `run`'s besides
 ---its own (`detach`, `remove`, `stdout`, `stderr`).
----@class CreateOptions
+---@class (exact) CreateOptions
 ---@field name string?
 ---@field environment table<string, string>|string[]?
 ---@field labels table<string, string>|string[]?
@@ -93,29 +93,29 @@
 ---@field pull "missing"|"always"|"never"?
 
 ---`run` without detach: waits for the exit and returns the output.
----@class RunOptions: CreateOptions
+---@class (exact) RunOptions: CreateOptions
 ---@field detach false?
 ---@field remove boolean? remove the container after it exits
 ---@field stdout boolean? return stdout (default true)
 ---@field stderr boolean? return stderr too
 
 ---`run` with detach: returns the Container at once.
----@class RunDetachOptions: CreateOptions
+---@class (exact) RunDetachOptions: CreateOptions
 ---@field detach true
 
 ---`run` with stream: a RunStream of the output lines as they come.
----@class RunStreamOptions: CreateOptions
+---@class (exact) RunStreamOptions: CreateOptions
 ---@field stream true
 ---@field remove boolean? remove the container after it exits (or is closed early)
 
 ---`run` with interactive (`docker run -it`): the terminal is the container's
 ---until it exits (its exit code) or Ctrl-P Ctrl-Q detaches (`nil, "detached"`).
----@class RunInteractiveOptions: CreateOptions
+---@class (exact) RunInteractiveOptions: CreateOptions
 ---@field interactive true
 ---@field tty boolean? true for a shell (raw mode, window size followed)
 ---@field remove boolean? remove the container after it exits
 
----@class ListContainersOptions
+---@class (exact) ListContainersOptions
 ---@field all boolean? stopped ones too
 ---@field filters table<string, string|string[]|boolean>?
 ---@field limit integer?
@@ -159,7 +159,7 @@ function ContainerCollection.get(id_or_name) end
 ---@return {ContainersDeleted: string[]?, SpaceReclaimed: integer}
 function ContainerCollection.prune(opts) end
 
----@class LogsBaseOptions
+---@class (exact) LogsBaseOptions
 ---@field stdout boolean? default true
 ---@field stderr boolean? default true
 ---@field timestamps boolean?
@@ -167,19 +167,20 @@ function ContainerCollection.prune(opts) end
 ---@field since string|number? Unix seconds, RFC 3339 time, date or duration before now ("10m")
 ---@field until string|number? the same (a Lua keyword: `["until"] = ...`)
 
----@class LogsOptions: LogsBaseOptions
+---@class (exact) LogsOptions: LogsBaseOptions
 ---@field follow false?
 ---@field stream false?
 
----@class LogsFollowOptions: LogsBaseOptions
+---@class (exact) LogsFollowOptions: LogsBaseOptions
 ---@field follow true a LogStream that follows new output until the container stops
 ---@field stream boolean?
+---@field reconnect boolean? go on across a drop and across restarts of the container (resuming without repeats) until it is removed
 
----@class LogsStreamOptions: LogsBaseOptions
+---@class (exact) LogsStreamOptions: LogsBaseOptions
 ---@field stream true a LogStream over the output so far
 ---@field follow boolean?
 
----@class ExecBaseOptions
+---@class (exact) ExecBaseOptions
 ---@field user string?
 ---@field environment table<string, string>|string[]?
 ---@field working_dir string?
@@ -189,29 +190,44 @@ function ContainerCollection.prune(opts) end
 ---@field privileged boolean?
 ---@field stdin (string|boolean)? a string: sent to the command's stdin, which is then closed; true: a two-way ExecStream
 
----@class ExecOptions: ExecBaseOptions
+---@class (exact) ExecOptions: ExecBaseOptions
 ---@field stream false?
 
----@class ExecStreamOptions: ExecBaseOptions
+---@class (exact) ExecStreamOptions: ExecBaseOptions
 ---@field stream true an ExecStream of output lines, as they come
 
 ---`stdin = true`: a two-way stream (`s:write`, `s:close_write`).
----@class ExecDuplexOptions: ExecBaseOptions
+---@class (exact) ExecDuplexOptions: ExecBaseOptions
 ---@field stdin true
 ---@field stream boolean? implied
 
 ---`docker exec -it`: the terminal is the command's until it exits.
----@class ExecInteractiveOptions: ExecBaseOptions
+---@class (exact) ExecInteractiveOptions: ExecBaseOptions
 ---@field interactive true
 ---@field tty boolean? default true
 
----@class AttachOptions
+---@class (exact) AttachOptions
 ---@field stdout boolean? default true
 ---@field stderr boolean? default true
 ---@field logs boolean? the output logged so far first
 ---@field stream boolean? an AttachStream instead of the output until the container ends
 ---@field stdin boolean? a two-way AttachStream (`s:write`, `s:close_write`)
 ---@field interactive boolean? `docker attach`: the terminal is the container's until it exits or Ctrl-P Ctrl-Q detaches
+
+---A stats sample: the engine's fields (`cpu_stats`, `memory_stats`,
+---`networks`...) and the figures `docker stats` shows, computed as the CLI
+---computes them.
+---@class StatsSample
+---@field cpu_percent number CPU % against the previous reading (100 per CPU)
+---@field mem_usage integer bytes in use, the inactive page cache left out
+---@field mem_limit integer bytes
+---@field mem_percent number
+---@field net_rx integer bytes received, all interfaces
+---@field net_tx integer bytes sent, all interfaces
+---@field block_read integer bytes read, all devices
+---@field block_write integer bytes written, all devices
+---@field pids integer
+---@field [string] any
 
 ---@class ExecResult
 ---@field exit_code integer? the command's exit code (nil if the engine gave none)
@@ -276,9 +292,10 @@ function Container:attach(opts) end
 ---@param ps_args string?
 ---@return {Titles: string[], Processes: string[][]}
 function Container:top(ps_args) end
----One stats sample; with `stream = true`, a StatsStream of samples.
+---One stats sample (the engine's JSON, with the figures `docker stats` shows
+---beside its fields); with `stream = true`, a StatsStream of samples.
 ---@param opts {stream: false?, decode: boolean?}?
----@return table
+---@return StatsSample
 ---@overload fun(opts: {stream: true, decode: boolean?}): StatsStream
 function Container:stats(opts) end
 ---@param name string
@@ -290,7 +307,8 @@ function Container:rename(name) end
 ---@return true
 function Container:put_archive(path, tar_data) end
 ---A tar of `path` and its stat: as a string, or with `{to = file}` streamed
----to that file (then the file's path comes first).
+---to that file (then the file's path comes first; under --dry-run the file
+---is not touched: the write is printed and the stat returned).
 ---@param path string
 ---@param opts {to: string?}?
 ---@return string tar_data_or_file
@@ -299,7 +317,8 @@ function Container:get_archive(path, opts) end
 ---What changed in the filesystem.
 ---@return {Path: string, Kind: integer}[] Kind: 0 changed, 1 added, 2 deleted
 function Container:diff() end
----Writes the filesystem as a tar to `path` (streamed).
+---Writes the filesystem as a tar to `path` (streamed; under --dry-run the
+---file is not touched: the write is printed and its size returned).
 ---@param opts {path: string}
 ---@return integer bytes written
 function Container:export(opts) end

@@ -34,7 +34,7 @@ function ImageCollection.remove(reference, opts) end
 ---@return {ImagesDeleted: table[]?, SpaceReclaimed: integer}
 function ImageCollection.prune(opts) end
 
----@class BuildOptions
+---@class (exact) BuildOptions
 ---@field path string? the context folder (its `.dockerignore` honoured as the docker CLI honours it)
 ---@field fileobj string? instead of `path`: a Dockerfile's text, with no other context
 ---@field dockerfile string? the Dockerfile's path inside `path` (default "Dockerfile"), or an absolute path (also outside `path`)
@@ -88,7 +88,8 @@ local Image = {}
 function Image:tag(repository, tag) end
 ---@return table[]
 function Image:history() end
----Writes the image's `docker save` archive to `path`, streamed.
+---Writes the image's `docker save` archive to `path`, streamed (a dry run
+---does not touch the file: the write is printed and its size returned).
 ---@param opts {path: string}
 ---@return integer bytes written
 function Image:save(opts) end

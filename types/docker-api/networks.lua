@@ -2,7 +2,7 @@
 -- dockerlua LuaLS definitions: docker.networks and Network, docker.volumes and
 -- Volume.
 
----@class NetworkCreateOptions
+---@class (exact) NetworkCreateOptions
 ---@field driver string?
 ---@field options table<string, string>?
 ---@field ipam {driver: string?, options: table?, config: {subnet: string?, gateway: string?, iprange: string?, aux_addresses: table?}[]?}?

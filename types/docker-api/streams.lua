@@ -54,9 +54,10 @@ function DuplexStream:close_write() end
 ---@field exit_code integer? the container's exit code, set when the output has ended
 ---@overload fun(): string?, "stdout"|"stderr"|nil
 
----Stats samples (the engine's JSON, about one a second); never ends by itself.
+---Stats samples (the engine's JSON with the figures, about one a second);
+---never ends by itself.
 ---@class StatsStream: DockerStream
----@overload fun(): table?
+---@overload fun(): StatsSample?
 
 ---Engine events (the engine's JSON).
 ---@class EventStream: DockerStream

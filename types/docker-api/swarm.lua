@@ -35,7 +35,7 @@ function Swarm.unlock_key() end
 ---Options of `services.create` (and `Service:update`), named as the Python
 ---SDK's. Durations are seconds or Go-style text ("1m30s"); sizes bytes or
 ---text ("64m").
----@class ServiceOptions
+---@class (exact) ServiceOptions
 ---@field name string?
 ---@field replicas integer? replicated mode with n tasks (default 1); a replicated job's completions
 ---@field mode "replicated"|"global"|"replicated-job"|"global-job"|table? table: {replicated_job = {max_concurrent =, total_completions =}}
@@ -74,7 +74,7 @@ function Swarm.unlock_key() end
 ---@field cap_drop string[]?
 ---@field sysctls table<string, string>?
 
----@class ServiceUpdateOptions: ServiceOptions
+---@class (exact) ServiceUpdateOptions: ServiceOptions
 ---@field image string?
 ---@field command (string|string[])?
 ---@field force_update (boolean|integer)? true restarts every task

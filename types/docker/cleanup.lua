@@ -11,7 +11,7 @@
 ---@field error string?
 ---@field size integer? images
 
----@class CleanupOptions
+---@class (exact) CleanupOptions
 ---@field dry_run boolean?
 ---@field log fun(line: string)?
 ---@field client DockerClient?

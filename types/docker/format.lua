@@ -1,7 +1,7 @@
 ---@meta docker.format
 -- dockerlua LuaLS definitions: require("docker.format").
 
----@class FormatOptions
+---@class (exact) FormatOptions
 ---@field no_trunc boolean?
 ---@field quiet boolean?
 ---@field header boolean?

@@ -1,7 +1,7 @@
 ---@meta docker.retry
 -- dockerlua LuaLS definitions: require("docker.retry").
 
----@class RetryOptions
+---@class (exact) RetryOptions
 ---@field attempts integer?
 ---@field delay number?
 ---@field factor number?

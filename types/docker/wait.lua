@@ -8,7 +8,8 @@ local wait = {}
 ---@param opts {timeout: number?, interval: number?, what: string?}?
 ---@return any ...
 function wait.poll(fn, opts) end
----Waits until the container's health check says healthy.
+---Waits until the container's health check says healthy; a WaitError at once when it says
+---unhealthy (fields status, exit_status, output: the last probe's).
 ---@param container Container|string
 ---@param opts {timeout: number?, interval: number?, client: DockerClient?}?
 ---@return Container

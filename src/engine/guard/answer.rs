@@ -18,6 +18,8 @@ pub(super) struct Answer {
     pub(super) body: Bytes,
     /// `101 Switching Protocols` for a hijacked exec.
     pub(super) upgrade: bool,
+    /// More header lines (an archive's stat).
+    pub(super) headers: Vec<(&'static str, String)>,
 }
 
 impl Answer {
@@ -27,6 +29,7 @@ impl Answer {
             content_type: "application/json",
             body: Bytes::from(value.to_string()),
             upgrade: false,
+            headers: Vec::new(),
         }
     }
 
@@ -36,6 +39,7 @@ impl Answer {
             content_type: "text/plain",
             body: Bytes::new(),
             upgrade: false,
+            headers: Vec::new(),
         }
     }
 
@@ -47,6 +51,7 @@ impl Answer {
             content_type: "application/json",
             body: Bytes::from(text),
             upgrade: false,
+            headers: Vec::new(),
         }
     }
 
@@ -57,6 +62,7 @@ impl Answer {
             content_type: "application/vnd.docker.multiplexed-stream",
             body: Bytes::new(),
             upgrade: false,
+            headers: Vec::new(),
         }
     }
 }
@@ -89,6 +95,9 @@ pub(super) async fn respond(mut answer: Answer, req: &Req<'_>) -> Result<Respons
         head.push_str("connection: close\r\n");
     }
     head.push_str(&format!("content-type: {}\r\n", answer.content_type));
+    for (name, value) in &answer.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
     if !answer.upgrade && answer.status != 204 {
         head.push_str(&format!("content-length: {}\r\n", answer.body.len()));
     }

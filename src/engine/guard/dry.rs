@@ -9,7 +9,9 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::answer::Answer;
-use super::text::{capitalize, query_value, query_values, rfc3339_now, short, unix_now};
+use super::text::{
+    capitalize, engine_bool, query_value, query_values, rfc3339_now, short, unix_now,
+};
 use super::{Guard, Route};
 use crate::engine::{Engine, Error, ErrorKind, Req, Result};
 
@@ -137,6 +139,45 @@ impl Guard {
                 let id = self.lock().new_id();
                 Ok((Answer::json(200, &json!(short(&id))), None))
             }
+            ("plugins", None, "create" | "pull") => {
+                // A plugin comes disabled, named by `name` (or its remote).
+                let name = query_value(query, "name")
+                    .or_else(|| query_value(query, "remote"))
+                    .unwrap_or_default();
+                let name = if name.rsplit('/').next().is_some_and(|n| n.contains(':')) {
+                    name
+                } else {
+                    format!("{name}:latest")
+                };
+                let mut dry = self.lock();
+                let id = dry.new_id();
+                let attrs = json!({
+                    "Id": id, "Name": name, "Enabled": false,
+                    "PluginReference": query_value(query, "remote").unwrap_or_default(),
+                    "Settings": {"Env": [], "Args": [], "Mounts": [], "Devices": []},
+                    "Config": {},
+                });
+                dry.objects.push(DryObject {
+                    kind: "plugins",
+                    id: id.clone(),
+                    names: vec![name],
+                    attrs,
+                });
+                let answer = if route.action == "pull" {
+                    Answer::lines(&[])
+                } else {
+                    Answer::empty()
+                };
+                Ok((answer, Some(short(&id))))
+            }
+            ("plugins", Some(plugin), "enable" | "disable") => {
+                let enabled = route.action == "enable";
+                if let Some(object) = self.lock().find_mut("plugins", plugin) {
+                    object.attrs["Enabled"] = json!(enabled);
+                }
+                Ok((Answer::empty(), None))
+            }
+            ("plugins", Some(_), "push" | "upgrade") => Ok((Answer::lines(&[]), None)),
             (kind, None, "create") => {
                 let Some(spec) = KINDS.iter().find(|k| k.name == kind) else {
                     return Ok((Answer::json(201, &json!({})), None));
@@ -282,6 +323,12 @@ impl Guard {
 
     /// The answer to a read of something a dry write made or ended.
     pub(super) fn dry_read(&self, method: &Method, route: &Route, query: &str) -> Option<Answer> {
+        // What a plugin asks to be granted is read only to install or
+        // upgrade it, which a dry run does not: a remote that exists only
+        // in the dry run's intent still "installs".
+        if route.kind == "plugins" && route.action == "privileges" {
+            return Some(Answer::json(200, &json!([])));
+        }
         let mut dry = self.lock();
         let key = route.key.as_deref()?;
         if method == Method::POST && route.kind == "containers" && route.action == "wait" {
@@ -316,11 +363,21 @@ impl Guard {
                 200,
                 &json!({"Titles": ["PID", "USER", "TIME", "COMMAND"], "Processes": []}),
             ),
-            "stats" if query_value(query, "stream").as_deref() == Some("0") => {
+            "stats" if query_value(query, "stream").is_some_and(|v| !engine_bool(&v)) => {
                 Answer::json(200, &json!({}))
             }
             "stats" => Answer::lines(&[]),
             "changes" => Answer::json(200, &json!([])),
+            // An empty archive, and the stat a script reads of it.
+            "archive" => Answer {
+                status: 200,
+                content_type: "application/x-tar",
+                headers: vec![(
+                    "x-docker-container-path-stat",
+                    archive_stat(&query_value(query, "path").unwrap_or_default()),
+                )],
+                ..Answer::empty()
+            },
             "history" => Answer::json(
                 200,
                 &json!([{
@@ -393,10 +450,9 @@ impl DryState {
         let bare = object.id.trim_start_matches("sha256:");
         object.id == key
             || (key.len() >= 12 && bare.starts_with(key.trim_start_matches("sha256:")))
-            || object
-                .names
-                .iter()
-                .any(|n| n == key || (kind == "images" && *n == format!("{key}:latest")))
+            || object.names.iter().any(|n| {
+                n == key || (matches!(kind, "images" | "plugins") && *n == format!("{key}:latest"))
+            })
     }
 
     fn find_mut(&mut self, kind: &str, key: &str) -> Option<&mut DryObject> {
@@ -510,4 +566,20 @@ fn object_name(body: &Value) -> Option<String> {
         .and_then(Value::as_str)
         .filter(|n| !n.is_empty())
         .map(str::to_owned)
+}
+
+/// The `X-Docker-Container-Path-Stat` header of a dry container's archive:
+/// base64 of `{name, size, mode, mtime, linkTarget}`, a folder when the
+/// path ends with `/`, else a file.
+fn archive_stat(path: &str) -> String {
+    use base64::Engine as _;
+    let dir = path.ends_with('/') || path.is_empty();
+    let name = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let name = if name.is_empty() { "/" } else { name };
+    // Go's os.FileMode: the folder bit is 1 << 31.
+    let mode: u64 = if dir { (1 << 31) | 0o755 } else { 0o644 };
+    let stat = json!({
+        "name": name, "size": 0, "mode": mode, "mtime": rfc3339_now(), "linkTarget": "",
+    });
+    base64::engine::general_purpose::STANDARD.encode(stat.to_string())
 }

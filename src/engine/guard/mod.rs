@@ -31,7 +31,7 @@ use hyper::{Method, Response};
 use super::{Engine, Error, ErrorKind, Req, Result};
 use answer::respond;
 use dry::DryState;
-use text::{display_path, essential_body, percent_decode, query_flag};
+use text::{display_path, engine_bool, essential_body, form_value, percent_decode, short_ids};
 
 /// What a script may do to its engines (the `--dry-run`/`--read-only` flags).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -81,10 +81,12 @@ struct Route {
 
 impl Route {
     fn parse(path: &str) -> Route {
-        let segments: Vec<String> = path
+        // Decoded before it is split, as the engine's router sees it: an
+        // encoded slash cannot hide a verb.
+        let segments: Vec<String> = percent_decode(path)
             .trim_start_matches('/')
             .split('/')
-            .map(percent_decode)
+            .map(str::to_owned)
             .collect();
         let kind = segments.first().cloned().unwrap_or_default();
         let rest = &segments[1.min(segments.len())..];
@@ -102,11 +104,18 @@ impl Route {
                 action: rest[0].clone(),
             };
         }
-        // Image names hold slashes: the verb, if any, is the last segment.
-        if kind == "images" {
+        // Image and plugin names hold slashes: the verb, if any, is the
+        // last segment.
+        if kind == "images" || kind == "plugins" {
             const IMAGE_VERBS: &[&str] = &["json", "history", "tag", "push", "get"];
+            const PLUGIN_VERBS: &[&str] = &["json", "enable", "disable", "push", "upgrade", "set"];
+            let verbs = if kind == "images" {
+                IMAGE_VERBS
+            } else {
+                PLUGIN_VERBS
+            };
             let last = rest.last().map(String::as_str).unwrap_or_default();
-            if rest.len() > 1 && IMAGE_VERBS.contains(&last) {
+            if rest.len() > 1 && verbs.contains(&last) {
                 return Route {
                     kind,
                     key: Some(rest[..rest.len() - 1].join("/")),
@@ -128,18 +137,32 @@ impl Route {
 }
 
 /// Whether a request would change the engine.
-pub fn is_write(method: &Method, path: &str, query: &str) -> bool {
-    if method == Method::GET || method == Method::HEAD {
-        return false;
-    }
-    let route = Route::parse(path);
+pub fn is_write(req: &Req<'_>) -> bool {
+    let method = &req.method;
+    let route = Route::parse(&req.path);
     match (route.kind.as_str(), route.action.as_str()) {
+        // Attaching only reads, unless it sends stdin (the websocket attach
+        // is a GET).
+        ("containers", "attach" | "attach/ws") => request_flag(req, "stdin"),
+        _ if method == Method::GET || method == Method::HEAD => false,
         // Waiting and checking credentials change nothing.
         ("containers", "wait") | ("auth", _) | ("_ping", _) => false,
-        // Attaching only reads, unless it sends stdin.
-        ("containers", "attach") => query_flag(query, "stdin"),
         _ => true,
     }
+}
+
+/// A boolean flag of a request as the engine reads it: from the form body
+/// first (the engine parses one), then from the query.
+fn request_flag(req: &Req<'_>, key: &str) -> bool {
+    let form = req
+        .content_type
+        .starts_with("application/x-www-form-urlencoded")
+        .then_some(req.body.as_ref())
+        .flatten()
+        .map(|body| String::from_utf8_lossy(body).into_owned());
+    form.and_then(|form| form_value(&form, key))
+        .or_else(|| form_value(req.query.as_str(), key))
+        .is_some_and(|v| engine_bool(&v))
 }
 
 impl Guard {
@@ -166,7 +189,7 @@ impl Guard {
             return Ok(None);
         }
         let query = req.query.as_str();
-        let write = is_write(&req.method, &req.path, query);
+        let write = is_write(req);
         let route = Route::parse(&req.path);
         if self.mode == WriteMode::ReadOnly {
             if !write {
@@ -196,10 +219,7 @@ impl Guard {
 
     /// Prints a dry write as one line on stderr.
     fn report(&self, req: &Req<'_>, made: Option<&str>) {
-        let mut line = match &self.label {
-            Some(label) => format!("dry-run [{label}]: "),
-            None => "dry-run: ".to_owned(),
-        };
+        let mut line = self.prefix();
         line.push_str(&format!(
             "{} {}",
             req.method,
@@ -217,6 +237,25 @@ impl Guard {
         let _ = writeln!(std::io::stderr(), "{line}");
     }
 
+    /// Prints, under `--dry-run`, the local file a call would have written.
+    pub(crate) fn report_local_write(&self, path: &std::path::Path, size: u64, what: &str) {
+        let line = format!(
+            "{}would write {} ({size} bytes: {})",
+            self.prefix(),
+            path.display(),
+            short_ids(what)
+        );
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }
+
+    /// `dry-run: `, or `dry-run [LABEL]: ` naming the engine.
+    fn prefix(&self) -> String {
+        match &self.label {
+            Some(label) => format!("dry-run [{label}]: "),
+            None => "dry-run: ".to_owned(),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, DryState> {
         // A panic while locked leaves plain data behind: keep using it.
         self.dry.lock().unwrap_or_else(|e| e.into_inner())
@@ -227,22 +266,83 @@ impl Guard {
 mod tests {
     use super::*;
 
+    fn req(method: Method, path: &str, query: &[(&str, &str)]) -> Req<'static> {
+        let mut q = crate::engine::Query::new();
+        for (k, v) in query {
+            q.add(k, v);
+        }
+        Req::new(method, path).query(q)
+    }
+
     #[test]
     fn writes_are_told_from_reads() {
         let post = Method::POST;
-        assert!(!is_write(&Method::GET, "/containers/json", ""));
-        assert!(!is_write(&post, "/containers/abc/wait", ""));
-        assert!(!is_write(&post, "/auth", ""));
-        assert!(!is_write(&post, "/containers/abc/attach", "?stdout=1"));
-        assert!(is_write(&post, "/containers/abc/attach", "?stdin=1"));
-        assert!(is_write(&post, "/containers/create", ""));
-        assert!(is_write(&Method::DELETE, "/images/a/b", ""));
-        assert!(is_write(
+        let write =
+            |m: &Method, path: &str, query: &[(&str, &str)]| is_write(&req(m.clone(), path, query));
+        assert!(!write(&Method::GET, "/containers/json", &[]));
+        assert!(!write(&post, "/containers/abc/wait", &[]));
+        assert!(!write(&post, "/auth", &[]));
+        assert!(!write(&post, "/containers/abc/attach", &[("stdout", "1")]));
+        assert!(write(&post, "/containers/abc/attach", &[("stdin", "1")]));
+        assert!(write(&post, "/containers/create", &[]));
+        assert!(write(&Method::DELETE, "/images/a/b", &[]));
+        assert!(write(
             &Method::PUT,
             "/containers/abc/archive",
-            "?path=%2F"
+            &[("path", "/")]
         ));
-        assert!(is_write(&post, "/networks/create", ""));
+        assert!(write(&post, "/networks/create", &[]));
+    }
+
+    #[test]
+    fn stdin_flags_are_read_as_the_engine_reads_them() {
+        let attach = |value: &str| {
+            is_write(&req(
+                Method::POST,
+                "/containers/c/attach",
+                &[("stdin", value)],
+            ))
+        };
+        for yes in ["1", "true", "yes", "TRUE", "on", "2", " y ", "None-ish"] {
+            assert!(attach(yes), "{yes}");
+        }
+        for no in ["", "0", "no", "false", "none", "FALSE", "No", " 0 ", "NONE"] {
+            assert!(!attach(no), "{no:?}");
+        }
+        // The first value counts, as Go's FormValue takes it.
+        let q = [("stdin", "on"), ("stdin", "0")];
+        assert!(is_write(&req(Method::POST, "/containers/c/attach", &q)));
+        // An encoded slash hides no verb.
+        assert!(is_write(&req(
+            Method::GET,
+            "/containers/c%2Fattach%2Fws",
+            &[("stdin", "1")]
+        )));
+        // The websocket attach is a GET.
+        assert!(is_write(&req(
+            Method::GET,
+            "/containers/c/attach/ws",
+            &[("stdin", "yes")]
+        )));
+        assert!(!is_write(&req(
+            Method::GET,
+            "/containers/c/attach/ws",
+            &[("stdout", "1")]
+        )));
+        // A form body is read before the query, as the engine does.
+        let form = |body: &'static str| {
+            req(Method::POST, "/containers/c/attach", &[("stdin", "0")]).raw_body(
+                bytes::Bytes::from_static(body.as_bytes()),
+                "application/x-www-form-urlencoded",
+            )
+        };
+        assert!(is_write(&form("stdin=yes")));
+        assert!(!is_write(&form("stdout=1")));
+        assert!(is_write(&req(
+            Method::POST,
+            "/containers/c/%61ttach",
+            &[("stdin", "Yes")]
+        )));
     }
 
     #[test]

@@ -13,13 +13,7 @@ pub(super) fn essential_body(path: &str, content_type: &str, body: &Bytes) -> St
     let Ok(mut value) = serde_json::from_slice::<Value>(body) else {
         return format!("<{} bytes of {content_type}>", body.len());
     };
-    if path.starts_with("/secrets") || path.starts_with("/configs") {
-        if let Some(map) = value.as_object_mut() {
-            if map.contains_key("Data") {
-                map.insert("Data".into(), json!("<hidden>"));
-            }
-        }
-    }
+    hide_secrets(path, &mut value);
     let text = prune(value)
         .map(|v| v.to_string())
         .unwrap_or_else(|| "{}".into());
@@ -29,6 +23,41 @@ pub(super) fn essential_body(path: &str, content_type: &str, body: &Bytes) -> St
     } else {
         text
     }
+}
+
+/// Fields whose value is a secret wherever they are (the engine decodes
+/// JSON keys in any case, so they are matched in any case).
+const SECRET_FIELDS: &[&str] = &[
+    "unlockkey",
+    "jointoken",
+    "password",
+    "identitytoken",
+    "registrytoken",
+];
+
+/// Replaces secret values in a request body with `<hidden>`: the fields
+/// above at any depth, and the content (`Data`) of a secret or config.
+fn hide_secrets(path: &str, value: &mut Value) {
+    fn walk(value: &mut Value, also: &[&str]) {
+        match value {
+            Value::Object(map) => {
+                for (key, field) in map.iter_mut() {
+                    let key = key.to_ascii_lowercase();
+                    if SECRET_FIELDS.contains(&key.as_str()) || also.contains(&key.as_str()) {
+                        if !field.is_null() {
+                            *field = json!("<hidden>");
+                        }
+                    } else {
+                        walk(field, &[]);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, &[])),
+            _ => {}
+        }
+    }
+    let swarm_data = path.starts_with("/secrets") || path.starts_with("/configs");
+    walk(value, if swarm_data { &["data"] } else { &[] });
 }
 
 /// `value` without nulls, `false`, empty strings, arrays and objects.
@@ -51,7 +80,11 @@ pub(super) fn prune(value: Value) -> Option<Value> {
 /// The path and query as a person reads them: percent-decoded, full ids
 /// cut to their 12-character short form.
 pub(super) fn display_path(path: &str, query: &str) -> String {
-    let text = percent_decode(&format!("{path}{query}"));
+    short_ids(&percent_decode(&format!("{path}{query}")))
+}
+
+/// `text` with full 64-hex ids cut to their 12-character short form.
+pub(super) fn short_ids(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut run = String::new();
     for c in text.chars().chain(std::iter::once('/')) {
@@ -90,8 +123,24 @@ pub(super) fn query_values(query: &str, key: &str) -> Vec<String> {
         .collect()
 }
 
-pub(super) fn query_flag(query: &str, key: &str) -> bool {
-    query_value(query, key).is_some_and(|v| v == "1" || v == "true")
+/// Whether the engine reads a flag's `value` as true (moby's `BoolValue`):
+/// trimmed, anything but empty, `0`, `no`, `false` or `none` (in any case),
+/// so `stdin=yes` or `stdin=2` attach stdin.
+pub(super) fn engine_bool(value: &str) -> bool {
+    let value = value.trim().to_ascii_lowercase();
+    !matches!(value.as_str(), "" | "0" | "no" | "false" | "none")
+}
+
+/// The first value of `key` in a form (a query string or an
+/// `application/x-www-form-urlencoded` body), decoded as Go decodes forms:
+/// `+` is a space.
+pub(super) fn form_value(form: &str, key: &str) -> Option<String> {
+    form.trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+        .find(|(k, _)| percent_decode(&k.replace('+', " ")) == key)
+        .map(|(_, v)| percent_decode(&v.replace('+', " ")))
 }
 
 pub(super) fn percent_decode(text: &str) -> String {
@@ -165,6 +214,25 @@ mod tests {
             essential_body("/secrets/create", "application/json", &body),
             r#"{"Data":"<hidden>","Name":"s"}"#
         );
+        // Keys in any case, as the engine reads them; wherever they are.
+        for (path, body) in [
+            ("/secrets/create", r#"{"Name":"s","data":"c2VjcmV0"}"#),
+            ("/secrets/abc/update", r#"{"Name":"s","DATA":"c2VjcmV0"}"#),
+            ("/swarm/unlock", r#"{"UnlockKey":"SWMKEY-1-c2VjcmV0"}"#),
+            ("/swarm/unlock", r#"{"unlockkey":"SWMKEY-1-c2VjcmV0"}"#),
+            (
+                "/swarm/join",
+                r#"{"RemoteAddrs":["h:2377"],"JoinToken":"SWMTKN-1-c2VjcmV0"}"#,
+            ),
+            ("/plugins/p/set", r#"[{"auth":{"Password":"c2VjcmV0"}}]"#),
+        ] {
+            let line = essential_body(path, "application/json", &Bytes::from(body));
+            assert!(!line.contains("c2VjcmV0"), "{path}: {line}");
+            assert!(line.contains("<hidden>"), "{path}: {line}");
+        }
+        // Data is a secret only for secrets and configs.
+        let line = essential_body("/x", "application/json", &Bytes::from(r#"{"Data":"d"}"#));
+        assert_eq!(line, r#"{"Data":"d"}"#);
         let tar = Bytes::from_static(b"\0\0\0");
         assert_eq!(
             essential_body("/x", "application/x-tar", &tar),

@@ -259,7 +259,8 @@ pub fn array(name: &str, v: &Value, item: impl Fn(&str, &Value) -> Result<Value>
 /// of the two spellings the table uses: `(snake, Engine)` pairs.
 pub struct Fields<'a> {
     name: String,
-    found: Vec<(&'static str, &'a Value)>,
+    /// `(snake, the key as given, value)`.
+    found: Vec<(&'static str, &'a str, &'a Value)>,
 }
 
 impl<'a> Fields<'a> {
@@ -280,7 +281,7 @@ impl<'a> Fields<'a> {
             }
             _ => return Err(bad(name, "table", v)),
         };
-        let mut found: Vec<(&'static str, &'a Value)> = Vec::new();
+        let mut found: Vec<(&'static str, &'a str, &'a Value)> = Vec::new();
         let mut spelled: Vec<(&'static str, &'a str)> = Vec::new();
         for (key, value) in map {
             let Some(&(snake, engine)) = known.iter().find(|(s, e)| s == key || e == key) else {
@@ -302,7 +303,7 @@ impl<'a> Fields<'a> {
             }
             spelled.push((snake, key));
             if !value.is_null() {
-                found.push((snake, value));
+                found.push((snake, key, value));
             }
         }
         Ok(Fields {
@@ -314,13 +315,18 @@ impl<'a> Fields<'a> {
     pub fn get(&self, snake: &str) -> Option<&'a Value> {
         self.found
             .iter()
-            .find(|(s, _)| *s == snake)
-            .map(|(_, v)| *v)
+            .find(|(s, ..)| *s == snake)
+            .map(|(.., v)| *v)
     }
 
-    /// `option.field`, for messages.
+    /// `option.field`, for messages, as the caller spelled the field.
     pub fn path(&self, snake: &str) -> String {
-        format!("{}.{snake}", self.name)
+        let given = self
+            .found
+            .iter()
+            .find(|(s, ..)| *s == snake)
+            .map_or(snake, |(_, key, _)| *key);
+        format!("{}.{given}", self.name)
     }
 
     /// The field through `read`, if given.

@@ -213,7 +213,7 @@ fn keyed(
 ) -> Result<()> {
     let (key_proto, key_port) = split_proto(key);
     let container = format!("{key_port}/{key_proto}");
-    let what = format!("{name}[{}]", excerpt(key, 40));
+    let what = name.to_owned();
     // The key alone must be a container port spec.
     let own = parse_spec(name, &container).map_err(|_| {
         bad(
@@ -231,8 +231,8 @@ fn keyed(
     }
     let bad_value = |got: &Value| {
         Error::invalid(format!(
-            "bad option '{what}' (a host port, \"ip:port\", \"host:container\" spec, {{ip, port}}, \
-             a list of them, true or false expected, got {})",
+            "bad option '{what}' (for {container}: a host port, \"ip:port\", \"host:container\" spec, \
+             {{ip, port}}, a list of them, true or false expected, got {})",
             describe(got)
         ))
     };

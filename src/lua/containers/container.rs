@@ -6,11 +6,12 @@ use serde_json::Value as Json;
 
 use crate::engine::containers::CommitOptions;
 use crate::engine::resource::{Kind, CONTAINERS};
+use crate::engine::stats::Figures;
+use crate::engine::JsonStream;
 use crate::engine::Query;
 use crate::lua::args::{self, Opts};
 use crate::lua::error::{self, invalid, DockerError};
 use crate::lua::handle::Handle;
-use crate::lua::iter::JsonSource;
 use crate::lua::resource::{self, AsyncMethods, ListOpt, Methods, Model, Object};
 use crate::lua::{convert, images, iter};
 
@@ -97,11 +98,7 @@ impl Model for Container {
         fields.add_field_method_get("image", |_, this| Ok(image(&this.attrs())));
         fields.add_field_method_get("status", |_, this| Ok(status(&this.attrs())));
         fields.add_field_method_get("health", |_, this| {
-            Ok(this
-                .attrs()
-                .pointer("/State/Health/Status")
-                .and_then(Json::as_str)
-                .map(str::to_owned))
+            Ok(crate::engine::containers::health(&this.attrs()))
         });
     }
 
@@ -308,12 +305,13 @@ fn add_methods(methods: &mut Methods<Container>) {
                     .container_stats_stream(&this.id)
                     .await
                     .map_err(error::engine)?;
-                return iter::for_values(&lua, "StatsStream", JsonSource(stream));
+                return iter::for_values(&lua, "StatsStream", StatsSource(stream));
             }
-            let answer = engine
+            let mut answer = engine
                 .container_stats(&this.id)
                 .await
                 .map_err(error::engine)?;
+            Figures::add_to(&mut answer);
             Ok(MultiValue::from_iter([convert::to_lua(&lua, &answer)?]))
         });
         methods.add_lazy_async_method(
@@ -497,4 +495,24 @@ fn commit_options(args: MultiValue) -> mlua::Result<CommitOptions> {
         tag: optional("tag", args.next().unwrap_or(Value::Nil))?,
         ..CommitOptions::default()
     })
+}
+
+/// Stats samples as they come, each with the figures `docker stats` shows.
+struct StatsSource(JsonStream);
+
+impl iter::Source for StatsSource {
+    fn next<'a>(
+        &'a mut self,
+        lua: &'a Lua,
+    ) -> futures_util::future::LocalBoxFuture<'a, mlua::Result<Option<MultiValue>>> {
+        Box::pin(async move {
+            let Some(mut sample) = self.0.next().await.map_err(error::engine)? else {
+                return Ok(None);
+            };
+            Figures::add_to(&mut sample);
+            Ok(Some(MultiValue::from_iter([convert::to_lua(
+                lua, &sample,
+            )?])))
+        })
+    }
 }

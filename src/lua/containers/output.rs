@@ -11,10 +11,12 @@ use serde_json::{json, Value as Json};
 
 use crate::engine::containers::LogsOptions;
 use crate::engine::stream::LineSplitter;
+use crate::engine::watch::logs::ResumingLogs;
 use crate::engine::{Engine, OutputStream, StreamKind};
 use crate::lua::args::{self, Opts};
 use crate::lua::error::{self, invalid};
 use crate::lua::iter;
+use crate::lua::watch::ResumingLines;
 
 use super::container::Container;
 use super::spec;
@@ -29,6 +31,12 @@ pub(super) async fn logs(
     let follow = options.follow;
     let tty = this.attrs().pointer("/Config/Tty").and_then(Json::as_bool);
     let engine = this.handle.engine()?;
+    if follow && options.reconnect {
+        let logs = ResumingLogs::open(&engine, &this.id, options, tty)
+            .await
+            .map_err(error::engine)?;
+        return iter::for_values(&lua, "LogStream", ResumingLines::new(logs));
+    }
     let stream = engine
         .container_logs(&this.id, &options, tty)
         .await
@@ -73,7 +81,9 @@ pub(crate) fn logs_options(
         "stream",
     ];
     if until {
+        // A container's log only: a service's has no `until` nor reconnect.
         known.push("until");
+        known.push("reconnect");
     }
     let opts = Opts::new(function, opts, &known)?;
     let follow = opts.flag("follow")?;
@@ -95,6 +105,7 @@ pub(crate) fn logs_options(
         tail,
         since: opts.time("since")?,
         until: opts.time("until")?,
+        reconnect: until && opts.flag("reconnect")?,
     };
     Ok((options, streamed))
 }
