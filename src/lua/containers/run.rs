@@ -79,6 +79,11 @@ pub(crate) async fn run(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Res
         }
         .into());
     }
+    // A log driver that cannot be read: nothing to return, as the Python
+    // SDK returns None.
+    if !out.logs_readable {
+        return Ok(MultiValue::from_iter([Value::Nil]));
+    }
     let mut output = if spec.stdout { out.stdout } else { Vec::new() };
     if spec.stderr {
         output.extend_from_slice(&out.stderr);
