@@ -244,7 +244,10 @@ async fn attached(engine: &Engine, id: &str, config: &Value) -> Result<RunOutput
         }
         Err(e) => return Err(e),
     };
-    let (stdout, stderr) = logs.collect().await?;
+    let (stdout, stderr) = logs
+        .collect()
+        .await
+        .map_err(|e| e.named("containers.run"))?;
     Ok(RunOutput {
         stdout,
         stderr,

@@ -40,7 +40,7 @@ function NetworkCollection.prune(opts) end
 ---@field containers Container[] attached, as of the last inspect (each with id and name; reload one for the rest)
 local Network = {}
 ---@param container string|Container
----@param opts {aliases: string[]?, links: table?, ipv4_address: string?, ipv6_address: string?, link_local_ips: string[]?, driver_opt: table?, mac_address: string?}?
+---@param opts {aliases: string[]?, links: table?, ipv4_address: string?, ipv6_address: string?, link_local_ips: string[]?, driver_opt: table?, mac_address: string?}|table? or the engine's EndpointSettings spelling (Aliases, IPAMConfig, DriverOpts...)
 function Network:connect(container, opts) end
 ---@param container string|Container
 ---@param opts {force: boolean?}?

@@ -34,7 +34,7 @@ pub(super) async fn create(engine: &Engine, spec: &Spec) -> mlua::Result<String>
         .map_err(error::engine)
 }
 
-pub(super) async fn run(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Result<MultiValue> {
+pub(crate) async fn run(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Result<MultiValue> {
     let spec = Spec::parse("containers.run", args, true)?;
     if spec.interactive || spec.stream {
         return super::attach::run_live(lua, handle, spec).await;
