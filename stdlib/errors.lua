@@ -76,6 +76,11 @@ function M.raise(kind, message, fields)
 end
 
 function M.invalid(fn, message)
+  for _, arg in ipairs { { "fn", fn }, { "message", message } } do
+    if type(arg[2]) ~= "string" then
+      M.raise("InvalidArgument", ("errors.invalid: bad argument '%s' (string expected, got %s)"):format(arg[1], type(arg[2])))
+    end
+  end
   M.raise("InvalidArgument", fn .. ": " .. message)
 end
 

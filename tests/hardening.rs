@@ -819,8 +819,8 @@ fn stdlib_and_small_functions_raise_typed_errors() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
         lines[0],
-        "InvalidArgument\tInvalidArgument: errors.invalid: bad arguments \
-         (stdlib/errors.lua:65: attempt to concatenate a nil value (local 'message'))",
+        "InvalidArgument\tInvalidArgument: errors.invalid: bad argument 'fn' \
+         (string expected, got nil)",
         "{out}"
     );
     assert!(
