@@ -134,6 +134,8 @@ fn sigterm_and_sighup_end_a_run_as_ctrl_c_does() {
         let (code, stderr) = exit_of(child);
         assert_eq!(code, Some(status), "signal {signal}: {stderr}");
         assert_cleaned(&name, remove);
+        // A clean-up that worked reports nothing left behind.
+        assert!(!stderr.contains("left behind"), "signal {signal}: {stderr}");
     }
 }
 
@@ -173,6 +175,7 @@ fn runs_in_spawned_tasks_are_cleaned_up_on_an_error_or_a_signal() {
         assert_eq!(code, Some(status), "{end}: {stderr}");
         assert_cleaned(&removed, true);
         assert_cleaned(&kept, false);
+        assert!(!stderr.contains("left behind"), "{end}: {stderr}");
     }
 }
 

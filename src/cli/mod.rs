@@ -702,7 +702,16 @@ fn clean_traceback(traceback: &str) -> String {
     traceback
         .lines()
         .take_while(|line| !line.contains("in function 'xpcall'"))
-        .filter(|line| !line.contains("__mlua_async_poll") && !line.contains("in local 'poll'"))
+        .filter(|line| {
+            ![
+                "__mlua_async_poll",
+                "in local 'poll'",
+                "'get_future'",
+                "dockerlua.lazy",
+            ]
+            .iter()
+            .any(|internal| line.contains(internal))
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -23,8 +23,10 @@
 pub mod attach;
 mod body;
 pub mod build;
+pub mod compose;
 pub mod config;
 pub mod containers;
+pub mod copy;
 pub mod credentials;
 pub mod dockerignore;
 pub mod error;
@@ -62,7 +64,7 @@ use hyper::{Method, Request, Response};
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
-pub use body::{read_body, BodyReader, JsonStream, OutputStream, MAX_ANSWER};
+pub use body::{parse_json, read_body, BodyReader, JsonStream, OutputStream, MAX_ANSWER};
 pub use error::{Error, ErrorKind, Result};
 pub use guard::{is_write, WriteMode};
 use request::check;
@@ -149,6 +151,18 @@ impl Engine {
             .or_else(|| std::env::var("DOCKER_API_VERSION").ok())
             .filter(|v| !v.is_empty())
             .map(|v| v.trim_start_matches('v').to_owned());
+        if let Some(version) = &pinned_version {
+            let mut parts = version.split('.');
+            let numbers = parts.next().is_some_and(is_number)
+                && parts.next().is_some_and(is_number)
+                && parts.next().is_none();
+            if !numbers {
+                return Err(Error::invalid(format!(
+                    "bad API version '{}' (DOCKER_API_VERSION or version =; such as 1.41 expected)",
+                    error::excerpt(version, 40)
+                )));
+            }
+        }
         let timeout = match opts.timeout {
             Some(t) => t,
             None => timeout_from_env()?,
@@ -350,11 +364,9 @@ impl Engine {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Null);
         }
-        serde_json::from_slice(&bytes).map_err(|e| {
-            Error::new(
-                ErrorKind::Api,
-                format!("the engine answered invalid json: {e}"),
-            )
+        body::parse_json(&bytes).map_err(|e| Error {
+            message: format!("{what}: {}", e.message),
+            ..e
         })
     }
 
@@ -397,6 +409,10 @@ fn timeout_from_env() -> Result<Duration> {
                 error::excerpt(&text, 40)
             ))
         })
+}
+
+fn is_number(part: &str) -> bool {
+    !part.is_empty() && part.len() <= 4 && part.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// `a < b` for dotted API versions such as "1.41".

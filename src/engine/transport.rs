@@ -187,6 +187,9 @@ pub struct Transport {
     url: String,
 }
 
+/// The most idle connections kept for reuse.
+pub const MAX_IDLE_CONNECTIONS: usize = 16;
+
 impl Transport {
     /// A transport for `url`; with `tls`, a `tcp://` engine is spoken to over
     /// TLS (as the docker CLI does with `--tls`), and `https://` uses those
@@ -195,6 +198,10 @@ impl Transport {
     pub fn new(url: &str, tls: Option<&TlsFiles>, handshake: Duration) -> Result<Self> {
         let mut builder = Client::builder(TokioExecutor::new());
         builder.pool_idle_timeout(Duration::from_secs(30));
+        // A burst of parallel calls must not leave hundreds of idle sockets
+        // open for the next 30 s: keep as many as a `parallel` runs at once
+        // by default.
+        builder.pool_max_idle_per_host(MAX_IDLE_CONNECTIONS);
         let tcp = || {
             let mut http = HttpConnector::new();
             http.set_connect_timeout(Some(handshake));

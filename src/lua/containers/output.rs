@@ -1,5 +1,6 @@
 //! A container's output: `logs` (a string or a stream of lines) and `exec`.
 
+use crate::engine::error::excerpt;
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
@@ -62,7 +63,7 @@ pub(super) async fn logs(
         }
         return iter::for_values(&lua, "LogStream", lines);
     }
-    read_all(&lua, stream).await
+    read_all(&lua, "Container:logs", stream).await
 }
 
 /// The options of a `logs` call (a container's, or a service's without
@@ -94,7 +95,10 @@ pub(crate) fn logs_options(
         if t != "all" && t.parse::<u64>().is_err() {
             return Err(invalid(
                 function,
-                format!("bad option 'tail' (a count or \"all\" expected, got '{t}')"),
+                format!(
+                    "bad option 'tail' (a count or \"all\" expected, got '{}')",
+                    excerpt(t, 80)
+                ),
             ));
         }
     }
@@ -112,11 +116,15 @@ pub(crate) fn logs_options(
 }
 
 /// The whole output as one Lua string.
-pub(crate) async fn read_all(lua: &Lua, mut stream: OutputStream) -> mlua::Result<MultiValue> {
-    let mut output = Vec::new();
-    while let Some((_, piece)) = stream.next().await.map_err(error::engine)? {
-        output.extend_from_slice(&piece);
-    }
+pub(crate) async fn read_all(
+    lua: &Lua,
+    function: &str,
+    mut stream: OutputStream,
+) -> mlua::Result<MultiValue> {
+    let output = stream
+        .collect_joined(|_| true)
+        .await
+        .map_err(|e| error::engine(e.named(function)))?;
     Ok(MultiValue::from_iter([Value::String(
         lua.create_string(&output)?,
     )]))
@@ -356,12 +364,12 @@ pub(super) async fn exec(
         };
         return iter::for_values_with_exit(&lua, "ExecStream", source, exit_code);
     }
-    let mut output = Vec::new();
-    while let Some((kind, piece)) = stream.next().await.map_err(error::engine)? {
-        if (kind == StreamKind::Stderr && want_err) || (kind != StreamKind::Stderr && want_out) {
-            output.extend_from_slice(&piece);
-        }
-    }
+    let output = stream
+        .collect_joined(|kind| {
+            (kind == StreamKind::Stderr && want_err) || (kind != StreamKind::Stderr && want_out)
+        })
+        .await
+        .map_err(|e| error::engine(e.named(F)))?;
     let out = lua.create_table()?;
     out.set("exit_code", exec_exit_code(&engine, &exec_id).await?)?;
     out.set("output", lua.create_string(&output)?)?;
