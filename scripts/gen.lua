@@ -4,7 +4,9 @@
 -- when the file's content changed, signal the --notify container (a proxy
 -- that reloads its configuration on SIGHUP).
 --   dockerlua scripts/gen.lua [--label KEY[=VALUE]]... [--notify CONTAINER]
---             [--signal SIG] [--once] TEMPLATE OUTPUT
+--             [--signal SIG] [--once] [-n] TEMPLATE OUTPUT
+-- With -n (--dry-run) the text is printed instead of written, and nobody is
+-- signalled.
 --
 -- The template is text with Lua in it: a line starting with `%` is Lua code,
 -- `{{ expression }}` anywhere else is replaced by the expression's value.
@@ -17,10 +19,10 @@
 --   % end
 local args = require("docker.args")
 
-local usage = "gen.lua [--label KEY[=VALUE]]... [--notify CONTAINER] [--signal SIG] [--once] TEMPLATE OUTPUT"
+local usage = "gen.lua [--label KEY[=VALUE]]... [--notify CONTAINER] [--signal SIG] [--once] [-n] TEMPLATE OUTPUT"
 local opts, paths = args.parse(arg, {
   usage = usage,
-  flags = { once = { "--once" } },
+  flags = { once = { "--once" }, dry_run = { "-n", "--dry-run" } },
   values = {
     label = { "-l", "--label", multiple = true },
     notify = { "--notify" },
@@ -99,6 +101,12 @@ local function generate(containers)
     return
   end
   if text == current() then return end
+  if opts.dry_run then
+    log("would write %s (%d containers):", output, #list)
+    io.write(text)
+    io.stdout:flush()
+    return
+  end
   -- Written aside, then renamed: a reader never sees half a file.
   local tmp = output .. ".tmp"
   local f = assert(io.open(tmp, "w"))

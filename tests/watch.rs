@@ -739,6 +739,27 @@ fn gen_renders_from_labels_rewrites_on_change_and_signals_only_then() {
         "600",
     ]);
     let filter = "web.port";
+    // -n: the text on stdout, no file, no signal.
+    let dry = assert_success(&common::script(
+        "scripts/gen.lua",
+        &[
+            "-n",
+            "--once",
+            "--label",
+            &t.label(),
+            "--label",
+            filter,
+            "--notify",
+            &proxy,
+            template.to_str().unwrap(),
+            output.to_str().unwrap(),
+        ],
+    ));
+    assert!(
+        dry.ends_with(&format!("# generated\nserver {web1} port=8080\n")),
+        "{dry}"
+    );
+    assert!(!output.exists());
     let mut f = script_follower(
         "gen.lua",
         &[

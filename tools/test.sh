@@ -5,9 +5,10 @@
 # DOCKERLUA_TEST_ENGINE2_HOST, DOCKERLUA_TEST_SWARM_*_ADDR,
 # DOCKERLUA_TEST_SSH_*), runs every test against them, ignored ones included:
 #
-#   cargo test --all-targets CARGO_ARGS... -- --include-ignored TEST_ARGS...
+#   cargo test --no-fail-fast --all-targets CARGO_ARGS... -- --include-ignored TEST_ARGS...
 #
 # (--all-targets only when CARGO_ARGS choose no target such as --test FILE)
+# (--no-fail-fast: one failing test file does not hide the others' results)
 # and stops them again. Returns cargo test's exit status (or 1 when the
 # tests left an engine in a swarm).
 #
@@ -131,6 +132,6 @@ done
 
 status=0
 swarm_left || status=1
-cargo test ${targets[@]+"${targets[@]}"} ${cargo_args[@]+"${cargo_args[@]}"} -- --include-ignored ${test_args[@]+"${test_args[@]}"} || status=$?
+cargo test --no-fail-fast ${targets[@]+"${targets[@]}"} ${cargo_args[@]+"${cargo_args[@]}"} -- --include-ignored ${test_args[@]+"${test_args[@]}"} || status=$?
 swarm_left || status=1
 exit $status

@@ -43,6 +43,8 @@ function DockerNet.probe(host, port, timeout) end
 ---@field secrets SecretCollection
 ---@field configs ConfigCollection
 ---@field json DockerJson
+---@field compose DockerCompose
+---@field yaml DockerYaml
 ---@field net DockerNet
 local DockerClient = {}
 
@@ -153,7 +155,7 @@ function DockerClient.from_env() end
 ---A context, as `docker context ls` shows it.
 ---@class DockerContext
 ---@field name string
----@field host string the docker endpoint (`default`: -H, DOCKER_HOST or the default socket)
+---@field host string the docker endpoint (`default`: -H, DOCKER_HOST or the default socket), a password in it masked
 ---@field current boolean whether the default client uses it
 ---@field description string
 

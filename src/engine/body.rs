@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use bytes::{Buf, Bytes};
-use http_body_util::BodyExt;
-use hyper::body::Incoming;
+use std::pin::Pin;
+
+use hyper::body::{Body as _, Incoming};
 use hyper::upgrade::Upgraded;
 use hyper::Response;
 use hyper_util::rt::TokioIo;
@@ -13,6 +14,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 
 use super::stream::{self, StreamKind};
+use super::transport::Driver;
 use super::{Error, ErrorKind, Result};
 
 /// The most an ordinary answer read whole may have: lists of thousands of
@@ -144,19 +146,29 @@ pub async fn read_at_most(
 /// Reads a body piece by piece, as the engine sends it.
 pub struct BodyReader {
     body: Incoming,
+    /// The connection of an answer that has one of its own, polled here.
+    driver: Option<Driver>,
 }
 
 impl BodyReader {
-    pub fn new(response: Response<Incoming>) -> Self {
+    pub fn new(mut response: Response<Incoming>) -> Self {
+        let driver = Driver::take(&mut response);
         BodyReader {
             body: response.into_body(),
+            driver,
         }
     }
 
     /// The next chunk of data, or `None` at the end of the body.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>> {
         loop {
-            match self.body.frame().await {
+            let frame = std::future::poll_fn(|cx| {
+                if let Some(driver) = &mut self.driver {
+                    driver.poll(cx);
+                }
+                Pin::new(&mut self.body).poll_frame(cx)
+            });
+            match frame.await {
                 None => return Ok(None),
                 Some(Err(e)) => {
                     return Err(Error::new(

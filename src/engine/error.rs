@@ -11,6 +11,9 @@ pub enum ErrorKind {
     ImageNotFound,
     /// 409: a name in use, a container that is not running...
     Conflict,
+    /// An image archive the engine could not load (the Python SDK's
+    /// `ImageLoadError`).
+    ImageLoad,
     /// Any other answer of the engine that is an error.
     Api,
     /// The engine could not be reached, or the connection broke.
@@ -30,6 +33,7 @@ impl ErrorKind {
             ErrorKind::NotFound => "NotFound",
             ErrorKind::ImageNotFound => "ImageNotFound",
             ErrorKind::Conflict => "Conflict",
+            ErrorKind::ImageLoad => "ImageLoadError",
             ErrorKind::Api => "APIError",
             ErrorKind::Connection => "ConnectionError",
             ErrorKind::Timeout => "Timeout",

@@ -23,8 +23,10 @@
 pub mod attach;
 mod body;
 pub mod build;
+pub mod compose;
 pub mod config;
 pub mod containers;
+pub mod copy;
 pub mod credentials;
 pub mod dockerignore;
 pub mod error;
@@ -227,7 +229,7 @@ impl Engine {
         self.inner
             .facts
             .get_or_try_init(|| async {
-                let send = self.send_raw(Method::GET, "/_ping", None, &[]);
+                let send = self.send_raw(Method::GET, "/_ping", None, &[], false);
                 let response = self.within(self.timeout(), "GET /_ping", send).await?;
                 let headers = response.headers();
                 let version = match headers.get("api-version").and_then(|v| v.to_str().ok()) {
@@ -247,6 +249,7 @@ impl Engine {
         path_and_query: &str,
         body: Option<(transport::Body, &str)>,
         headers: &[(&str, String)],
+        own_connection: bool,
     ) -> Result<Response<Incoming>> {
         let uri = self.inner.transport.uri(path_and_query)?;
         let mut builder = Request::builder().method(method).uri(uri);
@@ -263,6 +266,9 @@ impl Engine {
         let request = builder
             .body(body)
             .map_err(|e| Error::invalid(format!("bad request: {e}")))?;
+        if own_connection {
+            return self.inner.transport.send_own(request).await;
+        }
         self.inner.transport.send(request).await
     }
 
@@ -294,6 +300,7 @@ impl Engine {
             content_type,
             headers,
             image,
+            own_connection,
             ..
         } = req;
         let body = match (upload, body) {
@@ -302,7 +309,9 @@ impl Engine {
             (None, None) => None,
         };
         let answer = async {
-            let response = self.send_raw(method, &target, body, &headers).await?;
+            let response = self
+                .send_raw(method, &target, body, &headers, own_connection)
+                .await?;
             check(response, image, self.timeout()).await
         };
         self.within(limit, &what, answer).await

@@ -220,17 +220,19 @@ pub fn install(lua: &Lua) -> mlua::Result<()> {
     let index =
         lua.create_function(|lua, (err, key): (mlua::Error, String)| field(lua, &err, &key))?;
     let tostring = lua.create_function(|_, err: mlua::Error| Ok(one_line(&err)))?;
+    // An error value, to reach the metatable mlua gives them all (made
+    // here rather than raised: a raised one costs a traceback).
+    let sample = Value::Error(Box::new(mlua::Error::runtime("sample")));
     lua.load(
         r#"
-        local index, tostring_ = ...
-        local ok, sample = pcall(index) -- a Rust callback error, to reach its metatable
+        local index, tostring_, sample = ...
         local mt = debug.getmetatable(sample)
         mt.__index = index
         mt.__tostring = tostring_
         "#,
     )
     .set_name("=dockerlua.errors")
-    .call::<()>((index, tostring))
+    .call::<()>((index, tostring, sample))
 }
 
 fn field(lua: &Lua, err: &mlua::Error, key: &str) -> mlua::Result<Value> {

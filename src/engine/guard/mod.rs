@@ -81,10 +81,12 @@ struct Route {
 
 impl Route {
     fn parse(path: &str) -> Route {
-        let segments: Vec<String> = path
+        // Decoded before it is split, as the engine's router sees it: an
+        // encoded slash cannot hide a verb.
+        let segments: Vec<String> = percent_decode(path)
             .trim_start_matches('/')
             .split('/')
-            .map(percent_decode)
+            .map(str::to_owned)
             .collect();
         let kind = segments.first().cloned().unwrap_or_default();
         let rest = &segments[1.min(segments.len())..];
@@ -310,6 +312,12 @@ mod tests {
         // The first value counts, as Go's FormValue takes it.
         let q = [("stdin", "on"), ("stdin", "0")];
         assert!(is_write(&req(Method::POST, "/containers/c/attach", &q)));
+        // An encoded slash hides no verb.
+        assert!(is_write(&req(
+            Method::GET,
+            "/containers/c%2Fattach%2Fws",
+            &[("stdin", "1")]
+        )));
         // The websocket attach is a GET.
         assert!(is_write(&req(
             Method::GET,

@@ -75,6 +75,10 @@ impl Drop for EventFeed {
     }
 }
 
+/// How long a full buffer may hold the reader before an event is dropped:
+/// well under the 100 ms after which the engine drops a lagging listener.
+const FULL_GRACE: Duration = Duration::from_millis(20);
+
 /// Longest wait for `/_ping` when the stream has been quiet.
 const PING_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -235,7 +239,7 @@ impl Reader {
             match step {
                 Ok(Ok(Some(event))) => {
                     self.backoff.reset();
-                    if self.resume.admit(&event) && !self.pass(event) {
+                    if self.resume.admit(&event) && !self.pass(event).await {
                         return End::Finished;
                     }
                 }
@@ -266,9 +270,12 @@ impl Reader {
         }
     }
 
-    /// Hands `event` on, or counts it lost when the buffer is full; false
-    /// once the consumer is gone.
-    fn pass(&mut self, event: Value) -> bool {
+    /// Hands `event` on; when the buffer is full, waits a little for room
+    /// (a consumer catching up, as when a flood is replayed), then counts
+    /// it lost. While losses are untold, there is no waiting: the socket
+    /// must be drained, or the engine drops us instead. False once the
+    /// consumer is gone.
+    async fn pass(&mut self, event: Value) -> bool {
         if self.dropped > 0 {
             match self.tx.try_send(Ok(Item::Overflowed {
                 dropped: self.dropped,
@@ -281,13 +288,18 @@ impl Reader {
                 Err(mpsc::error::TrySendError::Closed(_)) => return false,
             }
         }
-        match self.tx.try_send(Ok(Item::Event(event))) {
+        let item = match self.tx.try_send(Ok(Item::Event(event))) {
+            Ok(()) => return true,
+            Err(mpsc::error::TrySendError::Closed(_)) => return false,
+            Err(mpsc::error::TrySendError::Full(item)) => item,
+        };
+        match self.tx.send_timeout(item, FULL_GRACE).await {
             Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
+            Err(mpsc::error::SendTimeoutError::Timeout(_)) => {
                 self.dropped += 1;
                 true
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(mpsc::error::SendTimeoutError::Closed(_)) => false,
         }
     }
 }

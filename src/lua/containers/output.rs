@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::future::LocalBoxFuture;
+use futures_util::FutureExt;
 use mlua::{Lua, MultiValue, Value};
 use serde_json::{json, Value as Json};
 
@@ -134,6 +135,10 @@ pub struct Lines {
     stream: OutputStream,
     splitter: LineSplitter,
     ended: bool,
+    /// What [`iter::Source::ready`] met and left to `next`: the end of the
+    /// input, or an error.
+    input_done: bool,
+    failed: Option<mlua::Error>,
     recheck: Option<Recheck>,
     /// The stream names as Lua strings, indexed by [`StreamKind`].
     names: Option<[mlua::LuaString; 3]>,
@@ -183,9 +188,18 @@ impl Lines {
             stream,
             splitter: LineSplitter::new(),
             ended: false,
+            input_done: false,
+            failed: None,
             recheck: None,
             names: None,
         }
+    }
+
+    fn step(&mut self, lua: &Lua, kind: StreamKind, line: &[u8]) -> mlua::Result<MultiValue> {
+        Ok(MultiValue::from_iter([
+            Value::String(lua.create_string(line)?),
+            Value::String(self.stream_name(lua, kind)?),
+        ]))
     }
 
     /// `"stdout"` or `"stderr"`, made once per stream rather than per line.
@@ -203,6 +217,10 @@ impl Lines {
 }
 
 impl iter::Source for Lines {
+    fn ready(&mut self, lua: &Lua) -> mlua::Result<Option<MultiValue>> {
+        self.ready_line(lua)
+    }
+
     fn next<'a>(
         &'a mut self,
         lua: &'a Lua,
@@ -215,15 +233,19 @@ impl iter::Source for Lines {
                     self.splitter.next_line()
                 };
                 if let Some((kind, line)) = line {
-                    return Ok(Some(MultiValue::from_iter([
-                        Value::String(lua.create_string(&line)?),
-                        Value::String(self.stream_name(lua, kind)?),
-                    ])));
+                    return self.step(lua, kind, &line).map(Some);
                 }
                 if self.ended {
                     return Ok(None);
                 }
-                match self.stream.next().await.map_err(error::engine)? {
+                if let Some(e) = self.failed.take() {
+                    return Err(e);
+                }
+                let piece = match self.input_done {
+                    true => None,
+                    false => self.stream.next().await.map_err(error::engine)?,
+                };
+                match piece {
                     Some((kind, piece)) => self.splitter.push(kind, piece),
                     None => {
                         self.ended = true;
@@ -396,7 +418,35 @@ impl ExitOf {
     }
 }
 
+impl Lines {
+    /// The next line if it is there without waiting: the connection is
+    /// polled, not awaited. The end and errors are left to `next`.
+    fn ready_line(&mut self, lua: &Lua) -> mlua::Result<Option<MultiValue>> {
+        if self.ended {
+            return Ok(None);
+        }
+        loop {
+            if let Some((kind, line)) = self.splitter.next_line() {
+                return self.step(lua, kind, &line).map(Some);
+            }
+            if self.input_done || self.failed.is_some() {
+                return Ok(None);
+            }
+            match self.stream.next().now_or_never() {
+                None => return Ok(None),
+                Some(Ok(Some((kind, piece)))) => self.splitter.push(kind, piece),
+                Some(Ok(None)) => self.input_done = true,
+                Some(Err(e)) => self.failed = Some(error::engine(e)),
+            }
+        }
+    }
+}
+
 impl iter::Source for LinesThenExit {
+    fn ready(&mut self, lua: &Lua) -> mlua::Result<Option<MultiValue>> {
+        self.lines.ready_line(lua)
+    }
+
     fn next<'a>(
         &'a mut self,
         lua: &'a Lua,
