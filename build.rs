@@ -21,6 +21,10 @@ const MACROS: &[&str] = &["LUA_API", "LUALIB_API", "LUAMOD_API"];
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    // Every resume of a Lua thread goes through ours first, which keeps the
+    // running thread where the signal handler can set its hook
+    // (src/repl/interrupt.rs). Every target links the library that needs it.
+    println!("cargo:rustc-link-arg=-Wl,--wrap=lua_resume");
     println!("cargo:rustc-env=DOCKERLUA_COMMIT={}", commit());
     list_types();
     let Some(include) = std::env::var_os("DEP_LUA_INCLUDE") else {

@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"; }
 
-ROWS=(list run logs parallel stop archive build swarm)
+ROWS=(list run logs follow parallel stop archive build swarm)
 
 say() { echo "bench: $*" >&2; }
 die() { echo "bench: error: $*" >&2; exit 1; }
@@ -72,9 +72,11 @@ EOF
 export CURL
 
 # compare NAME RUNS PREPARE DOCKERLUA CLI CURL: times the three commands
-# (hyperfine: the median of RUNS runs, after $WARMUP unmeasured ones, without
-# a shell if $NO_SHELL; PREPARE before each, "" for none), measures each
-# one's peak memory once, and adds a row to the table.
+# (hyperfine: the median of RUNS runs and their spread, fastest–slowest,
+# after $WARMUP unmeasured ones, without a shell if $NO_SHELL; PREPARE before
+# each, "" for none), and the mean CPU time (user + system, children
+# included) of dockerlua and the CLI; measures each one's peak memory once,
+# and adds a row to the table.
 TABLE=()
 compare() {
     local name=$1 runs=$2 prepare=$3 json=$WORK/$1.json i tool
@@ -84,16 +86,22 @@ compare() {
     hyperfine --style basic ${NO_SHELL:+--shell=none} --warmup "${WARMUP:-0}" --runs "$runs" \
         ${prep[@]+"${prep[@]}"} --export-json "$json" \
         -n dockerlua "${cmds[0]}" -n cli "${cmds[1]}" -n curl "${cmds[2]}" >&2
+    local -a spread=() cpu=()
     for i in 0 1 2; do
         tool=${tools[$i]}
         median[$i]=$(jq -r --arg t "$tool" '.results[] | select(.command == $t) | .median * 1000' "$json")
+        spread[$i]=$(jq -r --arg t "$tool" '.results[] | select(.command == $t) | "\(.min * 1000 | floor)–\(.max * 1000 | ceil)"' "$json")
+        # Mean user + system CPU of the command (its children included).
+        cpu[$i]=$(jq -r --arg t "$tool" '.results[] | select(.command == $t) | (.user + .system) * 1000' "$json")
         [ -z "$prepare" ] || bash -c "$prepare"
         rss[$i]=$(/usr/bin/time -f %M -o "$WORK/rss" bash -c "${cmds[$i]}" >/dev/null 2>&1 && cat "$WORK/rss")
     done
     TABLE+=("$(awk -v n="$name" -v d="${median[0]}" -v c="${median[1]}" -v u="${median[2]}" \
+        -v ds="${spread[0]}" -v cs="${spread[1]}" -v us="${spread[2]}" \
+        -v dc="${cpu[0]}" -v cc="${cpu[1]}" \
         -v dm="${rss[0]}" -v cm="${rss[1]}" -v um="${rss[2]}" 'BEGIN {
-        printf "| %s | %.1f ms | %.1f ms | %.1f ms | %.2f× | %.2f× | %.1f MB | %.1f MB | %.1f MB |\n",
-            n, d, c, u, c / d, d / u, dm / 1024, cm / 1024, um / 1024 }')")
+        printf "| %s | %.1f ms (%s) | %.1f ms (%s) | %.1f ms (%s) | %.2f× | %.2f× | %.1f ms | %.1f ms | %.1f MB | %.1f MB | %.1f MB |\n",
+            n, d, ds, c, cs, u, us, c / d, d / u, dc, cc, dm / 1024, cm / 1024, um / 1024 }')")
 }
 
 # --- rows -------------------------------------------------------------------
@@ -132,7 +140,8 @@ EOF
         "$run"
 }
 
-# The logs of a container that wrote ~14 MB (200,000 lines of 70 bytes).
+# The logs of a container that wrote ~14 MB (200,000 lines of 70 bytes),
+# read line by line by dockerlua (scripts/logs.lua: `logs{stream = true}`).
 row_logs() {
     local name=bench-logs-$$
     docker run --name "$name" --label "$LABEL" alpine \
@@ -140,11 +149,62 @@ row_logs() {
     local bytes
     bytes=$("$DL" scripts/logs.lua "$name" | wc -c)
     [ "$bytes" = 14000000 ] || die "dockerlua printed $bytes bytes of logs, not 14000000"
-    compare "logs of 14 MB" 5 "" \
+    compare "logs of 14 MB, line by line" 5 "" \
         "$DL scripts/logs.lua $name >/dev/null" \
         "docker logs $name >/dev/null" \
         "$CURL GET '/containers/$name/logs?stdout=1&stderr=1' >/dev/null"
     docker rm -f "$name" >/dev/null
+}
+
+# The followed logs of 5 busy containers (each writes 100,000 lines as fast
+# as it can), all at once: one dockerlua script with a task per container
+# against one `docker logs -f` (or curl) per container.
+row_follow() {
+    local prepare
+    prepare=$(script follow_prepare <<'EOF'
+ids=$(docker ps -aq --filter "label=$LABEL.follow=1")
+[ -z "$ids" ] || docker rm -f $ids >/dev/null
+for i in 1 2 3 4 5; do
+    docker run -d --label "$LABEL" --label "$LABEL.follow=1" alpine \
+        sh -c 'sleep 1; yes 0123456789012345678901234567890123456789012345678901234567890123456789 | head -n 100000' >/dev/null
+done
+EOF
+)
+    local follow
+    follow=$(script dockerlua_follow <<'EOF'
+exec "$DL" -e "
+local tasks = {}
+for _, c in ipairs(docker.containers.list{all = true, filters = {label = '$LABEL.follow=1'}}) do
+  tasks[#tasks + 1] = docker.spawn(function()
+    local n = 0
+    for _ in c:logs{follow = true} do n = n + 1 end
+    return n
+  end)
+end
+local total = 0
+for _, t in ipairs(tasks) do total = total + t:join() end
+assert(total == 500000, total)"
+EOF
+)
+    local cli
+    cli=$(script cli_follow <<'EOF'
+for id in $(docker ps -aq --filter "label=$LABEL.follow=1"); do
+    docker logs -f "$id" >/dev/null &
+done
+wait
+EOF
+)
+    local curl_follow
+    curl_follow=$(script curl_follow <<'EOF'
+filters=$(jq -rn --arg l "$LABEL.follow=1" '{label: [$l]} | tojson | @uri')
+for id in $("$CURL" GET "/containers/json?all=1&filters=$filters" | jq -r '.[].Id'); do
+    "$CURL" GET "/containers/$id/logs?stdout=1&stderr=1&follow=1" >/dev/null &
+done
+wait
+EOF
+)
+    compare "followed logs of 5 busy containers" 5 "$prepare" "$follow" "$cli" "$curl_follow"
+    docker rm -f $(docker ps -aq --filter "label=$LABEL.follow=1") >/dev/null
 }
 
 # 32 containers (`true`) run 16 at a time, each removed.
@@ -209,8 +269,8 @@ done
 
 echo "$("$DL" --version) ($(git rev-parse --short HEAD 2>/dev/null || echo '?')); $(docker version -f 'docker CLI {{.Client.Version}}, Engine {{.Server.Version}} (API {{.Server.APIVersion}})'); $(curl --version | head -n1 | cut -d' ' -f1,2); $(nproc) cores"
 echo
-echo "| | dockerlua | docker CLI | curl | CLI / dockerlua | dockerlua / curl | dockerlua peak RSS | CLI peak RSS | curl peak RSS |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| | dockerlua | docker CLI | curl | CLI / dockerlua | dockerlua / curl | dockerlua CPU | CLI CPU | dockerlua peak RSS | CLI peak RSS | curl peak RSS |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${TABLE[@]}"
 for extra in ${EXTRA[@]+"${EXTRA[@]}"}; do
     echo

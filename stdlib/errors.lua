@@ -27,7 +27,7 @@ local M = {}
 
 -- The docker module's kinds (src/engine/error.rs, plus the Lua layer's own).
 M.kinds = {
-  "NotFound", "ImageNotFound", "Conflict", "APIError", "ContainerError",
+  "NotFound", "ImageNotFound", "Conflict", "ImageLoadError", "APIError", "ContainerError",
   "ConnectionError", "Timeout", "InvalidArgument", "ReadOnly",
   "ParallelError", "TaskError",
 }

@@ -775,6 +775,7 @@ const WRITES: &[(&str, &str, &str)] = &[
     ("Container:attach", "local s = c:attach{stdin = true} s:write('x') for line in s do error(line) end", "POST /containers/{id}/attach?stream=1&stdin=1&stdout=1&stderr=1"),
     ("containers.run stream", r#"local s = docker.containers.run("alpine", "echo hi", {stream = true, remove = true, labels = L}) for line in s do error(line) end assert(s.exit_code == 0)"#, "POST /containers/create"),
     ("Container:put_archive", "assert(c:put_archive('/tmp', ''))", "PUT /containers/{id}/archive?path=/tmp"),
+    ("Container:copy_to", "assert(c:copy_to('Cargo.toml', '/tmp') == '/tmp/Cargo.toml')", "PUT /containers/{id}/archive?path=/tmp&noOverwriteDirNonDir=true"),
     ("images.pull", "local i = docker.images.pull('localhost:1/dry/never', {tag = 'x'}) assert(i.tags[1] == 'localhost:1/dry/never:x')", "POST /images/create?fromImage=localhost:1/dry/never&tag=x"),
     ("images.push", "docker.images.push('alpine')", "POST /images/alpine/push"),
     ("images.remove", "docker.images.remove('alpine')", "DELETE /images/alpine"),
@@ -806,6 +807,7 @@ const WRITES: &[(&str, &str, &str)] = &[
 const LOCAL_WRITES: &[(&str, &str)] = &[
     ("Container:export", "local n = c:export{path = F} assert(math.type(n) == 'integer' and n > 1000, n)"),
     ("Container:get_archive", "local to, st = c:get_archive('/etc/hostname', {to = F}) assert(to == F and st.name == 'hostname' and st.size > 0, tostring(st))"),
+    ("Container:copy_from", "assert(c:copy_from('/bin/busybox', F) == F)"),
     ("Image:save", "local n = img:save{path = F} assert(math.type(n) == 'integer' and n > 1000, n)"),
 ];
 

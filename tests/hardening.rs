@@ -12,6 +12,7 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::fake::{fake, Answer};
@@ -636,5 +637,268 @@ fn a_stalled_tls_handshake_times_out() {
             "Timeout\tconnecting (with the TLS handshake) to the engine at tcp://127.0.0.1:"
         ),
         "{out}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Bounded memory on large answers (issue 20, item 4)
+
+/// A JSON array of `n` empty objects.
+fn empty_objects(n: usize) -> String {
+    let mut body = String::with_capacity(3 * n + 2);
+    body.push('[');
+    for i in 0..n {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str("{}");
+    }
+    body.push(']');
+    body
+}
+
+#[test]
+fn answers_of_too_many_values_are_refused_with_memory_bounded() {
+    // 40 MiB of `{}`: 14 million values, under the byte cap.
+    let huge = Arc::new(empty_objects(14 << 20));
+    let engine = fake(move |_, path| match path {
+        "/containers/json" => Answer::Json(200, huge.to_string()),
+        _ => Answer::Json(404, r#"{"message":"no"}"#.into()),
+    });
+    let (line, peak) = peak_memory(
+        &engine.url,
+        "local ok, e = pcall(docker.containers.list)\n\
+         print(e.kind, e.message) io.stdout:flush() io.read()",
+    );
+    assert!(
+        line.starts_with(
+            "APIError\tGET /containers/json: the engine's answer holds more than 1048576 json values"
+        ),
+        "{line}"
+    );
+    println!("peak memory refusing 14 million values: {peak} MiB");
+    assert!(peak < 200, "{peak} MiB");
+
+    // Just under the budget: converted, within a stated bound.
+    let most = Arc::new(empty_objects((1 << 20) - 1));
+    let engine = fake(move |_, path| match path {
+        "/containers/json" => Answer::Json(200, most.to_string()),
+        _ => Answer::Json(404, r#"{"message":"no"}"#.into()),
+    });
+    let (line, peak) = peak_memory(
+        &engine.url,
+        "print(#docker.containers.list()) io.stdout:flush() io.read()",
+    );
+    assert_eq!(line.trim(), ((1 << 20) - 1).to_string());
+    println!("peak memory converting a million values: {peak} MiB");
+    assert!(peak < 400, "{peak} MiB");
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn collected_output_over_the_cap_is_refused_and_points_to_streams() {
+    let t = Cleanup::new("outcap");
+    // 200 KB of output; the cap is set to 100,000 bytes for the test.
+    let code = format!(
+        "local c = docker.containers.run('alpine', {{'sh', '-c', \
+           'head -c 200000 /dev/zero | tr \"\\\\0\" x; echo; echo done >&2'}}, \
+           {{detach = true, labels = {labels}}})\n\
+         c:wait()\n\
+         local ok, e = pcall(c.logs, c)\n\
+         print(e.kind, e.message)\n\
+         local n = 0\n\
+         for line in c:logs{{stream = true}} do n = n + #line end\n\
+         print('streamed', n)\n\
+         print(#c:logs{{stdout = false}})\n\
+         ok, e = pcall(docker.containers.run, 'alpine', {{'head', '-c', '150000', '/dev/zero'}}, \
+           {{labels = {labels}}})\n\
+         print(e.kind, e.message)",
+        labels = t.lua_labels()
+    );
+    let out = assert_success(&run(common::dockerlua_cmd()
+        .env("DOCKERLUA_MAX_OUTPUT", "100000")
+        .args(["-e", &code])));
+    let lines: Vec<&str> = out.lines().collect();
+    let refused = "APIError\tContainer:logs: the output is larger than 100000 bytes \
+                   (DOCKERLUA_MAX_OUTPUT): read it as it comes with `stream = true`, \
+                   or write it to a file";
+    assert_eq!(lines[0], refused, "{out}");
+    assert_eq!(lines[1], "streamed\t200004", "{out}");
+    // What is under the cap is read whole.
+    assert_eq!(lines[2], "5", "{out}");
+    assert!(
+        lines[3].starts_with("APIError\tcontainers.run: the output is larger than 100000 bytes"),
+        "{out}"
+    );
+
+    let code = format!(
+        "docker.containers.run('alpine', 'true', {{labels = {}}})",
+        t.lua_labels()
+    );
+    let bad = run(common::dockerlua_cmd()
+        .env("DOCKERLUA_MAX_OUTPUT", "lots")
+        .args(["-e", &code]));
+    assert!(
+        stderr_of(&bad).contains("DOCKERLUA_MAX_OUTPUT: a count of bytes expected, got 'lots'"),
+        "{}",
+        describe(&bad)
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Error messages (issue 20, item 8)
+
+#[test]
+fn error_messages_are_one_short_line_whatever_they_quote() {
+    // Arguments of 10 MB, refused before any request.
+    let out = offline_lua(
+        "local huge = string.rep('x', 10000000)\n\
+         for _, f in ipairs{\n\
+           function() docker.containers.create('alpine', {mem_limit = huge}) end,\n\
+           function() docker.containers.create('alpine', {shm_size = huge}) end,\n\
+           function() docker.connect(huge) end,\n\
+           function() docker.context(huge) end,\n\
+           function() docker.api{path = huge} end,\n\
+           function() docker.api{path = '/x\\n\\27[31m\\7'} end,\n\
+         } do\n\
+           local ok, e = pcall(f)\n\
+           local line = tostring(e)\n\
+           print(e.kind, #line < 1000 and #e.message < 1000, line:find('[%c]') == nil)\n\
+         end",
+    );
+    for line in out.lines() {
+        assert_eq!(line, "InvalidArgument\ttrue\ttrue", "{out}");
+    }
+    assert_eq!(out.lines().count(), 6, "{out}");
+
+    // 10,000 failures in a parallel call: a summary, all of them in `errors`.
+    let out = offline_lua(
+        "local items = {} for i = 1, 10000 do items[i] = i end\n\
+         local ok, e = pcall(docker.parallel, items, function(i) error({kind = 'X', n = i}) end)\n\
+         local n = 0 for _ in pairs(e.errors) do n = n + 1 end\n\
+         print(e.kind, #tostring(e) < 1000, n)\n\
+         print(e.message:match('^10000 of 10000 calls failed: #1: .*; and 9997 more %(in err.errors%)$') ~= nil)",
+    );
+    assert_eq!(out, "ParallelError\ttrue\t10000\ntrue\n");
+}
+
+#[test]
+fn engine_messages_lose_their_control_characters() {
+    let engine = fake(|_, path| match path {
+        "/containers/x/json" => Answer::Json(
+            404,
+            r#"{"message":"No such container: x\nsecond line\u001b[31m red\u0007\n"}"#.into(),
+        ),
+        _ => Answer::Json(404, r#"{"message":"no"}"#.into()),
+    });
+    let out = assert_success(&run(against(&engine.url).args([
+        "-e",
+        "local ok, e = pcall(docker.containers.get, 'x') print(tostring(e)) print(e.message)",
+    ])));
+    assert_eq!(
+        out,
+        "NotFound (404): No such container: x\\nsecond line\\x1b[31m red\\x07\n\
+         No such container: x\\nsecond line\\x1b[31m red\\x07\n"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Typed errors (issue 20, items 9 and 11; issue 23)
+
+#[test]
+fn stdlib_and_small_functions_raise_typed_errors() {
+    let out = offline_lua(
+        "local function show(f, ...)\n\
+           local ok, e = pcall(f, ...) print(type(e) == 'string' and 'string' or e.kind, tostring(e))\n\
+         end\n\
+         show(require('docker.errors').invalid, nil)\n\
+         show(docker.isatty, '\\xff')\n\
+         show(docker.json.array, {x = 1})\n\
+         show(require('docker.retry').call, function() error('mine', 0) end, {attempts = 1})",
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "InvalidArgument\tInvalidArgument: errors.invalid: bad arguments \
+         (stdlib/errors.lua:65: attempt to concatenate a nil value (local 'message'))",
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("InvalidArgument\tInvalidArgument: isatty: bad argument 'file'"),
+        "{out}"
+    );
+    assert_eq!(
+        lines[2],
+        "InvalidArgument\tInvalidArgument: json.array: bad argument 't' \
+         (a sequence 1..n expected, has key 'x')",
+        "{out}"
+    );
+    // What the caller's own function raises passes as it is.
+    assert_eq!(lines[3], "string\tmine", "{out}");
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn methods_called_with_a_dot_say_so() {
+    let t = Cleanup::new("dot");
+    let code = format!(
+        "local c = docker.containers.create('alpine', {{labels = {}}})\n\
+         local function show(f, ...) local ok, e = pcall(f, ...) print(e.kind, tostring(e)) end\n\
+         show(c.restart, {{timeout = 1}})\n\
+         show(c.stop)\n\
+         show(c.remove, docker.images.get('alpine'))\n\
+         c.restart{{timeout = 1}}",
+        t.lua_labels()
+    );
+    let out = run(common::dockerlua_cmd().args(["-e", &code]));
+    assert_eq!(
+        stdout_of(&out),
+        "InvalidArgument\tInvalidArgument: Container:restart called with '.'; write c:restart{...}\n\
+         InvalidArgument\tInvalidArgument: Container:stop called with '.'; write c:stop{...}\n\
+         InvalidArgument\tInvalidArgument: Container:remove called on another kind of object; \
+         write c:remove(...)\n",
+        "{}",
+        describe(&out)
+    );
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.starts_with(
+            "dockerlua: InvalidArgument: Container:restart called with '.'; write c:restart{...}\n"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("get_future"), "{stderr}");
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn a_burst_of_calls_keeps_few_idle_connections() {
+    let out = assert_success(&run(common::dockerlua_cmd().args([
+        "-e",
+        "local function sockets()\n\
+           local f = assert(io.open('/proc/self/stat')) local pid = f:read('n') f:close()\n\
+           local p = io.popen('find /proc/' .. pid .. '/fd -lname \"socket:*\" | wc -l')\n\
+           local n = p:read('n') p:close() return n\n\
+         end\n\
+         docker.version() local before = sockets()\n\
+         local tasks = {}\n\
+         for i = 1, 400 do tasks[i] = docker.spawn(function() return docker.version().ApiVersion end) end\n\
+         for _, t in ipairs(tasks) do t:join() end\n\
+         -- Connections beyond the pool close as their tasks end: wait for it.\n\
+         local deadline = docker.clock() + 10\n\
+         while sockets() > before + 16 and docker.clock() < deadline do docker.sleep(0.05) end\n\
+         print(sockets() - before)",
+    ])));
+    let open: usize = out.trim().parse().unwrap();
+    // The one connection open before, and at most 16 idle ones.
+    assert!(open <= 16, "{open} more sockets open after the burst");
+
+    let bad = run(common::dockerlua_cmd()
+        .env("DOCKER_API_VERSION", "abc")
+        .args(["-e", "docker.version()"]));
+    assert!(
+        stderr_of(&bad).contains("InvalidArgument: bad API version 'abc'"),
+        "{}",
+        describe(&bad)
     );
 }

@@ -190,6 +190,52 @@ fn print_to_a_closed_pipe_ends_with_141_and_no_panic() {
     }
 }
 
+#[test]
+fn flushed_and_line_buffered_writes_to_a_closed_pipe_end_with_141() {
+    for code in [
+        "while true do io.write('y\\n') io.flush() end",
+        "while true do io.stdout:write('y\\n') io.stdout:flush() end",
+        "io.stdout:setvbuf('line') while true do io.write('y\\n') end",
+        "io.stdout:setvbuf('line') while true do io.stdout:write('y\\n') end",
+        "io.stdout:setvbuf('line') while true do print('y') end",
+    ] {
+        closed_pipe_ends_with_141(code);
+    }
+}
+
+/// The hook that stops Lua code is set when the signal comes, on the thread
+/// that runs: a coroutine's, a spawned task's, or one resumed afterwards.
+#[test]
+fn ctrl_c_interrupts_loops_in_coroutines_and_spawned_tasks() {
+    for code in [
+        "print('ready') while true do end",
+        "coroutine.wrap(function() print('ready') while true do end end)()",
+        // The coroutine dies of the interruption; its resumer stops too.
+        "local co = coroutine.create(function() print('ready') while true do end end) \
+         coroutine.resume(co) while true do pcall(function() end) end",
+        "coroutine.wrap(function() print('ready') \
+         while true do pcall(function() while true do end end) end end)()",
+        "local t = docker.spawn(function() print('ready') while true do end end) t:join()",
+        "docker.spawn(function() print('ready') while true do end end) docker.sleep(300)",
+        "docker.spawn(function() coroutine.wrap(function() print('ready') \
+         while true do end end)() end) docker.sleep(300)",
+    ] {
+        let mut child = offline(code)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        ready(&mut child);
+        let sent = Instant::now();
+        send(&child, SIGINT);
+        let (status, stderr) = exit_of(child);
+        assert_eq!(status, Some(130), "{code}: {stderr}");
+        assert!(sent.elapsed() < Duration::from_secs(5), "{code}");
+        assert!(stderr.contains("interrupted"), "{code}: {stderr}");
+    }
+}
+
 fn closed_pipe_ends_with_141(script: &str) {
     let mut child = offline(script)
         .stdout(Stdio::piped())

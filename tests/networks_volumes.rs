@@ -201,3 +201,26 @@ fn data_outlives_a_container_in_a_named_volume_and_a_mount() {
     );
     assert_eq!(lines.next().unwrap(), "1\ttrue\tinteger");
 }
+
+/// `list{greedy = true}` inspects each network, as the Python SDK does, so
+/// `containers` is filled; without it the list is one request and empty.
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn a_greedy_network_list_fills_containers() {
+    let t = Cleanup::new("greedy");
+    let code = r#"
+        local n = docker.networks.create("ID-g", {labels = LABELS})
+        local c = docker.containers.run("alpine", "sleep 300", {detach = true, name = "ID-c",
+          network = "ID-g", labels = LABELS})
+        for _, greedy in ipairs{false, true} do
+          local nets = docker.networks.list{names = {"ID-g"}, greedy = greedy}
+          local names = {}
+          for _, member in ipairs(nets[1].containers) do names[#names + 1] = member.name end
+          print(greedy, #nets, table.concat(names, " "))
+        end
+        c:remove{force = true}
+        n:remove()
+    "#;
+    let id = &t.id;
+    assert_eq!(t.script(code), format!("false\t1\t\ntrue\t1\t{id}-c\n"));
+}

@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::{assert_success, docker, lua, state, Cleanup};
 
 #[test]
@@ -129,4 +131,52 @@ fn images_prune_removes_only_dangling_images_of_the_filter() {
     assert!(!common::image_exists(&dangling));
     assert!(common::image_exists(&tag));
     assert_eq!(state(&up), "running");
+}
+
+/// A listed container's named fields are right without a reload: its
+/// health comes from the list entry's `Status`, `attrs` is the list entry.
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn a_listed_container_has_its_health_without_a_reload() {
+    let t = Cleanup::new("listhealth");
+    let healthy = t.container("healthy");
+    let plain = t.container("plain");
+    let label = t.label();
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &healthy,
+        "--label",
+        &label,
+        "--health-cmd",
+        "true",
+        "--health-interval",
+        "1s",
+        "alpine",
+        "sleep",
+        "300",
+    ]);
+    docker(&[
+        "run", "-d", "--name", &plain, "--label", &label, "alpine", "sleep", "300",
+    ]);
+    common::eventually("a healthy container", Duration::from_secs(60), || {
+        common::inspect(&healthy, "{{.State.Health.Status}}") == "healthy"
+    });
+    let code = format!(
+        "for _, c in ipairs(docker.containers.list{{filters = {{label = '{label}'}}}}) do \
+           print(c.name, c.status, c.health, type(c.attrs.State)) \
+         end \
+         local c = docker.containers.get('{healthy}') print('inspected', c.health, type(c.attrs.State))"
+    );
+    let out = assert_success(&lua(&code));
+    let mut lines: Vec<String> = out.lines().map(str::to_owned).collect();
+    lines.sort();
+    let mut want = vec![
+        format!("{healthy}\trunning\thealthy\tstring"),
+        "inspected\thealthy\ttable".to_owned(),
+        format!("{plain}\trunning\tnil\tstring"),
+    ];
+    want.sort();
+    assert_eq!(lines, want, "{out}");
 }

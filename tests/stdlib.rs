@@ -21,6 +21,11 @@ fn modules_load_with_chunk_names_under_stdlib() {
           local m = require("docker." .. name)
           local f
           for _, v in pairs(m) do if type(v) == "function" then f = v break end end
+          -- Through the guard that types the module's own errors.
+          for i = 1, 10 do
+            local up, inner = debug.getupvalue(f, i)
+            if up == "f" then f = inner break end
+          end
           print(name, debug.getinfo(f, "S").source)
         end"#);
     for name in [

@@ -342,6 +342,38 @@ fn wait_with_a_timeout_raises_timeout_and_leaves_the_container_running() {
     assert_eq!(got[2], "7\tnil");
 }
 
+/// Lines come to Lua in batches (all those ready at once): each line still
+/// comes once, in order, and a close ends the loop at once, lines still
+/// buffered or not.
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn a_long_log_streams_every_line_once_in_order_and_a_close_drops_the_rest() {
+    let t = Cleanup::new("batches");
+    let code = format!(
+        "local c = docker.containers.run('alpine', {{'sh', '-c', 'seq 1 20000; printf last'}}, \
+           {{detach = true, labels = {labels}}})\n\
+         c:wait()\n\
+         local n, bad = 0, 0\n\
+         for line, stream in c:logs{{stream = true}} do\n\
+           n = n + 1\n\
+           if stream ~= 'stdout' or (n <= 20000 and line ~= tostring(n)) then bad = bad + 1 end\n\
+           if n == 20001 and line ~= 'last' then bad = bad + 1 end\n\
+         end\n\
+         print('all', n, bad)\n\
+         local s = c:logs{{stream = true}}\n\
+         local seen = 0\n\
+         for line in s do seen = seen + 1 if seen == 10 then s:close() end end\n\
+         print('closed', seen, tostring(s), s())",
+        labels = t.lua_labels()
+    );
+    let out = assert_success(&lua(&code));
+    assert_eq!(
+        lines(&out),
+        ["all\t20001\t0", "closed\t10\t<LogStream closed>"],
+        "{out}"
+    );
+}
+
 #[test]
 #[ignore = "needs an engine: tools/test.sh"]
 fn breaking_out_of_a_followed_log_releases_its_connection() {

@@ -256,13 +256,21 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
                                  listen_addr = "{WORKER_ADDR}", advertise_addr = "{WORKER_ADDR}"}}
                print(node)
                print(worker.info().Swarm.NodeID)
-               print(token:match("^SWMTKN") ~= nil)"#
+               print(token:match("^SWMTKN") ~= nil)
+               print(docker.swarm.id, math.type(docker.swarm.version))"#
         ),
         &[],
     );
     let lines: Vec<&str> = out.lines().collect();
     let (manager_id, worker_id) = (lines[0].to_owned(), lines[1].to_owned());
     assert_eq!(lines[2], "true");
+    assert_eq!(
+        lines[3],
+        format!(
+            "{}\tinteger",
+            docker(&["info", "--format", "{{.Swarm.Cluster.ID}}"])
+        )
+    );
     assert_eq!(
         docker(&["info", "--format", "{{.Swarm.NodeID}}"]),
         manager_id
@@ -275,10 +283,11 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
 
     // Nodes, and the swarm's spec updated (a rotated token, a new limit).
     let out = lua_with(
-        r#"local before = docker.swarm.attrs.JoinTokens.Worker
+        r#"local before, version = docker.swarm.attrs.JoinTokens.Worker, docker.swarm.version
            docker.swarm.update{task_history_retention_limit = 3, rotate_worker_token = true}
            local after = docker.swarm.reload()
-           print(after.JoinTokens.Worker ~= before, docker.swarm.attrs.Spec.Orchestration.TaskHistoryRetentionLimit)
+           print(after.JoinTokens.Worker ~= before, docker.swarm.attrs.Spec.Orchestration.TaskHistoryRetentionLimit,
+             docker.swarm.version > version)
            local n = docker.nodes.get(os.getenv("WORKER_ID"))
            print(#docker.nodes.list(), n.role, n.state, tostring(n):match("^<Node %w+ ") ~= nil)
            print(#docker.nodes.list{filters = {role = "manager"}})
@@ -292,7 +301,7 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
     );
     assert_eq!(
         out,
-        "true\t3\n2\tworker\tready\ttrue\n1\ntrue\ttrue\nConflict (409): swarm is not locked\n"
+        "true\t3\ttrue\n2\tworker\tready\ttrue\n1\ntrue\ttrue\nConflict (409): swarm is not locked\n"
     );
     assert_eq!(
         docker(&[
@@ -404,7 +413,7 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
            local config = docker.configs.create{name = name .. "-types", data = "x"}
            members("Config", config)
            config:remove()
-           print("Swarm.attrs")"#,
+           print("Swarm.attrs") print("Swarm.id") print("Swarm.version")"#,
         &env,
     );
     let root = env!("CARGO_MANIFEST_DIR");

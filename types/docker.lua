@@ -43,6 +43,8 @@ function DockerNet.probe(host, port, timeout) end
 ---@field secrets SecretCollection
 ---@field configs ConfigCollection
 ---@field json DockerJson
+---@field compose DockerCompose
+---@field yaml DockerYaml
 ---@field net DockerNet
 local DockerClient = {}
 

@@ -252,36 +252,87 @@ fn prepare(lua: &Lua) -> mlua::Result<()> {
     })?;
     let prompt_output = lua.create_table()?;
     lua.set_named_registry_value(repl::OUTPUT_KEY, &prompt_output)?;
-    lua.load(HOST_IO)
-        .set_name("=dockerlua.io")
-        .call::<()>((broken_pipe, check, prompt_output))
+    // SAFETY: `lost_to_closed_pipe` is a C function of the Lua API's shape.
+    let lost = unsafe { lua.create_c_function(lost_to_closed_pipe)? };
+    lua.load(HOST_IO).set_name("=dockerlua.io").call::<()>((
+        broken_pipe,
+        check,
+        prompt_output,
+        lost,
+    ))
+}
+
+/// `lost(file)`: whether a write to a line-buffered `file` that reported
+/// success lost its line to a closed pipe. A line-buffered stream flushes
+/// inside `fwrite`, which still returns the full count when that flush
+/// fails (and drops the buffer, so a later `flush` succeeds): only the
+/// stream's error flag, with `errno` from the failed write, tells.
+unsafe extern "C-unwind" fn lost_to_closed_pipe(
+    state: *mut mlua::ffi::lua_State,
+) -> std::ffi::c_int {
+    // SAFETY: Lua calls this with a valid state; a `FILE*` userdata is a
+    // `luaL_Stream`, whose first field is the stream (null once closed).
+    unsafe {
+        let errno = *libc::__errno_location();
+        let stream =
+            mlua::ffi::luaL_testudata(state, 1, c"FILE*".as_ptr()).cast::<*mut libc::FILE>();
+        let lost = !stream.is_null()
+            && !(*stream).is_null()
+            && libc::ferror(*stream) != 0
+            && errno == libc::EPIPE;
+        mlua::ffi::lua_pushboolean(state, std::ffi::c_int::from(lost));
+        1
+    }
 }
 
 /// `print` as Lua's own (tab-separated `tostring`s, a newline, a flush),
 /// written through `io.stdout` so that a closed pipe is seen: then the
 /// program ends as `lua` does when SIGPIPE kills it (status 141), where
-/// Lua's `print` would ignore the error and go on forever. `io.write` and
-/// `file:write` end it the same way. While the prompt waits, what goes to
+/// Lua's `print` would ignore the error and go on forever. `io.write`,
+/// `file:write`, `io.flush` and `file:flush` end it the same way, also on a
+/// stream made line-buffered with `setvbuf("line")`. While the prompt waits, what goes to
 /// stdout and stderr is handed to `prompt.redirect` (see [`repl::OUTPUT_KEY`]).
 ///
 /// `io.read` and `file:read`, which a signal cuts short, raise at once
 /// rather than hand the script a `nil` before the hook notices; a signal
 /// that came just before does not let them block.
 const HOST_IO: &str = r##"
-local broken_pipe, check, prompt = ...
+local broken_pipe, check, prompt, lost = ...
 local stdout, stderr, tostring, select, concat = io.stdout, io.stderr, tostring, select, table.concat
 local EPIPE = 32
 local methods = getmetatable(io.stdin).__index
 local file_write, default_write, output = methods.write, io.write, io.output
+local file_flush, default_flush, file_setvbuf = methods.flush, io.flush, methods.setvbuf
+-- Files made line-buffered: their writes are checked with `lost`.
+local line_buffered, any_line_buffered = setmetatable({}, {__mode = "k"}), false
+local function written(file, ok, err, code)
+  if not ok then
+    if code == EPIPE then broken_pipe() end
+  elseif any_line_buffered and line_buffered[file] and lost(file) then
+    broken_pipe()
+  end
+  return ok, err, code
+end
 function print(...)
   local n = select("#", ...)
   local parts = {...}
   for i = 1, n do parts[i] = tostring(parts[i]) end
   local redirect = prompt.redirect
   if redirect then return redirect(concat(parts, "\t", 1, n) .. "\n") end
-  local ok, _, code = file_write(stdout, concat(parts, "\t", 1, n), "\n")
-  if ok then ok, _, code = stdout:flush() end
-  if not ok and code == EPIPE then broken_pipe() end
+  if written(stdout, file_write(stdout, concat(parts, "\t", 1, n), "\n")) then
+    written(stdout, file_flush(stdout))
+  end
+end
+function methods.setvbuf(file, mode, ...)
+  if mode == "line" then any_line_buffered = true end
+  line_buffered[file] = mode == "line" or nil
+  return file_setvbuf(file, mode, ...)
+end
+function methods.flush(file)
+  return written(file, file_flush(file))
+end
+function io.flush()
+  return written(output(), default_flush())
 end
 local pack, unpack = table.pack, table.unpack
 local function checked(read)
@@ -294,17 +345,13 @@ local function checked(read)
 end
 io.read = checked(io.read)
 methods.read = checked(methods.read)
-local function written(ok, err, code)
-  if not ok and code == EPIPE then broken_pipe() end
-  return ok, err, code
-end
 function methods.write(file, ...)
   local redirect = prompt.redirect
   if redirect and (file == stdout or file == stderr) then
     redirect(concat({...}))
     return file
   end
-  return written(file_write(file, ...))
+  return written(file, file_write(file, ...))
 end
 function io.write(...)
   local redirect = prompt.redirect
@@ -312,7 +359,7 @@ function io.write(...)
     redirect(concat({...}))
     return stdout
   end
-  return written(default_write(...))
+  return written(any_line_buffered and output(), default_write(...))
 end
 "##;
 
@@ -655,7 +702,16 @@ fn clean_traceback(traceback: &str) -> String {
     traceback
         .lines()
         .take_while(|line| !line.contains("in function 'xpcall'"))
-        .filter(|line| !line.contains("__mlua_async_poll") && !line.contains("in local 'poll'"))
+        .filter(|line| {
+            ![
+                "__mlua_async_poll",
+                "in local 'poll'",
+                "'get_future'",
+                "dockerlua.lazy",
+            ]
+            .iter()
+            .any(|internal| line.contains(internal))
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use bytes::{Buf, Bytes};
-use http_body_util::BodyExt;
-use hyper::body::Incoming;
+use std::pin::Pin;
+
+use hyper::body::{Body as _, Incoming};
 use hyper::upgrade::Upgraded;
 use hyper::Response;
 use hyper_util::rt::TokioIo;
@@ -13,6 +14,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 
 use super::stream::{self, StreamKind};
+use super::transport::Driver;
 use super::{Error, ErrorKind, Result};
 
 /// The most an ordinary answer read whole may have: lists of thousands of
@@ -20,6 +22,64 @@ use super::{Error, ErrorKind, Result};
 pub const MAX_ANSWER: usize = 64 << 20;
 /// The most of an error answer that is read, as the Go client caps it.
 pub const MAX_ERROR: usize = 1 << 20;
+/// The most JSON values (array items and object members) an answer read
+/// whole may hold. The byte cap alone does not bound memory: 64 MiB of `{}`
+/// are 22 million values, each a table or an object in Lua. Lists of 10,000
+/// containers (about 60 values each) fit.
+pub const MAX_VALUES: usize = 1 << 20;
+
+/// Parses an answer read whole, refusing one of more than [`MAX_VALUES`]
+/// values before anything is built from it.
+pub fn parse_json(bytes: &[u8]) -> Result<Value> {
+    let values = count_values(bytes);
+    if values > MAX_VALUES {
+        return Err(Error::new(
+            ErrorKind::Api,
+            format!(
+                "the engine's answer holds more than {MAX_VALUES} json values \
+                 ({values}): not converted"
+            ),
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        Error::new(
+            ErrorKind::Api,
+            format!("the engine answered invalid json: {e}"),
+        )
+    })
+}
+
+/// How many values a JSON text holds (each array item and object member
+/// counts, and the text itself): one, plus one per `,` and per non-empty
+/// `[` or `{`, outside strings. A single pass, with no allocation.
+pub fn count_values(bytes: &[u8]) -> usize {
+    let (mut count, mut in_string, mut escaped, mut opened) = (1usize, false, false, false);
+    for &b in bytes {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        if b.is_ascii_whitespace() {
+            continue;
+        }
+        // The first item of an array or an object has no comma before it.
+        if std::mem::take(&mut opened) && b != b']' && b != b'}' {
+            count += 1;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => opened = true,
+            b',' => count += 1,
+            _ => {}
+        }
+    }
+    count
+}
 
 /// The whole body of an ordinary answer; more than [`MAX_ANSWER`] bytes is
 /// an error rather than unbounded memory.
@@ -86,19 +146,29 @@ pub async fn read_at_most(
 /// Reads a body piece by piece, as the engine sends it.
 pub struct BodyReader {
     body: Incoming,
+    /// The connection of an answer that has one of its own, polled here.
+    driver: Option<Driver>,
 }
 
 impl BodyReader {
-    pub fn new(response: Response<Incoming>) -> Self {
+    pub fn new(mut response: Response<Incoming>) -> Self {
+        let driver = Driver::take(&mut response);
         BodyReader {
             body: response.into_body(),
+            driver,
         }
     }
 
     /// The next chunk of data, or `None` at the end of the body.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>> {
         loop {
-            match self.body.frame().await {
+            let frame = std::future::poll_fn(|cx| {
+                if let Some(driver) = &mut self.driver {
+                    driver.poll(cx);
+                }
+                Pin::new(&mut self.body).poll_frame(cx)
+            });
+            match frame.await {
                 None => return Ok(None),
                 Some(Err(e)) => {
                     return Err(Error::new(
@@ -336,10 +406,13 @@ impl OutputStream {
         }
     }
 
-    /// All the output, stdout and stderr apart.
+    /// All the output, stdout and stderr apart, up to [`max_output`] bytes
+    /// in all.
     pub async fn collect(mut self) -> Result<(Vec<u8>, Vec<u8>)> {
+        let limit = max_output()?;
         let (mut out, mut err) = (Vec::new(), Vec::new());
         while let Some((kind, bytes)) = self.next().await? {
+            check_output(out.len() + err.len() + bytes.len(), limit)?;
             match kind {
                 StreamKind::Stderr => err.extend_from_slice(&bytes),
                 _ => out.extend_from_slice(&bytes),
@@ -347,11 +420,76 @@ impl OutputStream {
         }
         Ok((out, err))
     }
+
+    /// The output of the streams `keep` wants, as one piece, up to
+    /// [`max_output`] bytes.
+    pub async fn collect_joined(&mut self, keep: impl Fn(StreamKind) -> bool) -> Result<Vec<u8>> {
+        let limit = max_output()?;
+        let mut all = Vec::new();
+        while let Some((kind, bytes)) = self.next().await? {
+            if keep(kind) {
+                check_output(all.len() + bytes.len(), limit)?;
+                all.extend_from_slice(&bytes);
+            }
+        }
+        Ok(all)
+    }
+}
+
+/// The most output a call collects into one string (logs, attach and exec
+/// without `stream`, `run`): [`DEFAULT_MAX_OUTPUT`], or
+/// `DOCKERLUA_MAX_OUTPUT` bytes. More is an error, not unbounded memory.
+pub fn max_output() -> Result<usize> {
+    let Some(text) = std::env::var("DOCKERLUA_MAX_OUTPUT")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    else {
+        return Ok(DEFAULT_MAX_OUTPUT);
+    };
+    text.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "DOCKERLUA_MAX_OUTPUT: a count of bytes expected, got '{}'",
+                super::error::excerpt(&text, 40)
+            ))
+        })
+}
+
+/// 256 MiB.
+pub const DEFAULT_MAX_OUTPUT: usize = 256 << 20;
+
+fn check_output(size: usize, limit: usize) -> Result<()> {
+    if size <= limit {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::Api,
+        format!(
+            "the output is larger than {limit} bytes (DOCKERLUA_MAX_OUTPUT): \
+             read it as it comes with `stream = true`, or write it to a file"
+        ),
+    ))
 }
 
 fn stream_error(e: stream::StreamError) -> Error {
     match e {
         stream::StreamError::Engine(message) => Error::new(ErrorKind::Api, message),
         other => Error::new(ErrorKind::Api, other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_values;
+
+    #[test]
+    fn values_are_counted_outside_strings() {
+        assert_eq!(count_values(b"[]"), 1);
+        assert_eq!(count_values(b"[ {} , {} ]"), 3);
+        assert_eq!(count_values(br#"{"a":[1,2],"b":"x,[{\"y"}"#), 5);
+        assert_eq!(count_values(b" 7 "), 1);
     }
 }

@@ -48,7 +48,7 @@ impl LogsOptions {
         q.add_opt("tail", self.tail.as_deref())
             .add_opt("since", self.since.as_deref())
             .add_opt("until", self.until.as_deref());
-        let req = Req::get(path).query(q);
+        let req = Req::get(path).query(q).own_connection();
         if self.follow {
             req.lasting()
         } else {
@@ -300,6 +300,52 @@ impl Engine {
         let req = Req::new(hyper::Method::PUT, path(id, "archive"))
             .query(q)
             .raw_body(tar, "application/x-tar");
+        self.empty(req).await
+    }
+
+    /// The stat of `file` in the container (`HEAD .../archive`): `{name,
+    /// size, mode, mtime, linkTarget}`, the mode in Go's `FileMode` bits.
+    pub async fn container_stat_path(&self, id: &str, file: &str) -> Result<Value> {
+        let mut q = Query::new();
+        q.add("path", file);
+        let req = Req::new(hyper::Method::HEAD, path(id, "archive")).query(q);
+        let response = self.request(req).await?;
+        Ok(path_stat(&response))
+    }
+
+    /// The archive of `file`, its stat and the answer whose body is the tar.
+    pub async fn container_archive(
+        &self,
+        id: &str,
+        file: &str,
+    ) -> Result<(Value, hyper::Response<hyper::body::Incoming>)> {
+        let mut q = Query::new();
+        q.add("path", file);
+        let req = Req::get(path(id, "archive")).query(q).lasting();
+        let response = self.request(req).await?;
+        Ok((path_stat(&response), response))
+    }
+
+    /// Extracts a streamed tar into `dir`, as `docker cp` does: never a
+    /// directory replaced by a file; the entries' owners kept only with
+    /// `copy_uid_gid` (else the container's root owns them).
+    pub async fn container_put_archive_stream(
+        &self,
+        id: &str,
+        dir: &str,
+        tar: super::upload::Upload,
+        copy_uid_gid: bool,
+    ) -> Result<()> {
+        let mut q = Query::new();
+        q.add("path", dir);
+        q.add("noOverwriteDirNonDir", "true");
+        if copy_uid_gid {
+            q.add("copyUIDGID", "true");
+        }
+        let req = Req::new(hyper::Method::PUT, path(id, "archive"))
+            .query(q)
+            .stream_body(tar, "application/x-tar")
+            .lasting();
         self.empty(req).await
     }
 

@@ -101,7 +101,12 @@ enum How {
 
 impl Pattern {
     fn compile(text: String, exclusion: bool) -> Result<Pattern> {
-        let bad = || Error::invalid(format!(".dockerignore: bad pattern '{text}'"));
+        let bad = || {
+            Error::invalid(format!(
+                ".dockerignore: bad pattern '{}'",
+                super::error::excerpt(&text, 80)
+            ))
+        };
         let chars: Vec<char> = text.chars().collect();
         let mut re = String::from("^");
         let mut how = 0u8; // 0 exact, 1 prefix, 2 suffix, 3 regex

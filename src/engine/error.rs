@@ -11,6 +11,9 @@ pub enum ErrorKind {
     ImageNotFound,
     /// 409: a name in use, a container that is not running...
     Conflict,
+    /// An image archive the engine could not load (the Python SDK's
+    /// `ImageLoadError`).
+    ImageLoad,
     /// Any other answer of the engine that is an error.
     Api,
     /// The engine could not be reached, or the connection broke.
@@ -30,6 +33,7 @@ impl ErrorKind {
             ErrorKind::NotFound => "NotFound",
             ErrorKind::ImageNotFound => "ImageNotFound",
             ErrorKind::Conflict => "Conflict",
+            ErrorKind::ImageLoad => "ImageLoadError",
             ErrorKind::Api => "APIError",
             ErrorKind::Connection => "ConnectionError",
             ErrorKind::Timeout => "Timeout",
@@ -55,6 +59,14 @@ impl Error {
             kind,
             status: None,
             message: message.into(),
+        }
+    }
+
+    /// The same error, its message led by what failed (a call, a function).
+    pub fn named(self, what: &str) -> Self {
+        Error {
+            message: format!("{what}: {}", self.message),
+            ..self
         }
     }
 
@@ -84,17 +96,70 @@ impl Error {
 }
 
 /// At most `max` bytes of `text` (cut on a character boundary), with "…" and
-/// the full length when cut: messages quote what they are about, but a
-/// 10 MB name must not become a 10 MB message.
+/// the full length when cut, and control characters escaped: messages quote
+/// what they are about, but a 10 MB name must not become a 10 MB message, nor
+/// a newline or an escape sequence end up in a one-line message. Every value
+/// a message quotes goes through here.
 pub fn excerpt(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
+    let cut = if text.len() <= max {
+        text
+    } else {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        &text[..end]
+    };
+    let mut out = escape_controls(cut);
+    if cut.len() < text.len() {
+        out.push_str(&format!("… ({} bytes)", text.len()));
     }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
+    out
+}
+
+/// `text` with its control characters (newlines, ESC, BEL, DEL, C1 codes)
+/// written as escapes (`\n`, `\t`, `\x1b`), so that it stays one line and
+/// sends nothing to a terminal.
+pub fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
     }
-    format!("{}… ({} bytes)", &text[..end], text.len())
+    out
+}
+
+/// The most bytes of a message an error carries.
+pub const MAX_MESSAGE: usize = 900;
+
+/// A message as errors carry it: one line (control characters escaped, a
+/// trailing newline dropped) of at most about [`MAX_MESSAGE`] bytes; a
+/// longer one keeps its head (what failed) and its tail (what was expected),
+/// and says how much was left out between.
+pub fn clip(message: &str) -> String {
+    let line = escape_controls(message.trim_end());
+    if line.len() <= MAX_MESSAGE {
+        return line;
+    }
+    let mut head = MAX_MESSAGE * 2 / 3;
+    while !line.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = line.len() - MAX_MESSAGE / 4;
+    while !line.is_char_boundary(tail) {
+        tail += 1;
+    }
+    format!(
+        "{} …({} bytes left out)… {}",
+        &line[..head],
+        tail - head,
+        &line[tail..]
+    )
 }
 
 fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
@@ -156,6 +221,18 @@ mod tests {
         assert_eq!(excerpt("abcdef", 3), "abc… (6 bytes)");
         // Never cuts inside a character.
         assert_eq!(excerpt("ééé", 3), "é… (6 bytes)");
+        assert_eq!(excerpt("a\nb\x1b[31m\x07", 40), "a\\nb\\x1b[31m\\x07");
+    }
+
+    #[test]
+    fn clipped_messages_are_one_short_line() {
+        assert_eq!(clip("no such thing\n"), "no such thing");
+        let long = format!("f: bad 'x' ({}) expected", "y".repeat(10_000_000));
+        let short = clip(&long);
+        assert!(short.len() < 1000, "{}", short.len());
+        assert!(short.starts_with("f: bad 'x' (yyy"), "{short}");
+        assert!(short.ends_with("yyy) expected"), "{short}");
+        assert!(short.contains("bytes left out"), "{short}");
     }
 
     #[test]

@@ -6,7 +6,10 @@ use serde_json::Value;
 
 pub use super::registry::Auth;
 use super::upload::Upload;
-use super::{segment, Engine, Error, ErrorKind, JsonStream, Query, Req, Result};
+use hyper::body::Incoming;
+use hyper::Response;
+
+use super::{segment, BodyReader, Engine, Error, ErrorKind, JsonStream, Query, Req, Result};
 
 /// An image archive to load: a file, streamed from disk, or bytes in memory.
 pub enum Archive<'a> {
@@ -74,9 +77,13 @@ impl Engine {
         self.empty(req).await
     }
 
-    /// Writes `docker save` of `names` to `path` as it arrives; returns the
-    /// bytes written. A failed save leaves no partial file behind.
-    pub async fn image_save(&self, names: &[&str], path: &Path) -> Result<u64> {
+    /// `docker save` of `names`, to read as it arrives (the archive names
+    /// the images by the names given: an id alone saves it untagged).
+    pub async fn image_save_reader(&self, names: &[&str]) -> Result<BodyReader> {
+        Ok(BodyReader::new(self.save_request(names).await?))
+    }
+
+    async fn save_request(&self, names: &[&str]) -> Result<Response<Incoming>> {
         let req = match names {
             [one] => Req::get(format!("/images/{}/get", segment(one))),
             many => {
@@ -87,7 +94,13 @@ impl Engine {
                 Req::get("/images/get").query(q)
             }
         };
-        let response = self.request(req.about_image().lasting()).await?;
+        self.request(req.about_image().lasting()).await
+    }
+
+    /// Writes `docker save` of `names` to `path` as it arrives; returns the
+    /// bytes written. A failed save leaves no partial file behind.
+    pub async fn image_save(&self, names: &[&str], path: &Path) -> Result<u64> {
+        let response = self.save_request(names).await?;
         let what = format!("save of {}", names.join(", "));
         self.answer_to_file(response, path, &what).await
     }
@@ -109,8 +122,14 @@ impl Engine {
             Archive::Bytes(bytes) => req.raw_body(bytes, "application/x-tar"),
         };
         let mut stream = JsonStream::new(self.request(req).await?, false);
+        // What the engine says in the answer about the archive (an HTTP
+        // error keeps its own kind).
+        let load_error = |e: Error| match (e.kind, e.status) {
+            (ErrorKind::Api, None) => Error::new(ErrorKind::ImageLoad, e.message),
+            _ => e,
+        };
         let mut loaded = Vec::new();
-        while let Some(event) = stream.next().await? {
+        while let Some(event) = stream.next().await.map_err(load_error)? {
             let text = event.get("stream").and_then(Value::as_str).unwrap_or("");
             for line in text.lines() {
                 let name = line
@@ -123,7 +142,7 @@ impl Engine {
         }
         if loaded.is_empty() {
             return Err(Error::new(
-                ErrorKind::Api,
+                ErrorKind::ImageLoad,
                 "the engine loaded no image from the archive",
             ));
         }

@@ -23,8 +23,10 @@
 pub mod attach;
 mod body;
 pub mod build;
+pub mod compose;
 pub mod config;
 pub mod containers;
+pub mod copy;
 pub mod credentials;
 pub mod dockerignore;
 pub mod error;
@@ -62,7 +64,7 @@ use hyper::{Method, Request, Response};
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
-pub use body::{read_body, BodyReader, JsonStream, OutputStream, MAX_ANSWER};
+pub use body::{parse_json, read_body, BodyReader, JsonStream, OutputStream, MAX_ANSWER};
 pub use error::{Error, ErrorKind, Result};
 pub use guard::{is_write, WriteMode};
 use request::check;
@@ -149,6 +151,18 @@ impl Engine {
             .or_else(|| std::env::var("DOCKER_API_VERSION").ok())
             .filter(|v| !v.is_empty())
             .map(|v| v.trim_start_matches('v').to_owned());
+        if let Some(version) = &pinned_version {
+            let mut parts = version.split('.');
+            let numbers = parts.next().is_some_and(is_number)
+                && parts.next().is_some_and(is_number)
+                && parts.next().is_none();
+            if !numbers {
+                return Err(Error::invalid(format!(
+                    "bad API version '{}' (DOCKER_API_VERSION or version =; such as 1.41 expected)",
+                    error::excerpt(version, 40)
+                )));
+            }
+        }
         let timeout = match opts.timeout {
             Some(t) => t,
             None => timeout_from_env()?,
@@ -215,7 +229,7 @@ impl Engine {
         self.inner
             .facts
             .get_or_try_init(|| async {
-                let send = self.send_raw(Method::GET, "/_ping", None, &[]);
+                let send = self.send_raw(Method::GET, "/_ping", None, &[], false);
                 let response = self.within(self.timeout(), "GET /_ping", send).await?;
                 let headers = response.headers();
                 let version = match headers.get("api-version").and_then(|v| v.to_str().ok()) {
@@ -235,6 +249,7 @@ impl Engine {
         path_and_query: &str,
         body: Option<(transport::Body, &str)>,
         headers: &[(&str, String)],
+        own_connection: bool,
     ) -> Result<Response<Incoming>> {
         let uri = self.inner.transport.uri(path_and_query)?;
         let mut builder = Request::builder().method(method).uri(uri);
@@ -251,6 +266,9 @@ impl Engine {
         let request = builder
             .body(body)
             .map_err(|e| Error::invalid(format!("bad request: {e}")))?;
+        if own_connection {
+            return self.inner.transport.send_own(request).await;
+        }
         self.inner.transport.send(request).await
     }
 
@@ -282,6 +300,7 @@ impl Engine {
             content_type,
             headers,
             image,
+            own_connection,
             ..
         } = req;
         let body = match (upload, body) {
@@ -290,7 +309,9 @@ impl Engine {
             (None, None) => None,
         };
         let answer = async {
-            let response = self.send_raw(method, &target, body, &headers).await?;
+            let response = self
+                .send_raw(method, &target, body, &headers, own_connection)
+                .await?;
             check(response, image, self.timeout()).await
         };
         self.within(limit, &what, answer).await
@@ -343,11 +364,9 @@ impl Engine {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Null);
         }
-        serde_json::from_slice(&bytes).map_err(|e| {
-            Error::new(
-                ErrorKind::Api,
-                format!("the engine answered invalid json: {e}"),
-            )
+        body::parse_json(&bytes).map_err(|e| Error {
+            message: format!("{what}: {}", e.message),
+            ..e
         })
     }
 
@@ -390,6 +409,10 @@ fn timeout_from_env() -> Result<Duration> {
                 error::excerpt(&text, 40)
             ))
         })
+}
+
+fn is_number(part: &str) -> bool {
+    !part.is_empty() && part.len() <= 4 && part.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// `a < b` for dotted API versions such as "1.41".

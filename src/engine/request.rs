@@ -90,6 +90,9 @@ pub struct Req<'a> {
     pub image: bool,
     /// How long the engine may take to answer.
     pub deadline: Deadline,
+    /// A long answer read by the caller: on a connection of its own, which
+    /// its reader drives (see [`super::transport::Transport::send_own`]).
+    pub own_connection: bool,
 }
 
 /// How long a request may take before it fails with `Timeout`.
@@ -117,6 +120,7 @@ impl<'a> Req<'a> {
             headers: Vec::new(),
             image: false,
             deadline: Deadline::Client,
+            own_connection: false,
         }
     }
 
@@ -174,6 +178,12 @@ impl<'a> Req<'a> {
     /// A stream or a wait: no client timeout applies.
     pub fn lasting(mut self) -> Self {
         self.deadline = Deadline::Lasting;
+        self
+    }
+
+    /// A long answer (logs): on a connection of its own, driven by its reader.
+    pub fn own_connection(mut self) -> Self {
+        self.own_connection = true;
         self
     }
 

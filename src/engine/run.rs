@@ -63,6 +63,9 @@ pub struct RunOutput {
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
     pub exit_code: i64,
+    /// False when the container's log driver cannot be read (`none`,
+    /// `syslog`...): there is no output to give, only the exit.
+    pub logs_readable: bool,
 }
 
 /// Creates the container, pulling its image first when it is missing (or
@@ -225,14 +228,31 @@ async fn attached(engine: &Engine, id: &str, config: &Value) -> Result<RunOutput
         .and_then(Value::as_i64)
         .unwrap_or(-1);
     let tty = config.get("Tty").and_then(Value::as_bool).unwrap_or(false);
-    let logs = engine
+    let logs = match engine
         .container_logs(id, &LogsOptions::default(), Some(tty))
-        .await?;
-    let (stdout, stderr) = logs.collect().await?;
+        .await
+    {
+        Ok(logs) => logs,
+        // "configured logging driver does not support reading"
+        Err(e) if e.status == Some(501) => {
+            return Ok(RunOutput {
+                stdout: Vec::new(),
+                stderr: Vec::new(),
+                exit_code,
+                logs_readable: false,
+            })
+        }
+        Err(e) => return Err(e),
+    };
+    let (stdout, stderr) = logs
+        .collect()
+        .await
+        .map_err(|e| e.named("containers.run"))?;
     Ok(RunOutput {
         stdout,
         stderr,
         exit_code,
+        logs_readable: true,
     })
 }
 

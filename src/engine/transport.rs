@@ -1,8 +1,17 @@
 //! Moving requests to the engine: hyper's pooled client over a unix socket,
 //! TCP or TLS. Connections are kept alive and reused across calls.
+//!
+//! A long answer (logs) gets a connection of its own instead, whose driver
+//! ([`Driver`]) travels with the answer and is polled by its reader: every
+//! chunk of the body then goes from the socket to the reader in the same
+//! task, without a trip through the scheduler to the pool's connection task
+//! for each one (the engine sends a chunk per log line).
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::Context;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,7 +21,7 @@ use hyper::{Request, Response, Uri};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyperlocal::UnixConnector;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -157,9 +166,11 @@ enum Inner {
     Unix {
         client: Client<UnixConnector, Body>,
         host_hex: String,
+        path: String,
     },
     Tcp {
         client: Client<Limited<HttpConnector>, Body>,
+        connector: Limited<HttpConnector>,
         authority: String,
     },
     Tls {
@@ -176,6 +187,9 @@ pub struct Transport {
     url: String,
 }
 
+/// The most idle connections kept for reuse.
+pub const MAX_IDLE_CONNECTIONS: usize = 16;
+
 impl Transport {
     /// A transport for `url`; with `tls`, a `tcp://` engine is spoken to over
     /// TLS (as the docker CLI does with `--tls`), and `https://` uses those
@@ -184,6 +198,10 @@ impl Transport {
     pub fn new(url: &str, tls: Option<&TlsFiles>, handshake: Duration) -> Result<Self> {
         let mut builder = Client::builder(TokioExecutor::new());
         builder.pool_idle_timeout(Duration::from_secs(30));
+        // A burst of parallel calls must not leave hundreds of idle sockets
+        // open for the next 30 s: keep as many as a `parallel` runs at once
+        // by default.
+        builder.pool_max_idle_per_host(MAX_IDLE_CONNECTIONS);
         let tcp = || {
             let mut http = HttpConnector::new();
             http.set_connect_timeout(Some(handshake));
@@ -215,9 +233,11 @@ impl Transport {
             Address::Unix(path) => Inner::Unix {
                 client: builder.build(UnixConnector),
                 host_hex: path.bytes().map(|b| format!("{b:02x}")).collect(),
+                path,
             },
             Address::Tcp(authority) if tls.is_none() => Inner::Tcp {
                 client: builder.build(Limited::new(tcp(), handshake)),
+                connector: Limited::new(tcp(), handshake),
                 authority,
             },
             Address::Tcp(_) if url.starts_with("http://") => return Err(no_tls()),
@@ -274,37 +294,138 @@ impl Transport {
             Inner::Tls { client, .. } => client.request(request).await,
             Inner::Ssh { client } => client.request(request).await,
         };
-        result.map_err(|e| {
-            let mut cause: &dyn std::error::Error = &e;
-            while let Some(next) = cause.source() {
-                cause = next;
+        result.map_err(|e| self.connection_error(&e))
+    }
+
+    /// As [`Transport::send`], on a new connection of the answer's own, which
+    /// its reader drives: see [`Driver`]. Over TLS and ssh, whose
+    /// connections cost a handshake or a process, the pooled client answers.
+    pub async fn send_own(&self, mut request: Request<Body>) -> Result<Response<Incoming>> {
+        let io = match &self.inner {
+            Inner::Unix { path, .. } => {
+                let stream = tokio::net::UnixStream::connect(path)
+                    .await
+                    .map_err(|e| self.connection_error(&e))?;
+                Box::new(TokioIo::new(stream)) as Box<dyn Io>
             }
-            if let Some(limit) = find_cause::<ConnectTimeout>(&e) {
-                let what = match self.inner {
-                    Inner::Tls { .. } => "connecting (with the TLS handshake)",
-                    _ => "connecting",
-                };
-                return Error::new(
-                    ErrorKind::Timeout,
-                    format!(
-                        "{what} to the engine at {} took longer than {} s",
-                        self.url,
-                        limit.0.as_secs_f64()
-                    ),
-                );
+            Inner::Tcp { connector, .. } => {
+                let mut connector = connector.clone();
+                let stream = tower_service::Service::call(&mut connector, request.uri().clone())
+                    .await
+                    .map_err(|e| self.connection_error(&*e))?;
+                Box::new(stream) as Box<dyn Io>
             }
-            let message = if is_tls_error(&e) {
-                format!(
-                    "TLS handshake with the engine at {} failed: {cause}",
-                    self.url
-                )
-            } else {
-                format!("cannot reach the engine at {}: {cause}", self.url)
-            };
-            Error::new(ErrorKind::Connection, message)
+            Inner::Tls { .. } | Inner::Ssh { .. } => return self.send(request).await,
+        };
+        // The pooled client writes the request's target in origin form and
+        // the Host header itself; here it is ours to do.
+        let host = request
+            .uri()
+            .authority()
+            .map_or_else(|| "docker".to_owned(), |a| a.to_string());
+        let target = request
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .parse::<Uri>()
+            .map_err(|e| Error::invalid(format!("bad request path: {e}")))?;
+        *request.uri_mut() = target;
+        if let Ok(host) = hyper::header::HeaderValue::from_str(&host) {
+            request.headers_mut().insert(hyper::header::HOST, host);
+        }
+        let (sender, connection) = hyper::client::conn::http1::handshake(io)
+            .await
+            .map_err(|e| self.connection_error(&e))?;
+        let mut driver = Driver {
+            connection: Some(Box::pin(connection)),
+            sender,
+        };
+        let sending = driver.sender.send_request(request);
+        let mut sending = std::pin::pin!(sending);
+        let mut response = std::future::poll_fn(|cx| {
+            driver.poll(cx);
+            sending.as_mut().poll(cx)
         })
+        .await
+        .map_err(|e| self.connection_error(&e))?;
+        response
+            .extensions_mut()
+            .insert(DriverSlot(Arc::new(Mutex::new(Some(driver)))));
+        Ok(response)
+    }
+
+    /// A failed request as an [`Error`]: a timeout, a TLS failure, or an
+    /// engine out of reach, with the innermost cause.
+    fn connection_error(&self, e: &(dyn std::error::Error + 'static)) -> Error {
+        let mut cause: &dyn std::error::Error = e;
+        while let Some(next) = cause.source() {
+            cause = next;
+        }
+        if let Some(limit) = find_cause::<ConnectTimeout>(e) {
+            let what = match self.inner {
+                Inner::Tls { .. } => "connecting (with the TLS handshake)",
+                _ => "connecting",
+            };
+            return Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "{what} to the engine at {} took longer than {} s",
+                    self.url,
+                    limit.0.as_secs_f64()
+                ),
+            );
+        }
+        let message = if is_tls_error(e) {
+            format!(
+                "TLS handshake with the engine at {} failed: {cause}",
+                self.url
+            )
+        } else {
+            format!("cannot reach the engine at {}: {cause}", self.url)
+        };
+        Error::new(ErrorKind::Connection, message)
     }
 }
+
+/// What a connection of its own needs: a reader and a writer for hyper.
+trait Io: hyper::rt::Read + hyper::rt::Write + Unpin + Send {}
+impl<T: hyper::rt::Read + hyper::rt::Write + Unpin + Send> Io for T {}
+
+/// The connection of an answer sent by [`Transport::send_own`]: it moves
+/// the answer's bytes only while polled, by the answer's reader
+/// ([`Driver::take`] finds it in the answer).
+pub struct Driver {
+    /// `None` once it has ended (closed, or failed: the body then reports
+    /// the error).
+    connection: Option<Pin<Box<dyn Future<Output = hyper::Result<()>> + Send>>>,
+    /// Kept for the connection's life: without it hyper would close the
+    /// connection once idle.
+    sender: hyper::client::conn::http1::SendRequest<Body>,
+}
+
+impl Driver {
+    /// Moves what the connection can move now (a chunk of the body into
+    /// hyper's channel to the reader).
+    pub fn poll(&mut self, cx: &mut Context<'_>) {
+        if let Some(connection) = &mut self.connection {
+            if connection.as_mut().poll(cx).is_ready() {
+                self.connection = None;
+            }
+        }
+    }
+
+    /// The driver of an answer from [`Transport::send_own`], if it is one.
+    pub fn take(response: &mut Response<Incoming>) -> Option<Driver> {
+        let slot = response.extensions_mut().remove::<DriverSlot>()?;
+        let driver = slot.0.lock().ok()?.take();
+        driver
+    }
+}
+
+/// The driver, carried in the answer's extensions (which need `Clone` and
+/// `Sync`).
+#[derive(Clone)]
+struct DriverSlot(Arc<Mutex<Option<Driver>>>);
 
 /// A connector whose connections (TCP, then TLS) must be made within a time:
 /// an engine that accepts and then says nothing must not hang a call.

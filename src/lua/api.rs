@@ -1,6 +1,7 @@
 //! `docker.api{...}`: any request of the Engine API, on the client's
 //! connection and API version, so that no engine feature is out of reach.
 
+use crate::engine::error::excerpt;
 use mlua::{Lua, MultiValue, Table, Value};
 
 use super::args::{self, Opts};
@@ -34,18 +35,25 @@ async fn api(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiValue> 
         ],
     )?;
     let method = opts.string("method")?.unwrap_or_else(|| "GET".into());
-    let method = hyper::Method::from_bytes(method.to_uppercase().as_bytes())
-        .map_err(|_| invalid(F, format!("bad option 'method' (got '{method}')")))?;
+    let method = hyper::Method::from_bytes(method.to_uppercase().as_bytes()).map_err(|_| {
+        invalid(
+            F,
+            format!("bad option 'method' (got '{}')", excerpt(&method, 40)),
+        )
+    })?;
     let Some(path) = opts.string("path")? else {
         return Err(invalid(
             F,
             "option 'path' is required (e.g. \"/containers/json\")",
         ));
     };
-    if !path.starts_with('/') || path.contains(['?', '#']) {
+    if !path.starts_with('/') || path.contains(['?', '#']) || path.contains(char::is_control) {
         return Err(invalid(
             F,
-            format!("bad option 'path' (an absolute path without query expected, got '{path}')"),
+            format!(
+                "bad option 'path' (an absolute path without query expected, got '{}')",
+                excerpt(&path, 80)
+            ),
         ));
     }
     let mut req = Req::new(method, path).query(query(&opts)?);
@@ -90,12 +98,7 @@ async fn api(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiValue> 
     let value = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Nil
     } else if kind.contains("json") {
-        let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-            error::engine(crate::engine::Error::new(
-                crate::engine::ErrorKind::Api,
-                format!("the engine answered invalid json: {e}"),
-            ))
-        })?;
+        let json = crate::engine::parse_json(&bytes).map_err(error::engine)?;
         convert::to_lua(&lua, &json)?
     } else {
         Value::String(lua.create_string(&bytes)?)

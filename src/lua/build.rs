@@ -10,12 +10,13 @@ use mlua::{Function, Lua, MultiValue, Table, Value};
 use serde_json::Value as Json;
 
 use super::args::{self, Opts};
-use super::convert;
 use super::error::{self, invalid, BuildFailure};
 use super::handle::Handle;
 use super::images::{auth_opt, Image};
 use super::resource;
+use super::{convert, iter};
 use crate::engine::build::{self, BuildOptions, Context};
+use crate::engine::error::excerpt;
 use crate::engine::images::Archive;
 
 const BUILD_OPTIONS: &[&str] = &[
@@ -253,30 +254,90 @@ pub async fn registry_data(lua: Lua, h: Handle, args: MultiValue) -> mlua::Resul
 }
 
 /// `Image:save{path =}`: the image's `docker save` archive, streamed to a
-/// file; returns the bytes written.
-pub async fn save(image: &resource::Object<Image>, opts: Value) -> mlua::Result<i64> {
+/// file; returns the bytes written. Without `path`, a `for` iterator of the
+/// archive's chunks (strings), as the Python SDK's `save()` is. `named`: the
+/// name the archive gives the image: a tag of it, `true` for its first tag
+/// (the default), `false` for none (its id, as the SDK's default).
+pub async fn save(
+    lua: &Lua,
+    image: &resource::Object<Image>,
+    opts: Value,
+) -> mlua::Result<MultiValue> {
     const F: &str = "Image:save";
-    let opts = Opts::new(F, opts, &["path"])?;
-    let path = opts
-        .string("path")?
-        .ok_or_else(|| invalid(F, "missing option 'path'"))?;
-    // A tag keeps the name in the archive (an id alone loads untagged).
-    let tags = image.attrs().get("RepoTags").cloned();
-    let name = tags
-        .as_ref()
+    let opts = Opts::new(F, opts, &["path", "named", "chunk_size"])?;
+    let tags: Vec<String> = image
+        .attrs()
+        .get("RepoTags")
         .and_then(Json::as_array)
-        .and_then(|t| {
+        .map(|t| {
             t.iter()
                 .filter_map(Json::as_str)
-                .find(|t| *t != "<none>:<none>")
+                .filter(|t| *t != "<none>:<none>")
+                .map(str::to_owned)
+                .collect()
         })
-        .map(str::to_owned)
-        .unwrap_or_else(|| image.id.clone());
-    let written = image
-        .handle
-        .engine()?
+        .unwrap_or_default();
+    let name = match opts.raw("named")? {
+        Value::String(s) => {
+            let named = s.to_string_lossy();
+            if !tags.contains(&named) {
+                return Err(invalid(
+                    F,
+                    format!(
+                        "bad option 'named' ('{}' is not a tag of the image)",
+                        excerpt(&named, 80)
+                    ),
+                ));
+            }
+            named
+        }
+        Value::Boolean(false) => image.id.clone(),
+        // A tag keeps the name in the archive (an id alone loads untagged).
+        Value::Nil | Value::Boolean(true) => {
+            tags.first().cloned().unwrap_or_else(|| image.id.clone())
+        }
+        other => {
+            return Err(invalid(
+                F,
+                format!(
+                    "bad option 'named' (string or boolean expected, got {})",
+                    args::type_name(&other)
+                ),
+            ))
+        }
+    };
+    // The SDK's `chunk_size` is the engine's to choose here.
+    let _ = opts.count("chunk_size")?;
+    let engine = image.handle.engine()?;
+    let Some(path) = opts.string("path")? else {
+        let reader = engine
+            .image_save_reader(&[&name])
+            .await
+            .map_err(error::engine)?;
+        return iter::for_values(lua, "SaveStream", Chunks(reader));
+    };
+    let written = engine
         .image_save(&[&name], std::path::Path::new(&path))
         .await
         .map_err(error::engine)?;
-    Ok(written as i64)
+    Ok(MultiValue::from_iter([Value::Integer(written as i64)]))
+}
+
+/// An answer's body, one string per chunk as it arrives.
+struct Chunks(crate::engine::BodyReader);
+
+impl iter::Source for Chunks {
+    fn next<'a>(
+        &'a mut self,
+        lua: &'a Lua,
+    ) -> futures_util::future::LocalBoxFuture<'a, mlua::Result<Option<MultiValue>>> {
+        Box::pin(async move {
+            match self.0.chunk().await.map_err(error::engine)? {
+                Some(chunk) => Ok(Some(MultiValue::from_iter([Value::String(
+                    lua.create_string(&chunk)?,
+                )]))),
+                None => Ok(None),
+            }
+        })
+    }
 }

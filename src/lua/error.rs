@@ -13,7 +13,7 @@ use std::fmt;
 use mlua::{Lua, Value};
 
 use crate::engine;
-use crate::engine::error::excerpt;
+use crate::engine::error::{clip, excerpt};
 
 #[derive(Debug, Clone)]
 pub struct DockerError {
@@ -39,7 +39,7 @@ impl DockerError {
         DockerError {
             kind,
             status: None,
-            message: message.into(),
+            message: clip(&message.into()),
             container: None,
             errors: Vec::new(),
         }
@@ -51,7 +51,7 @@ impl fmt::Display for DockerError {
         if let Some(c) = &self.container {
             // One line, whatever the size of the command or its output:
             // the fields keep them whole.
-            let stderr = excerpt(c.stderr.trim_end(), 4096);
+            let stderr = excerpt(c.stderr.trim_end(), 400);
             write!(
                 f,
                 "ContainerError: command '{}' in image '{}' returned non-zero exit status {}",
@@ -62,12 +62,13 @@ impl fmt::Display for DockerError {
             return if stderr.is_empty() {
                 Ok(())
             } else {
-                write!(f, ": {}", stderr.replace('\n', "\\n"))
+                write!(f, ": {stderr}")
             };
         }
+        let message = clip(&self.message);
         match self.status {
-            Some(status) => write!(f, "{} ({}): {}", self.kind, status, self.message),
-            None => write!(f, "{}: {}", self.kind, self.message),
+            Some(status) => write!(f, "{} ({}): {}", self.kind, status, message),
+            None => write!(f, "{}: {}", self.kind, message),
         }
     }
 }
@@ -90,7 +91,11 @@ pub struct BuildFailure {
 
 impl fmt::Display for BuildFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "BuildError: {}", self.message.trim_end())
+        write!(
+            f,
+            "BuildError: {}",
+            crate::engine::error::clip(&self.message)
+        )
     }
 }
 
@@ -125,7 +130,7 @@ pub fn engine(e: engine::Error) -> mlua::Error {
     DockerError {
         kind: e.kind.name(),
         status: e.status,
-        message: e.message,
+        message: clip(&e.message),
         container: None,
         errors: Vec::new(),
     }
@@ -142,11 +147,51 @@ pub fn find(err: &mlua::Error) -> Option<&DockerError> {
     err.downcast_ref::<DockerError>()
 }
 
+/// mlua's own error for a method called on something that is not its object
+/// (`c.stop()`, `c.restart{timeout = 1}`, `c.stop(image)`), as the
+/// `InvalidArgument` it is.
+fn wrong_receiver(err: &mlua::Error) -> Option<DockerError> {
+    let mut cause = err;
+    loop {
+        match cause {
+            mlua::Error::CallbackError { cause: inner, .. } => cause = inner,
+            mlua::Error::WithContext { cause: inner, .. } => cause = inner,
+            _ => break,
+        }
+    }
+    let mlua::Error::BadArgument {
+        to: Some(to),
+        pos: 1,
+        name: Some(name),
+        cause,
+    } = cause
+    else {
+        return None;
+    };
+    if name != "self" {
+        return None;
+    }
+    let (kind, method) = to.split_once([':', '.'])?;
+    let receiver = kind.chars().next()?.to_lowercase().to_string();
+    let message = match cause.as_ref() {
+        mlua::Error::UserDataTypeMismatch => {
+            format!(
+                "{kind}:{method} called on another kind of object; write {receiver}:{method}(...)"
+            )
+        }
+        _ => format!("{kind}:{method} called with '.'; write {receiver}:{method}{{...}}"),
+    };
+    Some(DockerError::new("InvalidArgument", message))
+}
+
 /// The one readable line for any error: ours as they print, others as their
 /// innermost cause without mlua's traceback.
 pub fn one_line(err: &mlua::Error) -> String {
     if let Some(ours) = find(err) {
         return ours.to_string();
+    }
+    if let Some(receiver) = wrong_receiver(err) {
+        return receiver.to_string();
     }
     let mut cause = err;
     while let Some(parent) = cause.parent() {
@@ -166,7 +211,7 @@ pub fn one_line(err: &mlua::Error) -> String {
                 .unwrap_or_default();
             format!("bad argument #{pos}{name} to '{to}': {}", one_line(cause))
         }
-        other => other.to_string().trim_end().to_owned(),
+        other => clip(&other.to_string()),
     }
 }
 
@@ -175,17 +220,19 @@ pub fn install(lua: &Lua) -> mlua::Result<()> {
     let index =
         lua.create_function(|lua, (err, key): (mlua::Error, String)| field(lua, &err, &key))?;
     let tostring = lua.create_function(|_, err: mlua::Error| Ok(one_line(&err)))?;
+    // An error value, to reach the metatable mlua gives them all (made
+    // here rather than raised: a raised one costs a traceback).
+    let sample = Value::Error(Box::new(mlua::Error::runtime("sample")));
     lua.load(
         r#"
-        local index, tostring_ = ...
-        local ok, sample = pcall(index) -- a Rust callback error, to reach its metatable
+        local index, tostring_, sample = ...
         local mt = debug.getmetatable(sample)
         mt.__index = index
         mt.__tostring = tostring_
         "#,
     )
     .set_name("=dockerlua.errors")
-    .call::<()>((index, tostring))
+    .call::<()>((index, tostring, sample))
 }
 
 fn field(lua: &Lua, err: &mlua::Error, key: &str) -> mlua::Result<Value> {
@@ -205,7 +252,8 @@ fn field(lua: &Lua, err: &mlua::Error, key: &str) -> mlua::Result<Value> {
             _ => Value::Nil,
         });
     }
-    let Some(ours) = find(err) else {
+    let receiver = wrong_receiver(err);
+    let Some(ours) = find(err).or(receiver.as_ref()) else {
         return Ok(match key {
             "kind" => Value::String(lua.create_string("LuaError")?),
             "message" => Value::String(lua.create_string(one_line(err))?),
@@ -221,7 +269,7 @@ fn field(lua: &Lua, err: &mlua::Error, key: &str) -> mlua::Result<Value> {
             ours.kind
         })?,
         "status" => ours.status.map_or(Value::Nil, |s| Value::Integer(s.into())),
-        "message" => string(&ours.message)?,
+        "message" => string(&clip(&ours.message))?,
         "exit_status" => failure.map_or(Value::Nil, |c| Value::Integer(c.exit_status)),
         "stderr" => failure.map_or(Ok(Value::Nil), |c| string(&c.stderr))?,
         "command" => failure.map_or(Ok(Value::Nil), |c| string(&c.command))?,

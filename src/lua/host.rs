@@ -4,6 +4,7 @@
 //! and jumps with the wall clock, `os.clock` counts CPU time), and
 //! `docker.isatty(io.stdout)` (scripts deciding on colour).
 
+use crate::engine::error::excerpt;
 use std::time::{Duration, Instant};
 
 use mlua::{Lua, MultiValue, Table, Value};
@@ -35,14 +36,17 @@ fn isatty(lua: &Lua, v: Value) -> mlua::Result<bool> {
     let io: Option<Table> = lua.globals().raw_get("io").ok();
     let fd = match &v {
         Value::Integer(n @ 0..=2) => *n,
-        Value::String(s) => match s.to_str()?.as_ref() {
+        Value::String(s) => match s.to_string_lossy().as_str() {
             "stdin" => 0,
             "stdout" => 1,
             "stderr" => 2,
             other => {
                 return Err(invalid(
                     F,
-                    format!("bad argument 'file' (io.stdin, io.stdout or io.stderr expected, got '{other}')"),
+                    format!(
+                        "bad argument 'file' (io.stdin, io.stdout or io.stderr expected, got '{}')",
+                        excerpt(other, 80)
+                    ),
                 ))
             }
         },

@@ -327,8 +327,8 @@ fn add_methods(methods: &mut Methods<Image>) {
                 Ok(true)
             },
         );
-        methods.add_lazy_async_method("save", |_, this, opts: Value| async move {
-            super::build::save(&this, opts).await
+        methods.add_lazy_async_method("save", |lua, this, opts: Value| async move {
+            super::build::save(&lua, &this, opts).await
         });
         methods.add_lazy_async_method("history", |lua, this, ()| async move {
             let answer = this

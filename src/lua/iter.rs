@@ -12,6 +12,13 @@
 //!
 //! A [`Duplex`] stream is also written to (a process's stdin): `s:write`,
 //! `s:close_write`; its reading side is the same.
+//!
+//! Steps come in batches: a call that has to go to Rust (an async call, a
+//! resume of the script) takes the next step and every step that is ready
+//! without waiting ([`Source::ready`], up to [`BATCH_STEPS`] and
+//! [`BATCH_BYTES`]), and the steps after the first wait in a Lua table that
+//! the stream's `__call`, a Lua function, hands out one per call. A busy
+//! stream of short lines then costs a table read a line, not a resume.
 
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
@@ -20,17 +27,32 @@ use std::rc::Rc;
 use std::task::Poll;
 
 use futures_util::future::LocalBoxFuture;
-use mlua::{Lua, MultiValue, UserData, UserDataFields, UserDataMethods, Value};
+use mlua::{
+    AnyUserData, Function, Lua, MultiValue, Table, UserData, UserDataFields, UserDataMethods, Value,
+};
 use tokio::sync::Notify;
 
 use super::{convert, error};
 use crate::engine::JsonStream;
+
+/// The most steps one batch holds.
+pub const BATCH_STEPS: usize = 512;
+/// The most bytes of strings one batch holds (past it the batch ends).
+pub const BATCH_BYTES: usize = 256 * 1024;
+/// The values a batched step has: the line and its stream.
+const ARITY: usize = 2;
 
 /// Something that yields one loop step at a time.
 pub trait Source: 'static {
     /// The values of the next step, or `None` at the end.
     fn next<'a>(&'a mut self, lua: &'a Lua)
         -> LocalBoxFuture<'a, mlua::Result<Option<MultiValue>>>;
+
+    /// The next step if it is there without waiting (two values), else
+    /// `None` (also at the end, which `next` then reports).
+    fn ready(&mut self, _lua: &Lua) -> mlua::Result<Option<MultiValue>> {
+        Ok(None)
+    }
 }
 
 /// What scripts see; `name` is shown by `tostring`.
@@ -88,6 +110,43 @@ impl Stream {
         }
     }
 
+    /// The next step, as [`Stream::step`], and the steps ready after it in
+    /// `batch` (`batch.n` values from `batch[1]`, `batch.i` of them taken).
+    async fn fill(&self, lua: &Lua, batch: &Table) -> mlua::Result<MultiValue> {
+        let first = self.step(lua).await?;
+        let (mut n, mut bytes) = (0, 0);
+        if !first.is_empty() {
+            // The connection may have more for us once it is polled again:
+            // one turn of the scheduler, as long as that brings more.
+            let mut yielded = false;
+            'fill: while n < BATCH_STEPS * ARITY {
+                let before = n;
+                while n < BATCH_STEPS * ARITY && bytes < BATCH_BYTES {
+                    let step = match self.source.borrow_mut().as_mut() {
+                        Some(source) => source.ready(lua)?,
+                        None => break 'fill,
+                    };
+                    let Some(step) = step else { break };
+                    for (i, value) in step.into_iter().take(ARITY).enumerate() {
+                        if let Value::String(s) = &value {
+                            bytes += s.as_bytes().len();
+                        }
+                        batch.raw_set(n + 1 + i, value)?;
+                    }
+                    n += ARITY;
+                }
+                if bytes >= BATCH_BYTES || (yielded && n == before) {
+                    break;
+                }
+                tokio::task::yield_now().await;
+                yielded = true;
+            }
+        }
+        batch.raw_set("n", n)?;
+        batch.raw_set("i", 0)?;
+        Ok(first)
+    }
+
     fn describe(&self) -> String {
         let state = if self.source.borrow().is_some() {
             "open"
@@ -113,21 +172,74 @@ impl AsStream for Stream {
     }
 }
 
+/// The batches of the streams, by stream (weak keys), in the registry.
+const BATCHES: &str = "dockerlua.stream_batches";
+
+/// A stream's `__call`: the next step of its batch, or a new batch.
+const CALL: &str = r#"
+local fill, batches = ...
+return function(self)
+  local batch = batches[self]
+  if batch then
+    local i = batch.i
+    if i < batch.n then
+      batch.i = i + 2
+      return batch[i + 1], batch[i + 2]
+    end
+  end
+  return fill(self)
+end
+"#;
+
+fn batches(lua: &Lua) -> mlua::Result<Table> {
+    if let Ok(table) = lua.named_registry_value::<Table>(BATCHES) {
+        return Ok(table);
+    }
+    let table = lua.create_table()?;
+    let weak_keys = lua.create_table()?;
+    weak_keys.raw_set("__mode", "k")?;
+    table.set_metatable(Some(weak_keys))?;
+    lua.set_named_registry_value(BATCHES, &table)?;
+    Ok(table)
+}
+
+/// The `__call` of the streams of type `T` (made once per type and state).
+fn call_function<T: AsStream>(lua: &Lua) -> mlua::Result<Function> {
+    let fill = lua.create_async_function(|lua, stream: AnyUserData| async move {
+        let this = stream.borrow::<T>()?;
+        let batches = batches(&lua)?;
+        let batch = match batches.raw_get::<Option<Table>>(&stream)? {
+            Some(batch) => batch,
+            None => {
+                let batch = lua.create_table()?;
+                batches.raw_set(&stream, &batch)?;
+                batch
+            }
+        };
+        this.stream().fill(&lua, &batch).await
+    })?;
+    lua.load(CALL)
+        .set_name("=dockerlua.stream")
+        .call((fill, batches(lua)?))
+}
+
+/// Closes `stream` and drops the steps its batch still held.
+fn close_stream<T: AsStream>(lua: &Lua, stream: &AnyUserData) -> mlua::Result<()> {
+    stream.borrow::<T>()?.close();
+    batches(lua)?.raw_set(stream, Value::Nil)
+}
+
 fn stream_fields<T: AsStream, F: UserDataFields<T>>(fields: &mut F) {
     fields.add_field_method_get("exit_code", |_, this| Ok(this.stream().exit_code.get()));
+    fields.add_meta_field_with("__call", call_function::<T>);
 }
 
 fn stream_methods<T: AsStream, M: UserDataMethods<T>>(methods: &mut M) {
-    methods.add_async_meta_method("__call", |lua, this, _: MultiValue| async move {
-        this.stream().step(&lua).await
+    methods.add_meta_function("__close", |lua, (stream, _): (AnyUserData, MultiValue)| {
+        close_stream::<T>(lua, &stream)
     });
-    methods.add_meta_method("__close", |_, this, _: MultiValue| {
-        this.close();
-        Ok(())
-    });
-    methods.add_method("close", |_, this, ()| {
-        this.close();
-        Ok(())
+    methods.add_function("close", |lua, stream: AnyUserData| {
+        close_stream::<T>(lua, &stream)
     });
     methods.add_meta_method("__tostring", |_, this, ()| Ok(this.stream().describe()));
 }

@@ -1,5 +1,6 @@
 //! `docker.json`: `encode`, `decode` and `array`.
 
+use crate::engine::error::excerpt;
 use mlua::{Lua, MultiValue, Table, Value};
 
 use super::error::invalid;
@@ -52,6 +53,25 @@ pub fn register(lua: &Lua, _: &Handle, client: &Table) -> mlua::Result<()> {
                     ))
                 }
             };
+            // Keys other than 1..n would vanish from the `[...]` it encodes as.
+            let len = t.raw_len();
+            for pair in t.pairs::<Value, Value>() {
+                let (key, _) = pair?;
+                let index = match key {
+                    Value::Integer(i) => usize::try_from(i).ok(),
+                    _ => None,
+                };
+                if !index.is_some_and(|i| (1..=len).contains(&i)) {
+                    let key = match &key {
+                        Value::String(s) => format!("'{}'", excerpt(&s.to_string_lossy(), 40)),
+                        other => args::describe(other),
+                    };
+                    return Err(invalid(
+                        "json.array",
+                        format!("bad argument 't' (a sequence 1..n expected, has key {key})"),
+                    ));
+                }
+            }
             let mark = convert::array_metatable(lua)?;
             match t.metatable() {
                 None => t.set_metatable(Some(mark))?,

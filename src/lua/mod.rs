@@ -26,6 +26,7 @@ pub mod api;
 pub mod args;
 pub mod build;
 pub mod client;
+pub mod compose;
 pub mod configs;
 pub mod containers;
 pub mod convert;
@@ -83,6 +84,7 @@ pub const AREAS: &[handle::Register] = &[
     tasks::register,
     host::register,
     json::register,
+    compose::register,
 ];
 
 /// How to set up a Lua state.

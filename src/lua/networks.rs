@@ -10,7 +10,7 @@ use super::error;
 use super::fields::{self, Field};
 use super::handle::{bound, Handle};
 use super::resource::{self, AsyncMethods, ListOpt, Methods, Model, Object};
-use crate::engine::options::types::endpoint_config as endpoint;
+use crate::engine::options::types::{endpoint_config as endpoint, ENDPOINT_FIELDS};
 use crate::engine::resource::{Kind, NETWORKS};
 use crate::engine::Query;
 
@@ -29,8 +29,9 @@ impl Model for Network {
     const LIST: &'static [ListOpt] = &[
         ListOpt::Filter("names", "name"),
         ListOpt::Filter("ids", "id"),
-        // One request: `containers` is filled after `get` or `reload`.
-        ListOpt::Ignored("greedy"),
+        // One request, unless `greedy`: `containers` is filled by an
+        // inspect of each network, as the Python SDK does.
+        ListOpt::Inspect("greedy"),
     ];
     const PRUNE: bool = true;
 
@@ -170,5 +171,8 @@ async fn create(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<Value> {
 /// driver_opt =, mac_address =}` (or the engine's `EndpointSettings`
 /// spelling) to an `EndpointConfig`, read by the engine layer's model.
 pub fn endpoint_config(function: &'static str, opts: Value) -> mlua::Result<Json> {
+    // Unknown names as every options table reports them (did you mean...).
+    let names: Vec<&str> = ENDPOINT_FIELDS.iter().flat_map(|(s, e)| [*s, *e]).collect();
+    Opts::new(function, opts.clone(), &names)?;
     fields::model(function, "opts", &opts, endpoint)
 }

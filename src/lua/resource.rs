@@ -38,6 +38,9 @@ pub enum ListOpt {
     Filter(&'static str, &'static str),
     /// Accepted for the Python SDK's sake, and without effect here.
     Ignored(&'static str),
+    /// A boolean option that, when true, replaces each entry by its inspect
+    /// (one request per item, as the Python SDK's `greedy`).
+    Inspect(&'static str),
 }
 
 /// One kind of object and its collection, declared once.
@@ -373,7 +376,8 @@ async fn list<M: Model>(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Res
         ListOpt::Flag(name, _)
         | ListOpt::Int(name, _)
         | ListOpt::Filter(name, _)
-        | ListOpt::Ignored(name) => *name,
+        | ListOpt::Ignored(name)
+        | ListOpt::Inspect(name) => *name,
     }));
     let opts = Opts::new(
         function,
@@ -383,6 +387,7 @@ async fn list<M: Model>(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Res
     let mut filters =
         filters_json(&opts, "filters")?.unwrap_or_else(|| Json::Object(Default::default()));
     let mut query = Query::new();
+    let mut inspect = false;
     for opt in M::LIST {
         match opt {
             ListOpt::Flag(name, param) => {
@@ -397,14 +402,19 @@ async fn list<M: Model>(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Res
                 }
             }
             ListOpt::Ignored(_) => {}
+            ListOpt::Inspect(name) => inspect |= opts.flag(name)?,
         }
     }
     filters_query(&mut query, Some(&filters));
-    let items = handle
-        .engine()?
-        .list(M::KIND, query)
-        .await
-        .map_err(error::engine)?;
+    let engine = handle.engine()?;
+    let mut items = engine.list(M::KIND, query).await.map_err(error::engine)?;
+    if inspect {
+        let ids: Vec<String> = items.iter().map(M::id).collect();
+        let inspects = ids.iter().map(|id| engine.inspect(M::KIND, id));
+        items = futures_util::future::try_join_all(inspects)
+            .await
+            .map_err(error::engine)?;
+    }
     let out = lua.create_table_with_capacity(items.len(), 0)?;
     for (i, attrs) in items.into_iter().enumerate() {
         out.raw_set(i + 1, object::<M>(&lua, &handle, attrs)?)?;

@@ -122,7 +122,7 @@ impl Model for Service {
             if streamed {
                 iter::for_values(&lua, "LogStream", Lines::new(stream))
             } else {
-                read_all(&lua, stream).await
+                read_all(&lua, "Service:logs", stream).await
             }
         });
         methods.add_lazy_async_method("wait", |_, this, opts: Value| async move {
@@ -240,6 +240,8 @@ async fn update(
     opts: Map<String, Json>,
     rollback: bool,
 ) -> mlua::Result<()> {
+    // Checked once before any request, so a bad option costs no inspect.
+    service_spec::apply(&mut Json::Null, &opts, true).map_err(|e| invalid(function, e.message))?;
     let engine = this.handle.engine()?;
     let mut attempts = 0;
     loop {

@@ -5,6 +5,8 @@
 
 use mlua::{Function, Lua, Value};
 
+use super::error::invalid;
+
 /// `(module name, source)` of every embedded module.
 pub const MODULES: &[(&str, &str)] = &[
     ("docker.args", include_str!("../../stdlib/args.lua")),
@@ -36,9 +38,49 @@ pub fn searcher(lua: &Lua) -> mlua::Result<Function> {
             .load(*source)
             .set_name(format!("@stdlib/{}.lua", file_name(&name)))
             .into_function()?;
-        Ok(Value::Function(chunk))
+        let raise = lua.create_function(|_, (function, message): (String, String)| {
+            Err::<(), _>(invalid(&function, format!("bad arguments ({message})")))
+        })?;
+        let guarded = lua
+            .load(GUARD)
+            .set_name("=dockerlua.stdlib")
+            .call::<Function>((chunk, file_name(&name), raise))?;
+        Ok(Value::Function(guarded))
     })
 }
+
+/// Loads a module and wraps its functions: a Lua error raised by the
+/// module's own code (a bad argument it did not check: `attempt to index a
+/// nil value`) becomes an `InvalidArgument` naming the function; errors
+/// raised on purpose, and those of the caller's own functions, pass as they
+/// are.
+const GUARD: &str = r#"
+local chunk, module, raise = ...
+local function guard(name, f)
+  local function passed(ok, ...)
+    if ok then return ... end
+    local e = ...
+    if type(e) == "string" and e:find("^stdlib/") then
+      raise(name, e)
+    end
+    error(e, 0)
+  end
+  return function(...)
+    return passed(pcall(f, ...))
+  end
+end
+return function(...)
+  local M = chunk(...)
+  if type(M) == "table" then
+    for k, v in pairs(M) do
+      if type(v) == "function" then
+        M[k] = guard(module .. "." .. tostring(k), v)
+      end
+    end
+  end
+  return M
+end
+"#;
 
 /// `docker.cleanup` lives in `stdlib/cleanup.lua`: the `docker.` namespace
 /// keeps our names apart from users' modules, the folder does not repeat it.

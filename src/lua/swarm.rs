@@ -42,7 +42,6 @@ impl State {
     }
 }
 
-/// The `swarm` table of a client.
 /// Puts `docker.swarm` on a client table.
 pub fn register(lua: &Lua, handle: &Handle, client: &Table) -> mlua::Result<()> {
     client.raw_set("swarm", table(lua, handle)?)
@@ -67,15 +66,30 @@ fn table(lua: &Lua, handle: &Handle) -> mlua::Result<Table> {
         lazy::async_function(lua, move |lua, (_, key): (Table, Value)| {
             let state = state.clone();
             async move {
-                match key {
-                    Value::String(s) if s == "attrs" => {
-                        let cached = state.attrs.borrow().clone();
-                        match cached {
-                            Some(attrs) => Ok(attrs),
-                            None => state.refresh(&lua).await,
-                        }
-                    }
-                    _ => Ok(Value::Nil),
+                let Value::String(key) = key else {
+                    return Ok(Value::Nil);
+                };
+                let key = key.to_string_lossy();
+                if !matches!(key.as_str(), "attrs" | "id" | "version") {
+                    return Ok(Value::Nil);
+                }
+                let cached = state.attrs.borrow().clone();
+                let attrs = match cached {
+                    Some(attrs) => attrs,
+                    None => state.refresh(&lua).await?,
+                };
+                // `id` and `version` as the Python SDK has them: the swarm's
+                // ID and its object version (`Version.Index`).
+                let Value::Table(t) = &attrs else {
+                    return Ok(Value::Nil);
+                };
+                match key.as_str() {
+                    "id" => t.get("ID"),
+                    "version" => match t.get::<Value>("Version")? {
+                        Value::Table(v) => v.get("Index"),
+                        _ => Ok(Value::Nil),
+                    },
+                    _ => Ok(attrs),
                 }
             }
         })?,

@@ -17,6 +17,7 @@ use super::args::{self, Opts};
 use super::error::{invalid, DockerError, Raised};
 use super::handle::{strip_self, Handle};
 use super::{lazy, lifecycle};
+use crate::engine::error::excerpt;
 
 pub const DEFAULT_LIMIT: usize = 16;
 
@@ -140,17 +141,24 @@ async fn parallel(
     if errors.is_empty() {
         return Ok(out);
     }
-    let summary: Vec<String> = errors
+    // The first few failures; `err.errors` has them all.
+    const SHOWN: usize = 3;
+    let failed = errors.len();
+    let mut summary: Vec<String> = errors
         .iter()
-        .map(|(i, e)| format!("#{i}: {}", super::error::one_line(e)))
+        .take(SHOWN)
+        .map(|(i, e)| format!("#{i}: {}", excerpt(&super::error::one_line(e), 200)))
         .collect();
+    if errors.len() > SHOWN {
+        summary.push(format!("and {} more (in err.errors)", errors.len() - SHOWN));
+    }
     Err(DockerError {
         errors,
         ..DockerError::new(
             "ParallelError",
             format!(
                 "{} of {} calls failed: {}",
-                summary.len(),
+                failed,
                 total,
                 summary.join("; ")
             ),

@@ -5,21 +5,32 @@
 //! - the code spins in Lua (`while true do end`) or blocks in C (`io.read`):
 //!   no future is polled, so our own handler records the signal, a blocking
 //!   read returns early (`EINTR`: the handler is installed without
-//!   `SA_RESTART`), and a Lua hook ([`watch`]) raises "interrupted" every few
-//!   thousand instructions while a signal is pending. The signal stays
-//!   pending, so a script's `pcall` cannot swallow it.
+//!   `SA_RESTART`), and sets a Lua hook, as `lua.c` does, that raises
+//!   "interrupted" while the signal is pending. The signal stays pending, so
+//!   a script's `pcall` cannot swallow it. No hook runs until a signal
+//!   comes: Lua runs at the stock interpreter's speed.
+//!
+//! Hooks belong to one Lua thread each, and the code that spins may be in
+//! a coroutine or a spawned task. So every `lua_resume` goes through
+//! [`__wrap_lua_resume`] (the linker's `--wrap`, see build.rs), which keeps
+//! the innermost running thread where the handler finds it, sets the hook
+//! on a thread resumed while a signal is pending, and on the resumer when a
+//! resume returns (the resumed coroutine died of the interruption).
 //!
 //! [`install_handlers`] runs first thing in `main`: from then on these
 //! signals no longer kill the process; the program ends through its clean-ups
 //! with status 128 + the signal. At the prompt the terminal is in raw mode
 //! and Ctrl-C reaches rustyline as a key instead.
 
+use std::ffi::c_int;
 use std::future::Future;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU32, Ordering};
 use std::sync::OnceLock;
 
-use mlua::{HookTriggers, Lua, VmState};
+use mlua::ffi::{self, lua_Debug, lua_State};
+use mlua::Lua;
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 
@@ -36,7 +47,12 @@ static PENDING: AtomicI32 = AtomicI32::new(0);
 /// short).
 static COUNT: AtomicU32 = AtomicU32::new(0);
 
-const HOOK_EVERY: u32 = 4096;
+/// The main Lua thread of the watched state; null when none is watched.
+static MAIN: AtomicPtr<lua_State> = AtomicPtr::new(ptr::null_mut());
+/// The innermost thread being resumed (null: the main thread runs).
+static RUNNING: AtomicPtr<lua_State> = AtomicPtr::new(ptr::null_mut());
+/// Whether a pending signal interrupts Lua code (off while clean-ups run).
+static WATCHING: AtomicBool = AtomicBool::new(false);
 
 /// The write end of a pipe the handler writes a byte to for each signal,
 /// so that a future awaiting [`Signals::next`] wakes up; -1 without one.
@@ -100,6 +116,7 @@ pub fn keep_off_this_thread() {
 fn wake(sig: i32) {
     record(sig);
     COUNT.fetch_add(1, Ordering::SeqCst);
+    interrupt_lua();
     let fd = WAKE.load(Ordering::SeqCst);
     if fd >= 0 {
         // SAFETY: write(2) is async-signal-safe; errno is put back as the
@@ -141,22 +158,123 @@ pub fn exit_status(sig: i32) -> i32 {
     128 + sig
 }
 
-/// Makes Lua code raise "interrupted" while a signal is pending.
+/// Makes Lua code raise "interrupted" while a signal is pending. One state
+/// at a time is watched; [`unwatch`] it before it is dropped.
 pub fn watch(lua: &Lua) -> mlua::Result<()> {
-    lua.set_global_hook(
-        HookTriggers::new().every_nth_instruction(HOOK_EVERY),
-        |_, _| {
-            if pending().is_some() {
-                Err(mlua::Error::runtime("interrupted"))
-            } else {
-                Ok(VmState::Continue)
-            }
-        },
-    )
+    // SAFETY: reads the main thread out of the registry, leaving the stack
+    // as it was.
+    unsafe {
+        lua.exec_raw::<()>((), |state| {
+            ffi::lua_rawgeti(state, ffi::LUA_REGISTRYINDEX, ffi::LUA_RIDX_MAINTHREAD);
+            MAIN.store(ffi::lua_tothread(state, -1), Ordering::SeqCst);
+            ffi::lua_pop(state, 1);
+        })?;
+    }
+    WATCHING.store(true, Ordering::SeqCst);
+    if pending().is_some() {
+        interrupt_lua();
+    }
+    Ok(())
 }
 
-pub fn unwatch(lua: &Lua) {
-    lua.remove_global_hook();
+/// Lets Lua code run to its end again, signal or not (the clean-ups).
+/// Hooks already set remove themselves when they next run.
+pub fn unwatch(_lua: &Lua) {
+    WATCHING.store(false, Ordering::SeqCst);
+    MAIN.store(ptr::null_mut(), Ordering::SeqCst);
+}
+
+/// Every event of the hook, as `lua.c` sets it: the next instruction,
+/// call or return of the thread runs it.
+const STOP_MASK: c_int =
+    ffi::LUA_MASKCALL | ffi::LUA_MASKRET | ffi::LUA_MASKLINE | ffi::LUA_MASKCOUNT;
+
+/// Sets the stopping hook on the running Lua thread and the main one.
+/// Async-signal-safe: `lua_sethook` only stores to the thread, which is why
+/// `lua.c` calls it from its handler.
+fn interrupt_lua() {
+    if !WATCHING.load(Ordering::SeqCst) {
+        return;
+    }
+    for thread in [RUNNING.load(Ordering::SeqCst), MAIN.load(Ordering::SeqCst)] {
+        if !thread.is_null() {
+            // SAFETY: a thread in RUNNING is being resumed, so alive; MAIN
+            // lives until `unwatch`, which comes before the state's end.
+            unsafe { ffi::lua_sethook(thread, Some(stop), STOP_MASK, 1) };
+        }
+    }
+}
+
+/// Sets the stopping hook on `thread` if a signal is pending.
+///
+/// # Safety
+/// `thread` is a live Lua thread.
+unsafe fn interrupt_if_pending(thread: *mut lua_State) {
+    if WATCHING.load(Ordering::SeqCst) && pending().is_some() {
+        // SAFETY: the caller's.
+        unsafe { ffi::lua_sethook(thread, Some(stop), STOP_MASK, 1) };
+    }
+}
+
+/// The hook: raises "interrupted" while a signal is pending, and removes
+/// itself otherwise (a handled Ctrl-C at the prompt, the clean-ups).
+unsafe extern "C-unwind" fn stop(state: *mut lua_State, _: *mut lua_Debug) {
+    let raise = || WATCHING.load(Ordering::SeqCst) && pending().is_some();
+    // SAFETY: `state` is the thread running the hook; raising from a hook is
+    // allowed, and no Rust value with a destructor lives in this frame.
+    unsafe {
+        if !raise() {
+            ffi::lua_sethook(state, None, 0, 0);
+            // A signal that came meanwhile would have set the hook again,
+            // which the line above may have undone.
+            if !raise() {
+                return;
+            }
+        }
+        ffi::lua_pushstring(state, c"interrupted".as_ptr());
+        ffi::lua_error(state)
+    }
+}
+
+unsafe extern "C-unwind" {
+    /// Lua's own `lua_resume` (the linker names it so under `--wrap`).
+    fn __real_lua_resume(
+        thread: *mut lua_State,
+        from: *mut lua_State,
+        nargs: c_int,
+        nresults: *mut c_int,
+    ) -> c_int;
+}
+
+/// Every `lua_resume` (coroutines, mlua's async threads, spawned tasks)
+/// comes here: see the module's documentation.
+///
+/// # Safety
+/// As `lua_resume`.
+#[no_mangle]
+pub unsafe extern "C-unwind" fn __wrap_lua_resume(
+    thread: *mut lua_State,
+    from: *mut lua_State,
+    nargs: c_int,
+    nresults: *mut c_int,
+) -> c_int {
+    let outer = RUNNING.swap(thread, Ordering::SeqCst);
+    // SAFETY: the caller's; `lua_resume` neither unwinds nor jumps out (it
+    // runs the thread protected), so RUNNING is always put back.
+    unsafe {
+        interrupt_if_pending(thread);
+        let status = __real_lua_resume(thread, from, nargs, nresults);
+        RUNNING.store(outer, Ordering::SeqCst);
+        let resumer = if outer.is_null() {
+            MAIN.load(Ordering::SeqCst)
+        } else {
+            outer
+        };
+        if !resumer.is_null() {
+            interrupt_if_pending(resumer);
+        }
+        status
+    }
 }
 
 /// The async side: waits for the handled signals. One pipe for all of

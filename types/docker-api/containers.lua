@@ -6,6 +6,7 @@
 ---its own (`detach`, `remove`, `stdout`, `stderr`).
 ---@class (exact) CreateOptions
 ---@field name string?
+---@field command string|string[]? the command, as the Python SDK's keyword (instead of the argument)
 ---@field environment table<string, string>|string[]?
 ---@field labels table<string, string>|string[]?
 ---@field entrypoint string|string[]?
@@ -21,8 +22,8 @@
 ---@field network string?
 ---@field network_mode string?
 ---@field network_disabled boolean?
----@field networking_config table<string, {aliases: string[]?, links: table?, ipv4_address: string?, ipv6_address: string?, link_local_ips: string[]?, driver_opt: table?}>?
----@field ports table<string|integer, integer|string|table|boolean>? host port, "ip:port", {ip, port}, a list of them (each published), true (a random host port), false (exposed only)
+---@field networking_config table<string, {aliases: string[]?, links: table?, ipv4_address: string?, ipv6_address: string?, link_local_ips: string[]?, driver_opt: table?, mac_address: string?}|table>? or the engine's EndpointSettings spelling (Aliases, DriverOpts, IPAMConfig...)
+---@field ports (string|integer)[]|table<string|integer, integer|string|table|boolean>? a list of `docker run -p` specs ("8080:80", "127.0.0.1::53/udp", "8000-8001:80-81"), or a map by container port: "8080:80" (a spec for that port), host port, "ip:port", {ip, port}, a list of them (each published), true (a random host port), false (exposed only)
 ---@field publish_all_ports boolean?
 ---@field volumes string[]|table<string, {bind: string, mode: string?}>? "/host:/ctr:ro" or "volume:/ctr"
 ---@field mounts (string|{type: "volume"|"bind"|"tmpfs"?, source: string?, target: string, read_only: boolean?, consistency: string?, propagation: string?, no_copy: boolean?, labels: table?, driver_config: {name: string, options: table?}?, tmpfs_size: integer|string?, tmpfs_mode: integer?})[]?
@@ -34,13 +35,13 @@
 ---@field dns_search string[]?
 ---@field dns_opt string[]?
 ---@field links table<string, string>|string[]?
----@field log_config {type: string, config: table<string, string>?}?
+---@field log_config {type: string, config: table<string, string>?}|{Type: string, Config: table<string, string>?}?
 ---@field devices string[]? "/dev/host[:/dev/ctr[:rwm]]"
 ---@field device_requests {count: integer?, driver: string?, device_ids: string[]?, capabilities: string[][]?, options: table?}[]?
 ---@field device_cgroup_rules string[]?
 ---@field security_opt string[]?
 ---@field sysctls table<string, string|number>?
----@field ulimits {name: string, soft: integer, hard: integer}[]?
+---@field ulimits {name: string, soft: integer, hard: integer}[]? or Name, Soft, Hard; -1 is unlimited
 ---@field storage_opt table<string, string>?
 ---@field shm_size integer|string?
 ---@field mem_reservation integer|string?
@@ -60,7 +61,7 @@
 ---@field cpuset_cpus string?
 ---@field cpuset_mems string?
 ---@field nano_cpus integer?
----@field blkio_weight integer?
+---@field blkio_weight integer? 0, or 10 to 1000
 ---@field blkio_weight_device {path: string, weight: integer}[]?
 ---@field device_read_bps {path: string, rate: integer}[]?
 ---@field device_write_bps {path: string, rate: integer}[]?
@@ -77,7 +78,7 @@
 ---@field isolation string?
 ---@field init_path string? accepted, without effect
 ---@field lxc_conf table? accepted, without effect
----@field use_config_proxy boolean? accepted, without effect
+---@field use_config_proxy boolean? false: leave out the proxies of the docker config.json (default true)
 ---@field version string? accepted, without effect
 ---@field raw table? fields merged last into the create body (HostConfig field by field)
 ---@field restart_policy {name: string, maximum_retry_count: integer?}|{Name: string, MaximumRetryCount: integer?}?
@@ -132,7 +133,7 @@ local ContainerCollection = {}
 ---@param image string|Image
 ---@param command (string|string[])?
 ---@param opts RunOptions?
----@return string output
+---@return string? output nil when the log driver cannot be read (`log_config = {type = "none"}`)
 ---@overload fun(image: string|Image, command: (string|string[])?, opts: RunDetachOptions): Container
 ---@overload fun(image: string|Image, opts: RunDetachOptions): Container
 ---@overload fun(image: string|Image, command: (string|string[])?, opts: RunStreamOptions): RunStream
@@ -239,7 +240,7 @@ function ContainerCollection.prune(opts) end
 ---@field name string without the leading /
 ---@field image string the image reference it was created from
 ---@field status string "created", "running", "exited", ...
----@field health string? "starting", "healthy" or "unhealthy"; nil without a healthcheck (as of the last inspect)
+---@field health string? "starting", "healthy" or "unhealthy"; nil without a healthcheck (as of the last answer, a list entry too)
 ---@field labels table<string, string>
 ---@field attrs table the engine's answer (list entry or inspect)
 local Container = {}
@@ -314,6 +315,23 @@ function Container:put_archive(path, tar_data) end
 ---@return string tar_data_or_file
 ---@return table stat
 function Container:get_archive(path, opts) end
+---`docker cp CONTAINER:path local_path`, with its rules: a folder into an
+---existing folder under its own name, as `local_path` when that does not
+---exist, its contents only for `path/.`; links copied as links (or followed
+---with `follow_link`); modes and times kept, files owned by the user.
+---Entries that would land outside `local_path` are refused.
+---@param path string in the container
+---@param local_path string
+---@param opts {follow_link: boolean?}?
+---@return string landed where the copy landed locally
+function Container:copy_from(path, local_path, opts) end
+---`docker cp local_path CONTAINER:path`, with the same rules; `archive` is
+---`docker cp -a`.
+---@param local_path string
+---@param path string in the container
+---@param opts {follow_link: boolean?, archive: boolean?}?
+---@return string written the path written in the container
+function Container:copy_to(local_path, path, opts) end
 ---What changed in the filesystem.
 ---@return {Path: string, Kind: integer}[] Kind: 0 changed, 1 added, 2 deleted
 function Container:diff() end

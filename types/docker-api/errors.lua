@@ -6,7 +6,7 @@
 ---docker module's own errors, a table for the stdlib's); `tostring(err)` is
 ---one line such as `NotFound (404): No such container: f1064a8a4c82`.
 ---@class DockerError
----@field kind "NotFound"|"ImageNotFound"|"Conflict"|"APIError"|"ContainerError"|"BuildError"|"ConnectionError"|"Timeout"|"InvalidArgument"|"ReadOnly"|"ParallelError"|"TaskError"|"WaitError"|"LuaError"|string
+---@field kind "NotFound"|"ImageNotFound"|"Conflict"|"ImageLoadError"|"APIError"|"ContainerError"|"BuildError"|"ConnectionError"|"Timeout"|"InvalidArgument"|"ReadOnly"|"ParallelError"|"TaskError"|"WaitError"|"LuaError"|string
 ---@field status integer? HTTP status, where the engine answered
 ---@field message string the engine's explanation or ours
 ---@field exit_status integer? ContainerError: the command's exit status

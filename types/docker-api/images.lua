@@ -88,10 +88,12 @@ local Image = {}
 function Image:tag(repository, tag) end
 ---@return table[]
 function Image:history() end
----Writes the image's `docker save` archive to `path`, streamed (a dry run
----does not touch the file: the write is printed and its size returned).
----@param opts {path: string}
----@return integer bytes written
+---Writes the image's `docker save` archive to `path`, streamed, returning the bytes written
+---(a dry run does not touch the file: the write is printed and its size returned); without
+---`path`, a `for` iterator of the archive's chunks (strings). `named`: the tag the archive
+---names the image by (`true`, the default: its first tag; `false`: none).
+---@param opts {path: string?, named: (string|boolean)?, chunk_size: integer?}?
+---@return integer|fun(): string?
 function Image:save(opts) end
 function Image:reload() end
 ---@param opts {force: boolean?, noprune: boolean?}?

@@ -23,7 +23,7 @@ function NetworkCollection.create(name, opts) end
 ---@param id_or_name string
 ---@return Network
 function NetworkCollection.get(id_or_name) end
----One request: `containers` is empty until a `reload`.
+---One request: `containers` is empty until a `reload`; `greedy = true` inspects each network (fills `containers`).
 ---@param opts {names: string[]?, ids: string[]?, filters: table?, greedy: boolean?}?
 ---@return Network[]
 function NetworkCollection.list(opts) end
@@ -40,7 +40,7 @@ function NetworkCollection.prune(opts) end
 ---@field containers Container[] attached, as of the last inspect (each with id and name; reload one for the rest)
 local Network = {}
 ---@param container string|Container
----@param opts {aliases: string[]?, links: table?, ipv4_address: string?, ipv6_address: string?, link_local_ips: string[]?, driver_opt: table?, mac_address: string?}?
+---@param opts {aliases: string[]?, links: table?, ipv4_address: string?, ipv6_address: string?, link_local_ips: string[]?, driver_opt: table?, mac_address: string?}|table? or the engine's EndpointSettings spelling (Aliases, IPAMConfig, DriverOpts...)
 function Network:connect(container, opts) end
 ---@param container string|Container
 ---@param opts {force: boolean?}?

@@ -7,6 +7,8 @@
 ---`reload` refresh it.
 ---@class Swarm
 ---@field attrs table `ID`, `Version`, `Spec`, `JoinTokens = {Worker =, Manager =}`...
+---@field id string the swarm's ID (from `attrs`)
+---@field version integer the swarm's object version, `attrs.Version.Index`
 local Swarm = {}
 
 ---Makes this engine the first manager of a new swarm.
@@ -38,33 +40,34 @@ function Swarm.unlock_key() end
 ---@class (exact) ServiceOptions
 ---@field name string?
 ---@field replicas integer? replicated mode with n tasks (default 1); a replicated job's completions
----@field mode "replicated"|"global"|"replicated-job"|"global-job"|table? table: {replicated_job = {max_concurrent =, total_completions =}}
+---@field mode "replicated"|"global"|"replicated-job"|"global-job"|table? table: {replicated_job = {max_concurrent =, total_completions =}}, or the engine's {Global = {}}, {Replicated = {Replicas = n}}
 ---@field args string[]?
 ---@field env table<string, string>|string[]?
 ---@field labels table<string, string>? the service's
 ---@field container_labels table<string, string>? the tasks' containers'
----@field mounts (string|{type: string?, source: string?, target: string, read_only: boolean?})[]?
----@field networks (string|{target: string, aliases: string[]?})[]?
+---@field mounts (string|{type: string?, source: string?, target: string, read_only: boolean?}|table)[]? as a container's mounts (the engine's spelling too)
+---@field networks (string|{target: string, aliases: string[]?, driver_opts: table?}|{Target: string, Aliases: string[]?, DriverOpts: table?})[]?
 ---@field constraints string[]? "node.role==worker"...
 ---@field preferences (string|{spread: string})[]?
 ---@field maxreplicas integer? per node
+---@field max_replicas integer? the same as maxreplicas
 ---@field platforms (string|{os: string, architecture: string})[]?
----@field resources {cpu_limit: integer?, mem_limit: (integer|string)?, cpu_reservation: integer?, mem_reservation: (integer|string)?}? CPUs in units of 1e-9
----@field restart_policy {condition: "none"|"on-failure"|"any"?, delay: (number|string)?, max_attempts: integer?, window: (number|string)?}?
----@field update_config {parallelism: integer?, delay: (number|string)?, failure_action: "pause"|"continue"|"rollback"?, monitor: (number|string)?, max_failure_ratio: number?, order: "stop-first"|"start-first"?}?
+---@field resources {cpu_limit: integer?, mem_limit: (integer|string)?, cpu_reservation: integer?, mem_reservation: (integer|string)?}|{Limits: table?, Reservations: table?}? CPUs in units of 1e-9
+---@field restart_policy {condition: "none"|"on-failure"|"any"?, delay: (number|string)?, max_attempts: integer?, window: (number|string)?}? durations in nanoseconds or "1s"; the engine's Condition, Delay... too
+---@field update_config {parallelism: integer?, delay: (number|string)?, failure_action: "pause"|"continue"|"rollback"?, monitor: (number|string)?, max_failure_ratio: number?, order: "stop-first"|"start-first"?}? durations in nanoseconds or "1s"
 ---@field rollback_config table? as update_config
----@field endpoint_spec {mode: "vip"|"dnsrr"?, ports: table?}?
----@field ports table<integer, integer|string|table>? {[published] = target}
+---@field endpoint_spec {mode: "vip"|"dnsrr"?, ports: table?}|{Mode: string?, Ports: table[]?}?
+---@field ports table<integer, integer|string|table>|(string|table)[]? {[published] = target}, or `docker service create -p` specs ("8080:80", "8080:80/udp", "published=8080,target=80,mode=host")
 ---@field secrets (string|Secret|{secret_id: string?, secret_name: string?, filename: string?, uid: string?, gid: string?, mode: integer?})[]?
 ---@field configs (string|Config|{config_id: string?, config_name: string?, filename: string?, uid: string?, gid: string?, mode: integer?})[]?
 ---@field user (string|integer)?
 ---@field workdir string?
 ---@field hostname string?
----@field healthcheck {test: string|string[], interval: (number|string)?, timeout: (number|string)?, retries: integer?, start_period: (number|string)?}?
+---@field healthcheck {test: string|string[], interval: (number|string)?, timeout: (number|string)?, retries: integer?, start_period: (number|string)?, start_interval: (number|string)?}? durations in nanoseconds or "1s", as a container's
 ---@field init boolean?
 ---@field tty boolean?
 ---@field read_only boolean?
----@field stop_grace_period (number|string)?
+---@field stop_grace_period (number|string)? nanoseconds or "10s"
 ---@field stop_signal string?
 ---@field log_driver string?
 ---@field log_driver_options table<string, string>?
@@ -158,7 +161,7 @@ function NodeCollection.list(opts) end
 ---@field attrs table
 local Node = {}
 
----@param opts {availability: "active"|"pause"|"drain"?, role: "worker"|"manager"?, labels: table<string, string>?, name: string?}
+---@param opts {availability: "active"|"pause"|"drain"?, role: "worker"|"manager"?, labels: table<string, string>?, name: string?}|{Availability: string?, Role: string?, Labels: table<string, string>?, Name: string?} the SDK's NodeSpec spelling too
 ---@return true
 function Node:update(opts) end
 function Node:reload() end

@@ -504,6 +504,17 @@ mod tests {
     }
 
     #[test]
+    fn every_option_is_typed() {
+        let types = include_str!("../../../types/docker-api/containers.lua");
+        for option in options(true) {
+            assert!(
+                types.contains(&format!("---@field {option} ")),
+                "{option} is missing from types/docker-api/containers.lua"
+            );
+        }
+    }
+
+    #[test]
     fn counts_and_weights_are_checked() {
         for bad in [
             json!({"blkio_weight": -1}),

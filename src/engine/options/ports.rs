@@ -23,9 +23,11 @@ pub struct Mapping {
 }
 
 fn spec_error(name: &str, spec: &str, why: impl std::fmt::Display) -> Error {
+    // Both quote the spec's parts: excerpts, however long the spec.
     Error::invalid(format!(
-        "bad option '{name}' (bad port spec '{}': {why})",
-        excerpt(spec, 60)
+        "bad option '{name}' (bad port spec '{}': {})",
+        excerpt(spec, 60),
+        excerpt(&why.to_string(), 80)
     ))
 }
 
@@ -629,5 +631,8 @@ mod tests {
         );
         assert!(service_ports("ports", &json!(["8080:80:90"])).is_err());
         assert!(service_ports("ports", &json!(["target=x"])).is_err());
+        // A huge spec is quoted as an excerpt.
+        let huge = format!("{}:80", "1".repeat(100_000));
+        assert!(parse_spec("ports", &huge).unwrap_err().message.len() < 400);
     }
 }

@@ -387,27 +387,26 @@ pub fn ulimits(name: &str, v: &Value) -> Result<Value> {
     })
 }
 
+/// The fields of an endpoint, in both spellings.
+pub const ENDPOINT_FIELDS: &[(&str, &str)] = &[
+    ("aliases", "Aliases"),
+    ("links", "Links"),
+    ("ipv4_address", "IPv4Address"),
+    ("ipv6_address", "IPv6Address"),
+    ("link_local_ips", "LinkLocalIPs"),
+    ("driver_opt", "DriverOpts"),
+    ("mac_address", "MacAddress"),
+    ("ipam_config", "IPAMConfig"),
+    ("network_id", "NetworkID"),
+];
+
 /// A network endpoint of a container (`networking_config = {net = ...}`,
 /// `Network:connect(c, ...)`): the SDK's `{aliases =, links =,
 /// ipv4_address =, ipv6_address =, link_local_ips =, driver_opt =,
 /// mac_address =}` or the engine's `EndpointSettings` (`Aliases`,
 /// `IPAMConfig = {IPv4Address =}`, `DriverOpts`...).
 pub fn endpoint_config(name: &str, v: &Value) -> Result<Value> {
-    let f = Fields::read(
-        name,
-        v,
-        &[
-            ("aliases", "Aliases"),
-            ("links", "Links"),
-            ("ipv4_address", "IPv4Address"),
-            ("ipv6_address", "IPv6Address"),
-            ("link_local_ips", "LinkLocalIPs"),
-            ("driver_opt", "DriverOpts"),
-            ("mac_address", "MacAddress"),
-            ("ipam_config", "IPAMConfig"),
-            ("network_id", "NetworkID"),
-        ],
-    )?;
+    let f = Fields::read(name, v, ENDPOINT_FIELDS)?;
     let mut out = Map::new();
     if let Some(a) = f.with("aliases", strings)? {
         out.insert("Aliases".into(), json!(a));

@@ -80,10 +80,10 @@ pub(super) async fn attach(
     let Duplex { mut output, input } = io;
     if !(stdin || streamed) {
         // The Python SDK's `attach()`: the output until the container ends.
-        let mut all = Vec::new();
-        while let Some((_, piece)) = output.next().await.map_err(error::engine)? {
-            all.extend_from_slice(&piece);
-        }
+        let all = output
+            .collect_joined(|_| true)
+            .await
+            .map_err(|e| error::engine(e.named(F)))?;
         return Ok(MultiValue::from_iter([Value::String(
             lua.create_string(&all)?,
         )]));

@@ -1,10 +1,12 @@
 //! The `Container` object: a thin handle on a live container.
 
+use crate::engine::error::excerpt;
 use bytes::Bytes;
 use mlua::{Lua, MultiValue, Table, UserDataFields, Value};
 use serde_json::Value as Json;
 
 use crate::engine::containers::CommitOptions;
+use crate::engine::copy::{self, CopyOptions};
 use crate::engine::resource::{Kind, CONTAINERS};
 use crate::engine::stats::Figures;
 use crate::engine::JsonStream;
@@ -43,6 +45,8 @@ impl Model for Container {
         "rename",
         "put_archive",
         "get_archive",
+        "copy_from",
+        "copy_to",
         "diff",
         "export",
         "update",
@@ -209,7 +213,7 @@ fn add_methods(methods: &mut Methods<Container>) {
                 if !["not-running", "next-exit", "removed"].contains(&c.as_str()) {
                     return Err(invalid(
                         "Container:wait",
-                        format!("bad option 'condition' (got '{c}')"),
+                        format!("bad option 'condition' (got '{}')", excerpt(c, 80)),
                     ));
                 }
             }
@@ -375,6 +379,33 @@ fn add_methods(methods: &mut Methods<Container>) {
                 ))
             },
         );
+        methods.add_lazy_async_method(
+            "copy_from",
+            |lua, this, (path, dest, opts): (Value, Value, Value)| async move {
+                const F: &str = "Container:copy_from";
+                let path = args::string(F, "path", &path)?;
+                let dest = args::string(F, "local_path", &dest)?;
+                let opts = copy_options(F, opts, &["follow_link"])?;
+                let engine = this.handle.engine()?;
+                let landed = copy::copy_from(&engine, &this.id, &path, dest.as_ref(), opts)
+                    .await
+                    .map_err(error::engine)?;
+                lua.create_string(landed.as_os_str().as_encoded_bytes())
+            },
+        );
+        methods.add_lazy_async_method(
+            "copy_to",
+            |_, this, (src, path, opts): (Value, Value, Value)| async move {
+                const F: &str = "Container:copy_to";
+                let src = args::string(F, "local_path", &src)?;
+                let path = args::string(F, "path", &path)?;
+                let opts = copy_options(F, opts, &["follow_link", "archive"])?;
+                let engine = this.handle.engine()?;
+                copy::copy_to(&engine, &this.id, src.as_ref(), &path, opts)
+                    .await
+                    .map_err(error::engine)
+            },
+        );
         methods.add_lazy_async_method("diff", |lua, this, ()| async move {
             let engine = this.handle.engine()?;
             let answer = engine
@@ -515,4 +546,13 @@ impl iter::Source for StatsSource {
             )?])))
         })
     }
+}
+
+/// `{follow_link =, archive =}` of `copy_from`/`copy_to`.
+fn copy_options(f: &'static str, opts: Value, known: &[&str]) -> mlua::Result<CopyOptions> {
+    let opts = Opts::new(f, opts, known)?;
+    Ok(CopyOptions {
+        follow_link: opts.flag("follow_link")?,
+        archive: known.contains(&"archive") && opts.flag("archive")?,
+    })
 }

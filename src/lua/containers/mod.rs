@@ -12,7 +12,7 @@
 mod attach;
 mod container;
 pub(crate) mod output;
-mod run;
+pub(crate) mod run;
 mod spec;
 
 use mlua::{Lua, MultiValue, Table, Value};

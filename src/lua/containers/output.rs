@@ -1,11 +1,13 @@
 //! A container's output: `logs` (a string or a stream of lines) and `exec`.
 
+use crate::engine::error::excerpt;
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::future::LocalBoxFuture;
+use futures_util::FutureExt;
 use mlua::{Lua, MultiValue, Value};
 use serde_json::{json, Value as Json};
 
@@ -61,7 +63,7 @@ pub(super) async fn logs(
         }
         return iter::for_values(&lua, "LogStream", lines);
     }
-    read_all(&lua, stream).await
+    read_all(&lua, "Container:logs", stream).await
 }
 
 /// The options of a `logs` call (a container's, or a service's without
@@ -93,7 +95,10 @@ pub(crate) fn logs_options(
         if t != "all" && t.parse::<u64>().is_err() {
             return Err(invalid(
                 function,
-                format!("bad option 'tail' (a count or \"all\" expected, got '{t}')"),
+                format!(
+                    "bad option 'tail' (a count or \"all\" expected, got '{}')",
+                    excerpt(t, 80)
+                ),
             ));
         }
     }
@@ -111,11 +116,15 @@ pub(crate) fn logs_options(
 }
 
 /// The whole output as one Lua string.
-pub(crate) async fn read_all(lua: &Lua, mut stream: OutputStream) -> mlua::Result<MultiValue> {
-    let mut output = Vec::new();
-    while let Some((_, piece)) = stream.next().await.map_err(error::engine)? {
-        output.extend_from_slice(&piece);
-    }
+pub(crate) async fn read_all(
+    lua: &Lua,
+    function: &str,
+    mut stream: OutputStream,
+) -> mlua::Result<MultiValue> {
+    let output = stream
+        .collect_joined(|_| true)
+        .await
+        .map_err(|e| error::engine(e.named(function)))?;
     Ok(MultiValue::from_iter([Value::String(
         lua.create_string(&output)?,
     )]))
@@ -126,6 +135,10 @@ pub struct Lines {
     stream: OutputStream,
     splitter: LineSplitter,
     ended: bool,
+    /// What [`iter::Source::ready`] met and left to `next`: the end of the
+    /// input, or an error.
+    input_done: bool,
+    failed: Option<mlua::Error>,
     recheck: Option<Recheck>,
     /// The stream names as Lua strings, indexed by [`StreamKind`].
     names: Option<[mlua::LuaString; 3]>,
@@ -175,9 +188,18 @@ impl Lines {
             stream,
             splitter: LineSplitter::new(),
             ended: false,
+            input_done: false,
+            failed: None,
             recheck: None,
             names: None,
         }
+    }
+
+    fn step(&mut self, lua: &Lua, kind: StreamKind, line: &[u8]) -> mlua::Result<MultiValue> {
+        Ok(MultiValue::from_iter([
+            Value::String(lua.create_string(line)?),
+            Value::String(self.stream_name(lua, kind)?),
+        ]))
     }
 
     /// `"stdout"` or `"stderr"`, made once per stream rather than per line.
@@ -195,6 +217,10 @@ impl Lines {
 }
 
 impl iter::Source for Lines {
+    fn ready(&mut self, lua: &Lua) -> mlua::Result<Option<MultiValue>> {
+        self.ready_line(lua)
+    }
+
     fn next<'a>(
         &'a mut self,
         lua: &'a Lua,
@@ -207,15 +233,19 @@ impl iter::Source for Lines {
                     self.splitter.next_line()
                 };
                 if let Some((kind, line)) = line {
-                    return Ok(Some(MultiValue::from_iter([
-                        Value::String(lua.create_string(&line)?),
-                        Value::String(self.stream_name(lua, kind)?),
-                    ])));
+                    return self.step(lua, kind, &line).map(Some);
                 }
                 if self.ended {
                     return Ok(None);
                 }
-                match self.stream.next().await.map_err(error::engine)? {
+                if let Some(e) = self.failed.take() {
+                    return Err(e);
+                }
+                let piece = match self.input_done {
+                    true => None,
+                    false => self.stream.next().await.map_err(error::engine)?,
+                };
+                match piece {
                     Some((kind, piece)) => self.splitter.push(kind, piece),
                     None => {
                         self.ended = true;
@@ -334,12 +364,12 @@ pub(super) async fn exec(
         };
         return iter::for_values_with_exit(&lua, "ExecStream", source, exit_code);
     }
-    let mut output = Vec::new();
-    while let Some((kind, piece)) = stream.next().await.map_err(error::engine)? {
-        if (kind == StreamKind::Stderr && want_err) || (kind != StreamKind::Stderr && want_out) {
-            output.extend_from_slice(&piece);
-        }
-    }
+    let output = stream
+        .collect_joined(|kind| {
+            (kind == StreamKind::Stderr && want_err) || (kind != StreamKind::Stderr && want_out)
+        })
+        .await
+        .map_err(|e| error::engine(e.named(F)))?;
     let out = lua.create_table()?;
     out.set("exit_code", exec_exit_code(&engine, &exec_id).await?)?;
     out.set("output", lua.create_string(&output)?)?;
@@ -388,7 +418,35 @@ impl ExitOf {
     }
 }
 
+impl Lines {
+    /// The next line if it is there without waiting: the connection is
+    /// polled, not awaited. The end and errors are left to `next`.
+    fn ready_line(&mut self, lua: &Lua) -> mlua::Result<Option<MultiValue>> {
+        if self.ended {
+            return Ok(None);
+        }
+        loop {
+            if let Some((kind, line)) = self.splitter.next_line() {
+                return self.step(lua, kind, &line).map(Some);
+            }
+            if self.input_done || self.failed.is_some() {
+                return Ok(None);
+            }
+            match self.stream.next().now_or_never() {
+                None => return Ok(None),
+                Some(Ok(Some((kind, piece)))) => self.splitter.push(kind, piece),
+                Some(Ok(None)) => self.input_done = true,
+                Some(Err(e)) => self.failed = Some(error::engine(e)),
+            }
+        }
+    }
+}
+
 impl iter::Source for LinesThenExit {
+    fn ready(&mut self, lua: &Lua) -> mlua::Result<Option<MultiValue>> {
+        self.lines.ready_line(lua)
+    }
+
     fn next<'a>(
         &'a mut self,
         lua: &'a Lua,

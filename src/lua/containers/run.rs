@@ -34,7 +34,7 @@ pub(super) async fn create(engine: &Engine, spec: &Spec) -> mlua::Result<String>
         .map_err(error::engine)
 }
 
-pub(super) async fn run(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Result<MultiValue> {
+pub(crate) async fn run(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Result<MultiValue> {
     let spec = Spec::parse("containers.run", args, true)?;
     if spec.interactive || spec.stream {
         return super::attach::run_live(lua, handle, spec).await;
@@ -78,6 +78,11 @@ pub(super) async fn run(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Res
             errors: Vec::new(),
         }
         .into());
+    }
+    // A log driver that cannot be read: nothing to return, as the Python
+    // SDK returns None.
+    if !out.logs_readable {
+        return Ok(MultiValue::from_iter([Value::Nil]));
     }
     let mut output = if spec.stdout { out.stdout } else { Vec::new() };
     if spec.stderr {

@@ -4,6 +4,7 @@
 //! ([`crate::engine::options::container`]), as compose and services read
 //! theirs.
 
+use crate::engine::error::excerpt;
 use mlua::{MultiValue, Table, Value};
 use serde_json::{json, Map, Value as Json};
 
@@ -187,7 +188,10 @@ pub(super) fn words(
             shlex::split(&text).map(Some).ok_or_else(|| {
                 invalid(
                     function,
-                    format!("bad argument '{name}' (unbalanced quotes in '{text}')"),
+                    format!(
+                        "bad argument '{name}' (unbalanced quotes in '{}')",
+                        excerpt(&text, 80)
+                    ),
                 )
             })
         }
