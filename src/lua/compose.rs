@@ -396,7 +396,7 @@ async fn logs(lua: Lua, b: Bound, args: MultiValue) -> mlua::Result<MultiValue> 
         tail,
         since: opts.time("since")?,
         until: opts.time("until")?,
-        reconnect: false,
+        ..LogsOptions::default()
     };
     let stream = runner::logs(
         &b.handle.engine()?,
