@@ -38,7 +38,7 @@ trap 'rm -rf "$WORK"' EXIT
 ROWS=(
     "arithmetic loop|local s = 0 for i = 1, N do s = (s + i * 3) % 1000003 end print(s)"
     "function calls|local function f(x, y) return x + y end local s = 0 for i = 1, N do s = f(s, i) end print(s)"
-    "string building|local t = {} for i = 1, N // 4 do t[#t + 1] = tostring(i) .. ',' end print(#table.concat(t))"
+    "string building|local t = {} for i = 1, N // 40 do t[#t + 1] = tostring(i) .. ',' end print(#table.concat(t))"
 )
 N=20000000
 

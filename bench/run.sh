@@ -4,6 +4,9 @@
 #   bench/run.sh            # every row
 #   bench/run.sh list logs  # only these rows (see ROWS below; archive,
 #                           # build and swarm run bench/*.sh of their own)
+#   DOCKERLUA_BIN=path bench/run.sh   # an already built binary
+#
+# Pure Lua and start-up beside the stock lua5.4 are in bench/lua.sh.
 #
 # Starts (or reuses) the private engine of tools/engine.sh in
 # $DOCKERLUA_ENGINE_DIR (default .engine; stopped again if this started it),
@@ -46,9 +49,13 @@ trap finish EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-say "building dockerlua (release)"
-cargo build --release --quiet --bin dockerlua
-DL=$(cd "${CARGO_TARGET_DIR:-target}/release" && pwd)/dockerlua
+if [ -n "${DOCKERLUA_BIN:-}" ]; then
+    DL=$(cd "$(dirname "$DOCKERLUA_BIN")" && pwd)/$(basename "$DOCKERLUA_BIN")
+else
+    say "building dockerlua (release)"
+    cargo build --release --quiet --bin dockerlua
+    DL=$(cd "${CARGO_TARGET_DIR:-target}/release" && pwd)/dockerlua
+fi
 SOCK=${DOCKER_HOST#unix://}
 API=http://engine/v$(curl -sf --unix-socket "$SOCK" http://engine/version | jq -r .ApiVersion)
 export DL SOCK API LABEL

@@ -35,9 +35,23 @@ M.kinds = {
 local Error = {}
 Error.__index = Error
 Error.__name = "DockerError"
+local escapes = { ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
+
+-- One line of at most about 900 bytes, as the docker module's errors: control
+-- characters escaped, a long message cut in the middle.
+local function one_line(text)
+  text = text:gsub("%s+$", ""):gsub("%c", function(c)
+    return escapes[c] or ("\\x%02x"):format(c:byte())
+  end)
+  if #text > 900 then
+    text = ("%s …(%d bytes left out)… %s"):format(text:sub(1, 600), #text - 825, text:sub(-225))
+  end
+  return text
+end
+
 function Error:__tostring()
   -- Fields may have been changed since: tostring must not raise.
-  return tostring(rawget(self, "kind") or "LuaError") .. ": " .. tostring(rawget(self, "message"))
+  return one_line(tostring(rawget(self, "kind") or "LuaError") .. ": " .. tostring(rawget(self, "message")))
 end
 
 function M.new(kind, message, fields)
@@ -62,6 +76,11 @@ function M.raise(kind, message, fields)
 end
 
 function M.invalid(fn, message)
+  for _, arg in ipairs { { "fn", fn }, { "message", message } } do
+    if type(arg[2]) ~= "string" then
+      M.raise("InvalidArgument", ("errors.invalid: bad argument '%s' (string expected, got %s)"):format(arg[1], type(arg[2])))
+    end
+  end
   M.raise("InvalidArgument", fn .. ": " .. message)
 end
 

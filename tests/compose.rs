@@ -703,10 +703,10 @@ services:
     assert_ne!(started(1), before.0);
     assert_ne!(started(2), before.1);
     // The one-off was removed; a failed migration stops the deploy.
-    let filter = format!("label=com.docker.compose.oneoff=True");
+    let filter = "label=com.docker.compose.oneoff=True";
     let project = format!("label=com.docker.compose.project={name}");
     assert_eq!(
-        docker(&["ps", "-aq", "--filter", &filter, "--filter", &project]),
+        docker(&["ps", "-aq", "--filter", filter, "--filter", &project]),
         ""
     );
     let restarted = (started(1), started(2));

@@ -819,8 +819,8 @@ fn stdlib_and_small_functions_raise_typed_errors() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
         lines[0],
-        "InvalidArgument\tInvalidArgument: errors.invalid: bad arguments \
-         (stdlib/errors.lua:65: attempt to concatenate a nil value (local 'message'))",
+        "InvalidArgument\tInvalidArgument: errors.invalid: bad argument 'fn' \
+         (string expected, got nil)",
         "{out}"
     );
     assert!(
@@ -900,5 +900,28 @@ fn a_burst_of_calls_keeps_few_idle_connections() {
         stderr_of(&bad).contains("InvalidArgument: bad API version 'abc'"),
         "{}",
         describe(&bad)
+    );
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn put_archive_from_a_folder_is_refused() {
+    let t = Cleanup::new("putdir");
+    let dir = tempfile::tempdir().unwrap();
+    let code = format!(
+        "local c = docker.containers.create('alpine', {{labels = {}}})\n\
+         local ok, e = pcall(c.put_archive, c, '/tmp', {{from = '{}'}})\n\
+         print(e.kind, e.message)",
+        t.lua_labels(),
+        dir.path().display()
+    );
+    let out = assert_success(&run(common::dockerlua_cmd().args(["-e", &code])));
+    assert_eq!(
+        out,
+        format!(
+            "InvalidArgument\tContainer:put_archive: '{}' is a folder: a file expected \
+             (a tar file for put_archive)\n",
+            dir.path().display()
+        )
     );
 }

@@ -61,6 +61,8 @@ PACKAGES+=(lua5.4 lua-lpeg lua-cjson tmux man-db binutils)
 # tests/busted.rs: specs run with `busted --lua=dockerlua` (docs/testing.md);
 # tests/release.rs: the .deb installed, the image's base made by debootstrap.
 PACKAGES+=(lua-busted debootstrap)
+# tests/compose.rs, bench/compose.sh: projects beside Debian's docker-compose 1.29.
+PACKAGES+=(docker-compose)
 READY_TIMEOUT=${DOCKERLUA_ENGINE_TIMEOUT:-60}   # seconds, for each readiness poll
 DOCKER_CLI=${DOCKER_CLI:-docker}
 

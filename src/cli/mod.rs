@@ -708,6 +708,7 @@ fn clean_traceback(traceback: &str) -> String {
                 "in local 'poll'",
                 "'get_future'",
                 "dockerlua.lazy",
+                "dockerlua.stdlib",
             ]
             .iter()
             .any(|internal| line.contains(internal))

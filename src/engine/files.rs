@@ -12,6 +12,14 @@ use super::{BodyReader, Error, ErrorKind, Result};
 
 /// `path` as a request body, read piece by piece as the connection takes it.
 pub async fn file_body(path: &Path) -> Result<Upload> {
+    // Opening a folder succeeds; reading it would fail mid-request, as if
+    // the connection broke.
+    if tokio::fs::metadata(path).await.is_ok_and(|m| m.is_dir()) {
+        return Err(super::Error::invalid(format!(
+            "'{}' is a folder: a file expected (a tar file for put_archive)",
+            super::error::excerpt(&path.to_string_lossy(), 200)
+        )));
+    }
     Upload::from_file(path)
         .await
         .map_err(|e| file_error(path, "cannot open", e))

@@ -60,7 +60,9 @@ local function guard(name, f)
   local function passed(ok, ...)
     if ok then return ... end
     local e = ...
-    if type(e) == "string" and e:find("^stdlib/") then
+    -- A runtime error of Lua itself has no position when a C function
+    -- (an `ipairs` iterator) hit it: the module's too.
+    if type(e) == "string" and (e:find("^stdlib/") or e:find("^attempt to ")) then
       raise(name, e)
     end
     error(e, 0)

@@ -94,10 +94,11 @@ impl iter::Source for Events {
                 None => return Ok(None),
                 Some(Item::Event(event)) => convert::to_lua(lua, &event)?,
                 Some(Item::Reconnected { gap }) => {
-                    notice(lua, "reconnect", "gap", gap.as_secs_f64())?
+                    notice(lua, "reconnect", "gap", Value::Number(gap.as_secs_f64()))?
                 }
                 Some(Item::Overflowed { dropped }) => {
-                    notice(lua, "overflow", "dropped", dropped as f64)?
+                    let dropped = i64::try_from(dropped).unwrap_or(i64::MAX);
+                    notice(lua, "overflow", "dropped", Value::Integer(dropped))?
                 }
             };
             Ok(Some(MultiValue::from_iter([value])))
@@ -105,16 +106,13 @@ impl iter::Source for Events {
     }
 }
 
-fn notice(lua: &Lua, action: &str, field: &str, amount: f64) -> mlua::Result<Value> {
-    let event = convert::to_lua(lua, &json!({"Type": "dockerlua", "Action": action}))?;
-    if let Value::Table(t) = &event {
-        if amount.fract() == 0.0 && field == "dropped" {
-            t.raw_set(field, amount as i64)?;
-        } else {
-            t.raw_set(field, amount)?;
-        }
-    }
-    Ok(event)
+/// One of our own events: `{Type = "dockerlua", Action = action, [field] = amount}`.
+fn notice(lua: &Lua, action: &str, field: &str, amount: Value) -> mlua::Result<Value> {
+    let event = lua.create_table()?;
+    event.raw_set("Type", "dockerlua")?;
+    event.raw_set("Action", action)?;
+    event.raw_set(field, amount)?;
+    Ok(Value::Table(event))
 }
 
 /// `docker.watch(opts, fn)`: `fn(containers, why)` at start, after

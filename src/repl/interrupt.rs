@@ -184,10 +184,12 @@ pub fn unwatch(_lua: &Lua) {
     MAIN.store(ptr::null_mut(), Ordering::SeqCst);
 }
 
-/// Every event of the hook, as `lua.c` sets it: the next instruction,
-/// call or return of the thread runs it.
-const STOP_MASK: c_int =
-    ffi::LUA_MASKCALL | ffi::LUA_MASKRET | ffi::LUA_MASKLINE | ffi::LUA_MASKCOUNT;
+/// The stopping hook runs every so many Lua instructions, as the hook that
+/// watched every script did before: only in Lua code, never on the call of
+/// a C function (a `__gc` of Rust userdata, which must run to free what the
+/// userdata holds, such as a run's clean-up), and soon enough after a signal.
+const STOP_MASK: c_int = ffi::LUA_MASKCOUNT;
+const STOP_EVERY: c_int = 4096;
 
 /// Sets the stopping hook on the running Lua thread and the main one.
 /// Async-signal-safe: `lua_sethook` only stores to the thread, which is why
@@ -200,7 +202,7 @@ fn interrupt_lua() {
         if !thread.is_null() {
             // SAFETY: a thread in RUNNING is being resumed, so alive; MAIN
             // lives until `unwatch`, which comes before the state's end.
-            unsafe { ffi::lua_sethook(thread, Some(stop), STOP_MASK, 1) };
+            unsafe { ffi::lua_sethook(thread, Some(stop), STOP_MASK, STOP_EVERY) };
         }
     }
 }
@@ -212,7 +214,7 @@ fn interrupt_lua() {
 unsafe fn interrupt_if_pending(thread: *mut lua_State) {
     if WATCHING.load(Ordering::SeqCst) && pending().is_some() {
         // SAFETY: the caller's.
-        unsafe { ffi::lua_sethook(thread, Some(stop), STOP_MASK, 1) };
+        unsafe { ffi::lua_sethook(thread, Some(stop), STOP_MASK, STOP_EVERY) };
     }
 }
 
@@ -231,6 +233,9 @@ unsafe extern "C-unwind" fn stop(state: *mut lua_State, _: *mut lua_Debug) {
                 return;
             }
         }
+        // From now on at every instruction of this thread: a `pcall` that
+        // caught this raise sees the next one at once, outside it.
+        ffi::lua_sethook(state, Some(stop), STOP_MASK, 1);
         ffi::lua_pushstring(state, c"interrupted".as_ptr());
         ffi::lua_error(state)
     }

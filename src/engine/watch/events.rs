@@ -142,7 +142,7 @@ fn parse_nanos(text: &str) -> Result<i64> {
 
 /// Whether a reconnect can mend what went wrong: the engine away or
 /// restarting, the connection cut or stalled. A bad request cannot.
-fn mendable(e: &Error) -> bool {
+pub(super) fn mendable(e: &Error) -> bool {
     matches!(e.kind, ErrorKind::Connection | ErrorKind::Timeout)
         || e.status.is_some_and(|s| s >= 500)
 }

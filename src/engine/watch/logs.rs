@@ -13,11 +13,11 @@ use bytes::Bytes;
 use serde_json::json;
 
 use super::backoff::Backoff;
-use super::events::{EventFeed, EventsOptions, Item};
+use super::events::{mendable, EventFeed, EventsOptions, Item};
 use super::resume::{format_since, now_nanos};
 use crate::engine::containers::LogsOptions;
 use crate::engine::stream::LineSplitter;
-use crate::engine::{Engine, Error, ErrorKind, OutputStream, Result, StreamKind};
+use crate::engine::{Engine, ErrorKind, OutputStream, Result, StreamKind};
 
 /// One step of a resuming log.
 #[derive(Debug, Clone, PartialEq)]
@@ -217,11 +217,6 @@ impl ResumingLogs {
             None => false,
         })
     }
-}
-
-fn mendable(e: &Error) -> bool {
-    matches!(e.kind, ErrorKind::Connection | ErrorKind::Timeout)
-        || e.status.is_some_and(|s| s >= 500)
 }
 
 /// The time of a line that starts with the engine's RFC 3339 timestamp and

@@ -337,6 +337,7 @@ fn add_methods(methods: &mut Methods<Container>) {
                         engine
                             .container_put_archive_from(&this.id, &path, from.as_ref())
                             .await
+                            .map_err(|e| e.named(F))
                     }
                     other => {
                         return Err(invalid(
