@@ -288,3 +288,28 @@ fn a_dry_run_opens_no_session_and_prints_no_secret() {
     assert!(!all.contains("dry-secret-value"), "{all}");
     assert!(!common::image_exists("dry-bk:1"));
 }
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn docker_buildkit_in_the_environment_turns_buildkit_on() {
+    let t = Cleanup::new("bkenv");
+    // `RUN --mount` is BuildKit's: the classic builder refuses it.
+    let code = format!(
+        r#"
+        local fileobj = "FROM busybox:latest\nRUN --mount=type=cache,target=/c echo {id}\n"
+        print(pcall(docker.images.build, {{fileobj = fileobj, labels = {labels}}}))
+        local ok, err = pcall(docker.images.build,
+          {{fileobj = fileobj, labels = {labels}, buildkit = false}})
+        print(ok, err.kind)
+        "#,
+        id = t.id,
+        labels = t.lua_labels()
+    );
+    let out = run(common::dockerlua_cmd()
+        .env("DOCKER_BUILDKIT", "1")
+        .args(["-e", &code]));
+    let text = assert_success(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("true\t"), "{text}");
+    assert_eq!(lines[1], "false\tBuildError", "{text}");
+}
