@@ -797,6 +797,8 @@ const WRITES: &[(&str, &str, &str)] = &[
     ("Container:update", "c:update{cpu_shares = 512}", "POST /containers/{id}/update"),
     ("Container:resize", "c:resize(24, 80)", "POST /containers/{id}/resize?h=24&w=80"),
     ("api", "docker.api{method = 'POST', path = '/containers/' .. c.id .. '/pause'}", "POST /containers/{id}/pause"),
+    // Loading a project reads files; `up` is its first write.
+    ("compose", "local p = docker.compose.project{name = 'dry-proj', services = {web = {image = 'alpine', command = 'sleep 9', labels = L}}} p:up() assert(#p:ps() == 0) p:down()", "POST /networks/create"),
 ];
 
 /// Every call that writes a local file (a GET whose answer becomes a file):
@@ -872,6 +874,7 @@ const LOCAL: &[&str] = &[
     "isatty",
     "net",
     "json",
+    "yaml",
     "containers",
     "images",
     "networks",
