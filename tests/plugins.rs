@@ -1,14 +1,16 @@
 //! `docker.plugins` against the engine: a real plugin made from a folder
 //! (busybox and a listener on the plugin socket, so that it can be
-//! enabled), configured, enabled, listed, pushed to the test registry,
-//! installed from there under another name, upgraded and removed; each
-//! step checked with `docker plugin inspect`.
+//! enabled), configured, enabled, listed, disabled and removed; then, on an
+//! engine of the test's own, pushed to the test registry, installed from
+//! there under another name, upgraded and removed.
 
 mod common;
 
 use std::path::Path;
 
-use common::{assert_success, docker, docker_output, lua, registry, unique};
+use common::{
+    assert_success, docker, docker_output, dockerlua_at, lua, registry, unique, OwnEngine,
+};
 
 /// What the plugin runs: it listens on its socket (the engine waits for
 /// that before it calls a plugin enabled) and stays up. Static, so that the
@@ -90,7 +92,7 @@ fn a_plugin_made_from_a_folder_is_configured_enabled_pushed_installed_and_upgrad
     let id = unique("plugin");
     let name = format!("{}/{id}:latest", registry());
     let local = format!("{id}-local:latest");
-    let _guard = Plugins(vec![name.clone(), local.clone()]);
+    let _guard = Plugins(vec![name.clone()]);
     let dir = tempfile::tempdir().unwrap();
     plugin_folder(dir.path(), &id);
 
@@ -122,8 +124,31 @@ fn a_plugin_made_from_a_folder_is_configured_enabled_pushed_installed_and_upgrad
         "true [DEBUG=1]"
     );
 
-    // Disabled, pushed, then installed from the registry under another name
-    // (disabled, with the pushed defaults), upgraded, removed.
+    // Disabled and removed on the shared engine.
+    let code = format!(
+        r#"
+        local p = docker.plugins.get("{name}")
+        p:disable()
+        print("disabled", p.enabled)
+        p:remove()
+        local ok, e = pcall(docker.plugins.get, "{name}")
+        print(ok, e.kind)
+        "#
+    );
+    assert_eq!(
+        assert_success(&lua(&code)),
+        "disabled\tfalse\nfalse\tNotFound\n"
+    );
+    assert!(!docker_output(&["plugin", "inspect", &name])
+        .status
+        .success());
+
+    // Pushed, then installed from the registry under another name (disabled,
+    // with the pushed defaults), upgraded, removed: on an engine of this
+    // test's own, because Engine 20.10 now and then crashes pushing a plugin
+    // to a plain-http registry ("panic: send on closed channel" in
+    // containerd's pusher.go), which would take every later test with it.
+    // Only that crash is retried, on a fresh engine.
     let code = format!(
         r#"
         -- Engine 20.10 talks to a plain-http registry by trying https and
@@ -138,9 +163,7 @@ fn a_plugin_made_from_a_folder_is_configured_enabled_pushed_installed_and_upgrad
           end
           return f(...)
         end
-        local p = docker.plugins.get("{name}")
-        p:disable()
-        print("disabled", p.enabled)
+        local p = docker.plugins.create("{name}", "{dir}")
         assert(transfer(p.push, p))
         local i = transfer(docker.plugins.install, "{name}", "{local}")
         print("installed", i.name, i.enabled, i.settings.Env[1], i.attrs.PluginReference)
@@ -152,18 +175,37 @@ fn a_plugin_made_from_a_folder_is_configured_enabled_pushed_installed_and_upgrad
         p:remove{{force = true}}
         local ok, e = pcall(docker.plugins.get, "{name}")
         print(ok, e.kind)
-        "#
+        for _, q in ipairs(docker.plugins.list()) do print("left", q.name) end
+        "#,
+        dir = dir.path().display()
     );
-    let out = assert_success(&lua(&code));
-    assert_eq!(
-        out,
-        format!(
-            "disabled\tfalse\ninstalled\t{local}\tfalse\tDEBUG=0\t{name}\n\
-             upgraded\tfalse\ntrue\ttrue\nfalse\tNotFound\n"
-        )
-    );
-    for gone in [&name, &local] {
-        assert!(!docker_output(&["plugin", "inspect", gone]).status.success());
+    const ATTEMPTS: u32 = 3;
+    for attempt in 1..=ATTEMPTS {
+        let engine = OwnEngine::start("dl-plugins-", Some(&registry()));
+        let out = common::run(dockerlua_at(&engine.host).args(["-e", &code]));
+        let log = engine.log();
+        let crashed = log.contains("panic: send on closed channel")
+            && log.contains("remotes/docker/pusher.go");
+        if !out.status.success() && crashed && attempt < ATTEMPTS {
+            eprintln!(
+                "plugins: attempt {attempt}: the engine crashed pushing the plugin \
+                 (Engine 20.10's known pusher panic); again on a fresh engine"
+            );
+            continue;
+        }
+        assert!(
+            !crashed,
+            "the engine crashed pushing the plugin {ATTEMPTS} times (pusher panic in {})",
+            engine.dir.path().join("dockerd.log").display()
+        );
+        assert_eq!(
+            assert_success(&out),
+            format!(
+                "installed\t{local}\tfalse\tDEBUG=0\t{name}\n\
+                 upgraded\tfalse\ntrue\ttrue\nfalse\tNotFound\n"
+            )
+        );
+        break;
     }
 }
 

@@ -240,7 +240,10 @@ fn wait_for_log_line_port_and_health() {
            local labels = {labels}
            local c = docker.containers.run("alpine", {{"sh", "-c", "sleep 1; echo ok > /tmp/x; echo listening on 8080; exec busybox httpd -f -p 8080 -h /tmp"}},
              {{detach = true, init = true, labels = labels,
-               healthcheck = {{Test = {{"CMD", "busybox", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/x"}}, Interval = 200000000}}}})
+               healthcheck = {{Test = {{"CMD", "busybox", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/x"}}, Interval = 200000000,
+                               -- Probes fail until httpd is up (after 1 s, later under
+                               -- load): they must not make it unhealthy first.
+                               StartPeriod = 120000000000}}}})
            local ok, err = pcall(wait.port, c, 8080, {{timeout = 0.2}})
            print("early", err.kind)
            local start = docker.clock()

@@ -772,8 +772,9 @@ fn a_two_node_swarm_runs_services_across_both_nodes() {
         lines[0].starts_with("<Secret ") && lines[0].contains(&format!("{name}-pw>")),
         "{out}"
     );
-    assert!(
-        lines[1].starts_with("InvalidArgument: secrets.create: bad option 'labels."),
+    assert_eq!(
+        lines[1],
+        "InvalidArgument: secrets.create: bad option 'labels.n' (string expected, got table)",
         "{out}"
     );
     assert!(lines[2].starts_with("Conflict (409)"), "{out}");

@@ -10,7 +10,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{assert_success, docker, dockerlua_cmd, host, Cleanup, FaultProxy, Follower};
+use common::{
+    assert_success, docker, dockerlua_cmd, host, Cleanup, FaultProxy, Follower, OwnEngine,
+};
 
 const LONG: Duration = Duration::from_secs(90);
 
@@ -51,49 +53,6 @@ fn docker_at(host: &str, args: &[&str]) -> String {
     common::stdout_of(&out)
 }
 
-/// An engine of this test's own (`tools/engine.sh` in a folder of its own),
-/// stopped when dropped: the restart test restarts it, which no other test
-/// may see.
-struct OwnEngine {
-    dir: tempfile::TempDir,
-    host: String,
-}
-
-impl OwnEngine {
-    fn start() -> Self {
-        let dir = tempfile::Builder::new()
-            .prefix("dl-watch-")
-            .tempdir_in("/tmp")
-            .unwrap();
-        let out = common::run(Command::new(tool()).arg("start").arg(dir.path()));
-        assert!(out.status.success(), "{}", common::describe(&out));
-        let env = std::fs::read_to_string(dir.path().join("env")).unwrap();
-        let host = env
-            .lines()
-            .find_map(|l| l.strip_prefix("export DOCKER_HOST="))
-            .expect("DOCKER_HOST in env")
-            .trim_matches(['"', '\''])
-            .to_owned();
-        OwnEngine { dir, host }
-    }
-
-    /// Stops dockerd by its pid file and starts it again on the same state.
-    fn restart(&self) {
-        let out = common::run(Command::new(tool()).arg("restart").arg(self.dir.path()));
-        assert!(out.status.success(), "{}", common::describe(&out));
-    }
-}
-
-impl Drop for OwnEngine {
-    fn drop(&mut self) {
-        let _ = common::run(Command::new(tool()).arg("stop").arg(self.dir.path()));
-    }
-}
-
-fn tool() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/engine.sh")
-}
-
 /// Lines of the follower that are container events of the names given.
 fn assert_once(f: &Follower, lines: &[String]) {
     for line in lines {
@@ -112,7 +71,7 @@ fn lifecycle(name: &str) -> Vec<String> {
 #[ignore = "needs an engine: tools/test.sh"]
 fn events_survive_an_engine_restart_each_event_exactly_once() {
     let _ = host();
-    let engine = OwnEngine::start();
+    let engine = OwnEngine::start("dl-watch-", None);
     let proxy = FaultProxy::new(&engine_socket(&engine.host));
     let label = "dockerlua.test=restart";
     let mut f = follower(

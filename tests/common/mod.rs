@@ -630,3 +630,61 @@ pub fn header_values(sent: &[u8], path_part: &str, name: &str) -> Vec<serde_json
     }
     found
 }
+
+/// An engine of a test's own (`tools/engine.sh` in a folder of its own under
+/// /tmp), stopped when dropped (also when the test panics): for what no
+/// other test may see (a restart) or what can kill an engine.
+pub struct OwnEngine {
+    pub dir: tempfile::TempDir,
+    /// Its `DOCKER_HOST`.
+    pub host: String,
+}
+
+impl OwnEngine {
+    /// Starts it in `/tmp/PREFIX*`; with `registry` (`localhost:PORT`) it
+    /// uses that registry instead of starting one of its own.
+    pub fn start(prefix: &str, registry: Option<&str>) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir_in("/tmp")
+            .unwrap();
+        let mut cmd = Command::new(engine_tool());
+        cmd.arg("start").arg(dir.path());
+        if let Some(registry) = registry {
+            cmd.args(["--registry", registry]);
+        }
+        let out = run(&mut cmd);
+        assert!(out.status.success(), "{}", describe(&out));
+        let env = std::fs::read_to_string(dir.path().join("env")).unwrap();
+        let host = env
+            .lines()
+            .find_map(|l| l.strip_prefix("export DOCKER_HOST="))
+            .expect("DOCKER_HOST in env")
+            .trim_matches(['"', '\''])
+            .to_owned();
+        OwnEngine { dir, host }
+    }
+
+    /// Stops dockerd by its pid file and starts it again on the same state.
+    pub fn restart(&self) {
+        let out = run(Command::new(engine_tool())
+            .arg("restart")
+            .arg(self.dir.path()));
+        assert!(out.status.success(), "{}", describe(&out));
+    }
+
+    /// What dockerd wrote so far (`dockerd.log`).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("dockerd.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for OwnEngine {
+    fn drop(&mut self) {
+        let _ = run(Command::new(engine_tool()).arg("stop").arg(self.dir.path()));
+    }
+}
+
+fn engine_tool() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/engine.sh")
+}
