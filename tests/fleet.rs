@@ -872,6 +872,8 @@ const LOCAL: &[&str] = &[
     "parallel",
     "clock",
     "isatty",
+    // A string: what --dry-run/--read-only set (tests/watch.rs's gen.lua).
+    "mode",
     "net",
     "json",
     "yaml",
