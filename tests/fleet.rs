@@ -1167,8 +1167,8 @@ fn dry_run_and_read_only_apply_to_connect_and_context_clients() {
     let config = config_with_contexts(&[("here", &host, "")]);
     let code = format!(
         "for _, client in ipairs({{docker.connect('{host}'), docker.context('here'), docker.from_env()}}) do \
-           local ok, e = pcall(client.containers.create, 'alpine', 'true') print(ok, ok or e.kind) \
-         end"
+           local ok, e = pcall(client.containers.create, 'alpine', 'true') print(ok, ok or e.kind, client.mode) \
+         end print(docker.mode)"
     );
     let before = docker(&["ps", "-aq"]);
     let fleet = |mode: &str| {
@@ -1179,7 +1179,11 @@ fn dry_run_and_read_only_apply_to_connect_and_context_clients() {
         )
     };
     let out = fleet("--dry-run");
-    assert_eq!(assert_success(&out), "true\ttrue\n".repeat(3));
+    // docker.mode tells each of them (and the default client) what it may do.
+    assert_eq!(
+        assert_success(&out),
+        "true\ttrue\tdry-run\n".repeat(3) + "dry-run\n"
+    );
     let err = stderr_of(&out);
     let lines: Vec<&str> = err.lines().map(|l| l.split(" {").next().unwrap()).collect();
     assert_eq!(
@@ -1192,7 +1196,13 @@ fn dry_run_and_read_only_apply_to_connect_and_context_clients() {
         "{err}"
     );
     let out = fleet("--read-only");
-    assert_eq!(assert_success(&out), "false\tReadOnly\n".repeat(3));
+    assert_eq!(
+        assert_success(&out),
+        "false\tReadOnly\tread-only\n".repeat(3) + "read-only\n"
+    );
+    let normal = format!("print(docker.mode, docker.connect('{host}').mode)");
+    let out = common::lua(&normal);
+    assert_eq!(assert_success(&out), "normal\tnormal\n");
     assert_eq!(docker(&["ps", "-aq"]), before);
 }
 
