@@ -916,7 +916,16 @@ fn every_write_is_printed_by_dry_run_and_refused_by_read_only() {
         "120",
     ]);
     let img = docker(&["image", "inspect", "-f", "{{.Id}}", "alpine"]);
-    let before_images = docker(&["images", "-q", "--no-trunc"]);
+    // Sorted: images created in the same second list in either order.
+    let images = || {
+        let mut ids: Vec<String> = docker(&["images", "-q", "--no-trunc"])
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let before_images = images();
     let prelude = prelude(&name, &t.lua_labels());
 
     // Every member of the API is classified: a new call cannot be forgotten.
@@ -995,11 +1004,7 @@ fn every_write_is_printed_by_dry_run_and_refused_by_read_only() {
         );
         let labelled = docker(&["ps", "-aq", "--filter", &format!("label={}", t.label())]);
         assert_eq!(labelled, id[..12], "{call}");
-        assert_eq!(
-            docker(&["images", "-q", "--no-trunc"]),
-            before_images,
-            "{call}"
-        );
+        assert_eq!(images(), before_images, "{call}");
         assert_eq!(
             docker(&["exec", &id, "sh", "-c", "ls /dry /tmp 2>&1 | head -1"]),
             "ls: /dry: No such file or directory",
