@@ -5,8 +5,8 @@
 -- that reloads its configuration on SIGHUP).
 --   dockerlua scripts/gen.lua [--label KEY[=VALUE]]... [--notify CONTAINER]
 --             [--signal SIG] [--once] [-n] TEMPLATE OUTPUT
--- With -n (--dry-run) the text is printed instead of written, and nobody is
--- signalled.
+-- With -n (--dry-run), or under `dockerlua --dry-run`, the text is printed
+-- instead of written, and nobody is signalled.
 --
 -- The template is text with Lua in it: a line starting with `%` is Lua code,
 -- `{{ expression }}` anywhere else is replaced by the expression's value.
@@ -32,6 +32,8 @@ local opts, paths = args.parse(arg, {
   max = 2,
 })
 local template_path, output = paths[1], paths[2]
+-- dockerlua's own --dry-run must leave local files alone too.
+local dry_run = opts.dry_run or docker.mode == "dry-run"
 
 local function log(...) print("gen: " .. string.format(...)) io.stdout:flush() end
 
@@ -101,7 +103,7 @@ local function generate(containers)
     return
   end
   if text == current() then return end
-  if opts.dry_run then
+  if dry_run then
     log("would write %s (%d containers):", output, #list)
     io.write(text)
     io.stdout:flush()

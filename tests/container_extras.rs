@@ -244,7 +244,7 @@ fn archives_stream_to_and_from_files() {
         out,
         format!(
             "true\tsrc\ttrue\ntrue\n0\tnote\n\ntrue\tnote\n\n\
-             false\tInvalidArgument: cannot open '{missing}': No such file or directory (os error 2)\n\
+             false\tInvalidArgument: Container:put_archive: cannot open '{missing}': No such file or directory (os error 2)\n\
              false\tInvalidArgument: Container:get_archive: unknown option 'too' (did you mean 'to'?)\n"
         )
     );

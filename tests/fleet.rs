@@ -872,6 +872,8 @@ const LOCAL: &[&str] = &[
     "parallel",
     "clock",
     "isatty",
+    // A string: what --dry-run/--read-only set (tests/watch.rs's gen.lua).
+    "mode",
     "net",
     "json",
     "yaml",
@@ -914,7 +916,16 @@ fn every_write_is_printed_by_dry_run_and_refused_by_read_only() {
         "120",
     ]);
     let img = docker(&["image", "inspect", "-f", "{{.Id}}", "alpine"]);
-    let before_images = docker(&["images", "-q", "--no-trunc"]);
+    // Sorted: images created in the same second list in either order.
+    let images = || {
+        let mut ids: Vec<String> = docker(&["images", "-q", "--no-trunc"])
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let before_images = images();
     let prelude = prelude(&name, &t.lua_labels());
 
     // Every member of the API is classified: a new call cannot be forgotten.
@@ -993,11 +1004,7 @@ fn every_write_is_printed_by_dry_run_and_refused_by_read_only() {
         );
         let labelled = docker(&["ps", "-aq", "--filter", &format!("label={}", t.label())]);
         assert_eq!(labelled, id[..12], "{call}");
-        assert_eq!(
-            docker(&["images", "-q", "--no-trunc"]),
-            before_images,
-            "{call}"
-        );
+        assert_eq!(images(), before_images, "{call}");
         assert_eq!(
             docker(&["exec", &id, "sh", "-c", "ls /dry /tmp 2>&1 | head -1"]),
             "ls: /dry: No such file or directory",
@@ -1165,8 +1172,8 @@ fn dry_run_and_read_only_apply_to_connect_and_context_clients() {
     let config = config_with_contexts(&[("here", &host, "")]);
     let code = format!(
         "for _, client in ipairs({{docker.connect('{host}'), docker.context('here'), docker.from_env()}}) do \
-           local ok, e = pcall(client.containers.create, 'alpine', 'true') print(ok, ok or e.kind) \
-         end"
+           local ok, e = pcall(client.containers.create, 'alpine', 'true') print(ok, ok or e.kind, client.mode) \
+         end print(docker.mode)"
     );
     let before = docker(&["ps", "-aq"]);
     let fleet = |mode: &str| {
@@ -1177,7 +1184,11 @@ fn dry_run_and_read_only_apply_to_connect_and_context_clients() {
         )
     };
     let out = fleet("--dry-run");
-    assert_eq!(assert_success(&out), "true\ttrue\n".repeat(3));
+    // docker.mode tells each of them (and the default client) what it may do.
+    assert_eq!(
+        assert_success(&out),
+        "true\ttrue\tdry-run\n".repeat(3) + "dry-run\n"
+    );
     let err = stderr_of(&out);
     let lines: Vec<&str> = err.lines().map(|l| l.split(" {").next().unwrap()).collect();
     assert_eq!(
@@ -1190,7 +1201,13 @@ fn dry_run_and_read_only_apply_to_connect_and_context_clients() {
         "{err}"
     );
     let out = fleet("--read-only");
-    assert_eq!(assert_success(&out), "false\tReadOnly\n".repeat(3));
+    assert_eq!(
+        assert_success(&out),
+        "false\tReadOnly\tread-only\n".repeat(3) + "read-only\n"
+    );
+    let normal = format!("print(docker.mode, docker.connect('{host}').mode)");
+    let out = common::lua(&normal);
+    assert_eq!(assert_success(&out), "normal\tnormal\n");
     assert_eq!(docker(&["ps", "-aq"]), before);
 }
 

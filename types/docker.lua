@@ -33,6 +33,7 @@ local DockerNet = {}
 function DockerNet.probe(host, port, timeout) end
 
 ---@class DockerClient
+---@field mode "normal"|"dry-run"|"read-only" what the command line (--dry-run, --read-only) lets this client do: a dry run should write no local file either
 ---@field containers ContainerCollection
 ---@field images ImageCollection
 ---@field networks NetworkCollection

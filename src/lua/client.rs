@@ -14,7 +14,7 @@ use super::args::{self, Opts};
 use super::error;
 use super::handle::{named_table, settings, strip_self, Handle, Register};
 use crate::engine::host::{self as engine_host, HostChoice};
-use crate::engine::{ConnectOptions, TlsFiles};
+use crate::engine::{ConnectOptions, TlsFiles, WriteMode};
 
 /// The areas every client table of a state gets, in order (app data).
 struct Areas(&'static [Register]);
@@ -32,7 +32,19 @@ pub fn client_table(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
         register(lua, &handle, &client)?;
     }
     install_clients(lua, &client)?;
+    // A plain value: assigning to it changes nothing but the table, never
+    // what the engine guard does.
+    client.raw_set("mode", mode_name(handle.mode()))?;
     Ok(client)
+}
+
+/// `docker.mode`: lets a script keep a dry run free of local writes too.
+fn mode_name(mode: WriteMode) -> &'static str {
+    match mode {
+        WriteMode::Normal => "normal",
+        WriteMode::DryRun => "dry-run",
+        WriteMode::ReadOnly => "read-only",
+    }
 }
 
 /// `connect`, `from_env`, `contexts` and `context`, on every client.

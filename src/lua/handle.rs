@@ -68,6 +68,11 @@ impl Handle {
         Handle::new(Source::Context { name, host }, mode)
     }
 
+    /// What this client may do to its engine (`docker.mode`).
+    pub fn mode(&self) -> WriteMode {
+        self.0.mode
+    }
+
     /// The engine, made on first use (so that a bad `DOCKER_HOST` is reported
     /// by the first call, not at start-up).
     pub fn engine(&self) -> mlua::Result<Engine> {
