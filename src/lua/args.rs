@@ -639,25 +639,3 @@ mod tests {
 /// `" (did you mean 'x'?)"`: the engine layer's one suggestion, for
 /// every unknown name.
 pub use crate::engine::options::suggestion;
-
-#[cfg(test)]
-mod suggestion_tests {
-    use super::suggestion;
-
-    #[test]
-    fn the_closest_name_is_suggested() {
-        let known = ["detach", "mem_limit", "auto_remove", "environment", "to"];
-        assert_eq!(suggestion("detatch", &known), " (did you mean 'detach'?)");
-        assert_eq!(
-            suggestion("memlimit", &known),
-            " (did you mean 'mem_limit'?)"
-        );
-        assert_eq!(
-            suggestion("auto-remove", &known),
-            " (did you mean 'auto_remove'?)"
-        );
-        assert_eq!(suggestion("too", &known), " (did you mean 'to'?)");
-        assert_eq!(suggestion("zzz", &known), "");
-        assert_eq!(suggestion("x", &[]), "");
-    }
-}
