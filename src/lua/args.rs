@@ -586,6 +586,10 @@ pub fn filters_json(opts: &Opts, name: &str) -> mlua::Result<Option<serde_json::
     Ok(Some(serde_json::Value::Object(map)))
 }
 
+/// `" (did you mean 'x'?)"`: the engine layer's one suggestion, for
+/// every unknown name.
+pub use crate::engine::options::suggestion;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -635,7 +639,3 @@ mod tests {
         assert!(integer("f", "x", &Value::Number(1e300)).is_err());
     }
 }
-
-/// `" (did you mean 'x'?)"`: the engine layer's one suggestion, for
-/// every unknown name.
-pub use crate::engine::options::suggestion;
