@@ -40,14 +40,14 @@ fn a_healthcheck_means_the_same_for_a_container_and_a_service() {
         stored.contains(r#""Interval":1000000000,"Timeout":3000000000"#),
         "{stored}"
     );
-    // In a dry run, both bodies carry the same nanoseconds (a bare 5 is 5 ns).
+    // In a dry run, both bodies carry the same nanoseconds.
     let (_, stderr) = dry_run(
-        r#"local hc = {test = "true", timeout = 3e9, interval = 5, start_interval = "500ms"}
+        r#"local hc = {test = "true", timeout = 3e9, interval = 5e6, start_interval = "500ms"}
            docker.services.create("busybox", {healthcheck = hc, stop_grace_period = 2e9,
              update_config = {delay = 1e9}, restart_policy = {delay = "1s", condition = "any"}})
            docker.containers.create("busybox", {healthcheck = hc})"#,
     );
-    let hc = r#""Healthcheck":{"Interval":5,"StartInterval":500000000,"Test":["CMD-SHELL","true"],"Timeout":3000000000}"#;
+    let hc = r#""Healthcheck":{"Interval":5000000,"StartInterval":500000000,"Test":["CMD-SHELL","true"],"Timeout":3000000000}"#;
     let service = stderr
         .lines()
         .find(|l| l.starts_with("dry-run: POST /services/create"))
@@ -66,13 +66,22 @@ fn a_healthcheck_means_the_same_for_a_container_and_a_service() {
     // An unknown service option: the closest name, as for containers.
     let (stdout, _) = dry_run(
         r#"print(select(2, pcall(docker.services.create, "busybox", {replica = 2})).message)
-           print(select(2, pcall(docker.services.create, "busybox", {healthcheck = {timout = 1}})).message)"#,
+           print(select(2, pcall(docker.services.create, "busybox", {healthcheck = {timout = 1}})).message)
+           -- A bare 5 would be 5 ns, under the engine's minimum: refused for both.
+           print(select(2, pcall(docker.services.create, "busybox", {healthcheck = {interval = 5}})).message)
+           print(select(2, pcall(docker.containers.create, "busybox", {healthcheck = {interval = 5}})).message)"#,
     );
+    let under = "bad option 'healthcheck.interval' (5 ns is under the engine's 1ms minimum: \
+                 numbers are nanoseconds, write \"5s\" for seconds)";
     assert_eq!(
         stdout,
-        "services.create: unknown option 'replica' (did you mean 'replicas'?)\n\
-         services.create: bad option 'healthcheck' (unknown field 'timout' (did you mean 'timeout'?); \
-         known: test, interval, timeout, retries, start_period, start_interval)\n"
+        format!(
+            "services.create: unknown option 'replica' (did you mean 'replicas'?)\n\
+             services.create: bad option 'healthcheck' (unknown field 'timout' (did you mean 'timeout'?); \
+             known: test, interval, timeout, retries, start_period, start_interval)\n\
+             services.create: {under}\n\
+             containers.create: {under}\n"
+        )
     );
 }
 

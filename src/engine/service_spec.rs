@@ -477,7 +477,7 @@ mod tests {
                 "update_config": {"parallelism": 2, "delay": "10s", "failure_action": "rollback", "order": "start-first"},
                 "ports": {"80": 8080},
                 "resources": {"mem_limit": "128m", "cpu_limit": 500000000},
-                "healthcheck": {"test": "true", "interval": "2s", "timeout": 3e9, "start_interval": 5},
+                "healthcheck": {"test": "true", "interval": "2s", "timeout": 3e9, "start_interval": 5e6},
                 "stop_grace_period": "1m30s",
                 "log_driver": "json-file",
                 "log_driver_options": {"max-size": "10m"},
@@ -507,7 +507,7 @@ mod tests {
         assert_eq!(c["Healthcheck"]["Interval"], 2_000_000_000i64);
         // Numbers are nanoseconds, as for a container's healthcheck.
         assert_eq!(c["Healthcheck"]["Timeout"], 3_000_000_000i64);
-        assert_eq!(c["Healthcheck"]["StartInterval"], 5);
+        assert_eq!(c["Healthcheck"]["StartInterval"], 5_000_000);
         let t = &spec["TaskTemplate"];
         assert_eq!(t["Placement"]["Constraints"], json!(["node.role==worker"]));
         assert_eq!(

@@ -481,7 +481,7 @@ mod tests {
     fn the_sdk_options_become_the_create_body() {
         let b = body(json!({
             "environment": {"B": 2, "A": "1"}, "labels": ["x"], "user": 1000,
-            "healthcheck": {"test": "true", "timeout": 3e9, "interval": 5},
+            "healthcheck": {"test": "true", "timeout": 3e9, "interval": 5e6},
             "restart_policy": {"Name": "on-failure", "maximum_retry_count": 3},
             "mem_limit": "64m", "ports": ["8080:80"], "tmpfs": ["/run:size=1m"],
             "raw": {"HostConfig": {"Privileged": true}},
@@ -491,7 +491,7 @@ mod tests {
         assert_eq!(b["Labels"], json!({"x": ""}));
         assert_eq!(b["User"], "1000");
         assert_eq!(b["Healthcheck"]["Timeout"], 3_000_000_000i64);
-        assert_eq!(b["Healthcheck"]["Interval"], 5);
+        assert_eq!(b["Healthcheck"]["Interval"], 5_000_000);
         let h = &b["HostConfig"];
         assert_eq!(
             h["RestartPolicy"],

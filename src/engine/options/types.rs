@@ -52,6 +52,15 @@ pub fn healthcheck(name: &str, v: &Value) -> Result<Value> {
         ("start_interval", "StartInterval"),
     ] {
         if let Some(d) = f.with(key, duration)? {
+            // The engine refuses a healthcheck duration under 1 ms (0 means
+            // "default"); a bare `5` is most likely meant as seconds.
+            if (1..1_000_000).contains(&d) {
+                return Err(Error::invalid(format!(
+                    "bad option '{}' ({d} ns is under the engine's 1ms minimum: \
+                     numbers are nanoseconds, write \"{d}s\" for seconds)",
+                    f.path(key)
+                )));
+            }
             out.insert(field.into(), json!(d));
         }
     }
@@ -559,15 +568,23 @@ mod tests {
     fn one_healthcheck_for_containers_and_services() {
         let hc = healthcheck(
             "healthcheck",
-            &json!({"test": ["true"], "timeout": 3e9, "interval": 5, "start_interval": "1s", "Retries": 2}),
+            &json!({"test": ["true"], "timeout": 3e9, "interval": 5e6, "start_interval": "1s", "Retries": 2}),
         )
         .unwrap();
         assert_eq!(
             hc,
-            json!({"Test": ["CMD", "true"], "Timeout": 3_000_000_000i64, "Interval": 5,
+            json!({"Test": ["CMD", "true"], "Timeout": 3_000_000_000i64, "Interval": 5_000_000,
                    "StartInterval": 1_000_000_000i64, "Retries": 2})
         );
         assert!(healthcheck("h", &json!({"retries": 1e300})).is_err());
+        let err = healthcheck("h", &json!({"interval": 5}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("'h.interval'") && err.contains("\"5s\""),
+            "{err}"
+        );
+        assert!(healthcheck("h", &json!({"interval": 0, "timeout": "1ms"})).is_ok());
         assert!(healthcheck("h", &json!({"timeout": 1, "Timeout": 2})).is_err());
     }
 
