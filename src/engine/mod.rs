@@ -55,6 +55,9 @@ pub mod units;
 pub mod upload;
 pub mod watch;
 
+#[cfg(test)]
+mod versions;
+
 use std::sync::Arc;
 use std::time::Duration;
 
