@@ -4,7 +4,8 @@
 //! each follows), and the client reads them through its usual paths: the
 //! named fields, the list and inspect normalisers, `docker.format` and
 //! `docker.wait`. The same code on Engine 20.10's own answers is tested
-//! against the real engine (objects.rs, stdlib.rs...).
+//! against the real engine (objects.rs, stdlib.rs...); so is negotiation,
+//! at the end of this file.
 
 mod common;
 
@@ -176,4 +177,67 @@ fn wait_port_finds_the_address_in_the_networks_when_the_top_level_one_is_empty()
         ),
     );
     assert_eq!(out, format!("127.0.0.1\t{port}\n").repeat(5));
+}
+
+/// The version prefix of every request after the ping.
+fn versions_asked(engine: &Fake) -> Vec<String> {
+    engine
+        .requests()
+        .iter()
+        .filter(|r| !r.ends_with("/_ping"))
+        .map(|r| {
+            let target = r.split(' ').nth(1).unwrap_or("");
+            target.split('/').nth(1).unwrap_or("").to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn negotiation_speaks_the_engines_version_up_to_ours() {
+    // Docker 25, Docker 28 and an engine newer than the code was checked
+    // against (which must still answer 1.51 as documented).
+    for (advertised, fixtures, spoken) in [
+        ("1.44", "1.44", "v1.44"),
+        ("1.51", "1.51", "v1.51"),
+        ("1.99", "1.51", "v1.51"),
+    ] {
+        let engine = engine(advertised, fixtures, None);
+        let out = lua_at(
+            &engine,
+            "print(docker.version().ApiVersion, #docker.containers.list{all = true})",
+        );
+        assert_eq!(out, format!("{advertised}\t2\n"));
+        let asked = versions_asked(&engine);
+        assert_eq!(
+            asked,
+            [spoken, spoken],
+            "{advertised}: {:?}",
+            engine.requests()
+        );
+        // One ping per client.
+        let pings = engine
+            .requests()
+            .iter()
+            .filter(|r| r.ends_with("/_ping"))
+            .count();
+        assert_eq!(pings, 1, "{:?}", engine.requests());
+    }
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn negotiation_with_the_real_engine_stays_at_its_version() {
+    // Engine 20.10 speaks 1.41: requests go to /v1.41/, not to ours.
+    let engine_version = common::docker(&["version", "--format", "{{.Server.APIVersion}}"]);
+    assert_eq!(engine_version, "1.41", "the test engine is 20.10");
+    let proxy = common::proxy::capture_proxy();
+    let out = assert_success(&run(common::dockerlua_at(&proxy.url).args([
+        "-e",
+        "print(docker.version().ApiVersion, type(docker.containers.list()))",
+    ])));
+    assert_eq!(out, "1.41\ttable\n");
+    let sent = String::from_utf8_lossy(&proxy.sent.lock().unwrap()).into_owned();
+    assert!(sent.contains("GET /v1.41/version "), "{sent}");
+    assert!(sent.contains("GET /v1.41/containers/json"), "{sent}");
+    assert!(!sent.contains("/v1.51/"), "{sent}");
 }
