@@ -191,3 +191,18 @@ fn events_without_the_deprecated_status_id_and_from() {
         "exec_start: sh -c true"
     )));
 }
+
+#[test]
+fn stats_figures_of_a_1_51_sample() {
+    // `ContainerStatsResponse` as 1.51 documents it (cgroup v2): the
+    // figures `docker stats` shows come out as the CLI computes them.
+    let sample = fixture(include_str!("../../tests/fixtures/api/v1.51/stats.json"));
+    let f = super::stats::Figures::of(&sample);
+    // (29912000 - 19912000) / (5e9 - 4e9) * 5 CPUs * 100
+    assert!((f.cpu_percent - 5.0).abs() < 1e-9, "{}", f.cpu_percent);
+    assert_eq!(f.mem_usage, 10137600 - 2510848);
+    assert_eq!(f.mem_limit, 8217579520);
+    assert_eq!((f.net_rx, f.net_tx), (5338 + 4641, 648 + 690));
+    assert_eq!((f.block_read, f.block_write), (7593984, 100));
+    assert_eq!(f.pids, 5);
+}
