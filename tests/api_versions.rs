@@ -46,8 +46,15 @@ fn engine(advertised: &'static str, version: &'static str, inspect: Option<Strin
     })
 }
 
+/// `dockerlua -e code` against `url`, negotiating (a pinned version would not).
+fn lua_at_url(url: &str, code: &str) -> String {
+    let mut cmd = common::dockerlua_at(url);
+    cmd.env_remove("DOCKER_API_VERSION").args(["-e", code]);
+    assert_success(&run(&mut cmd))
+}
+
 fn lua_at(engine: &Fake, code: &str) -> String {
-    assert_success(&run(common::dockerlua_at(&engine.url).args(["-e", code])))
+    lua_at_url(&engine.url, code)
 }
 
 /// What a script reads of every kind of answer, one line each.
@@ -231,10 +238,10 @@ fn negotiation_with_the_real_engine_stays_at_its_version() {
     let engine_version = common::docker(&["version", "--format", "{{.Server.APIVersion}}"]);
     assert_eq!(engine_version, "1.41", "the test engine is 20.10");
     let proxy = common::proxy::capture_proxy();
-    let out = assert_success(&run(common::dockerlua_at(&proxy.url).args([
-        "-e",
+    let out = lua_at_url(
+        &proxy.url,
         "print(docker.version().ApiVersion, type(docker.containers.list()))",
-    ])));
+    );
     assert_eq!(out, "1.41\ttable\n");
     let sent = String::from_utf8_lossy(&proxy.sent.lock().unwrap()).into_owned();
     assert!(sent.contains("GET /v1.41/version "), "{sent}");
