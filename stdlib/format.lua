@@ -84,6 +84,25 @@ local function short_id(id, no_trunc)
   return (id:gsub("^sha256:", "")):sub(1, 12)
 end
 
+-- The IMAGE column as the CLI shows it: an id short, a reference in its
+-- familiar form without its digest (engines with the containerd image store
+-- list docker.io/library/ubuntu:latest); whole with no_trunc.
+local function image_column(image, no_trunc)
+  if image:match("^sha256:") then
+    return short_id(image, no_trunc)
+  end
+  if no_trunc then
+    return image
+  end
+  local name = image:gsub("@.*$", "")
+  local hub = name:match("^docker%.io/(.*)$")
+  if hub then
+    local official = hub:match("^library/(.*)$")
+    name = (official and not official:find("/", 1, true)) and official or hub
+  end
+  return name
+end
+
 local function quote(s)
   return '"' .. s:gsub('[\\"]', "\\%0") .. '"'
 end
@@ -186,9 +205,7 @@ local function container_row(a, opts, now)
   if a.Config and a.Config.Image then
     image = a.Config.Image
   end
-  if image:match("^sha256:") then
-    image = short_id(image, opts.no_trunc)
-  end
+  image = image_column(image, opts.no_trunc)
   local labels = a.Labels or (a.Config and a.Config.Labels) or {}
   return {
     ID = short_id(a.Id, opts.no_trunc),

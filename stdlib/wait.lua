@@ -200,14 +200,18 @@ local function own_address(fn, c, port)
   end
   c:reload()
   local settings = c.attrs.NetworkSettings or {}
+  -- The top-level address (the default bridge's) is gone from API 1.52 on
+  -- and empty on other networks: then the first network's, by name.
   local ip = settings.IPAddress
   if not ip or ip == "" then
-    for _, net in pairs(settings.Networks or {}) do
-      if net.IPAddress and net.IPAddress ~= "" then
-        ip = net.IPAddress
-        break
+    local names = {}
+    for name, net in pairs(settings.Networks or {}) do
+      if type(net) == "table" and net.IPAddress and net.IPAddress ~= "" then
+        names[#names + 1] = name
       end
     end
+    table.sort(names)
+    ip = names[1] and settings.Networks[names[1]].IPAddress
   end
   if not ip or ip == "" then
     if (c.attrs.HostConfig or {}).NetworkMode ~= "host" then

@@ -537,14 +537,18 @@ pub fn framing(
 }
 
 /// A container's health (`"starting"`, `"healthy"`, `"unhealthy"`), from an
-/// inspect (`State.Health.Status`) or a list entry, which has it only in
-/// its `Status` text: `"Up 5 seconds (unhealthy)"`, `"(health: starting)"`.
+/// inspect (`State.Health.Status`) or a list entry: its `Health.Status`
+/// from API 1.52 on, before that only its `Status` text: `"Up 5 seconds
+/// (unhealthy)"`, `"(health: starting)"`. `"none"` (no healthcheck) is none.
 pub fn health(attrs: &Value) -> Option<String> {
-    if let Some(status) = attrs
-        .pointer("/State/Health/Status")
-        .and_then(Value::as_str)
-    {
-        return Some(status.to_owned());
+    let structured = attrs
+        .get("State")
+        .and_then(|s| s.get("Health"))
+        .or_else(|| attrs.get("Health"))
+        .and_then(|h| h.get("Status"))
+        .and_then(Value::as_str);
+    if let Some(status) = structured {
+        return matches!(status, "starting" | "healthy" | "unhealthy").then(|| status.to_owned());
     }
     let text = attrs.get("Status").and_then(Value::as_str)?;
     let inside = text.strip_suffix(')')?.rsplit_once('(')?.1;
@@ -574,5 +578,12 @@ mod health_tests {
         assert_eq!(listed("Up 2 hours"), None);
         assert_eq!(listed("Exited (1) 3 seconds ago"), None);
         assert_eq!(health(&json!({"State": {"Status": "running"}})), None);
+        // API 1.52 list entries: a `Health` object, "none" without a check.
+        let entry =
+            |h: &str| json!({"State": "running", "Status": "Up 2 hours", "Health": {"Status": h}});
+        assert_eq!(health(&entry("unhealthy")).as_deref(), Some("unhealthy"));
+        assert_eq!(health(&entry("none")), None);
+        let none = json!({"State": {"Status": "running", "Health": {"Status": "none"}}});
+        assert_eq!(health(&none), None);
     }
 }

@@ -55,6 +55,9 @@ pub mod units;
 pub mod upload;
 pub mod watch;
 
+#[cfg(test)]
+mod versions;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -73,8 +76,10 @@ pub use request::{segment, Deadline, Query, Req};
 pub use stream::StreamKind;
 pub use transport::{redact, Address, TlsFiles};
 
-/// The newest API version we speak; an older engine's own version is used.
-pub const MAX_API_VERSION: &str = "1.47";
+/// The newest API version we speak: the newest whose answers the code has
+/// been checked against (the Engine API's version history up to it, and the
+/// fixtures in `tests/fixtures/api/`). An older engine's own version is used.
+pub const MAX_API_VERSION: &str = "1.51";
 
 /// The client timeout when neither the caller nor `DOCKERLUA_TIMEOUT` gives
 /// one, as the Python SDK's.
@@ -153,11 +158,7 @@ impl Engine {
             .filter(|v| !v.is_empty())
             .map(|v| v.trim_start_matches('v').to_owned());
         if let Some(version) = &pinned_version {
-            let mut parts = version.split('.');
-            let numbers = parts.next().is_some_and(is_number)
-                && parts.next().is_some_and(is_number)
-                && parts.next().is_none();
-            if !numbers {
+            if !is_version(version) {
                 return Err(Error::invalid(format!(
                     "bad API version '{}' (DOCKER_API_VERSION or version =; such as 1.41 expected)",
                     error::excerpt(version, 40)
@@ -233,10 +234,7 @@ impl Engine {
                 let send = self.send_raw(Method::GET, "/_ping", None, &[], false);
                 let response = self.within(self.timeout(), "GET /_ping", send).await?;
                 let headers = response.headers();
-                let version = match headers.get("api-version").and_then(|v| v.to_str().ok()) {
-                    Some(engine) if version_lt(engine, MAX_API_VERSION) => engine.to_owned(),
-                    _ => MAX_API_VERSION.to_owned(),
-                };
+                let version = negotiate(headers.get("api-version").and_then(|v| v.to_str().ok()));
                 let podman = headers.contains_key("libpod-api-version");
                 check(response, false, self.timeout()).await?;
                 Ok(Facts { version, podman })
@@ -416,6 +414,24 @@ fn is_number(part: &str) -> bool {
     !part.is_empty() && part.len() <= 4 && part.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The version to speak to an engine whose `/_ping` says `engine`: the older
+/// of its and ours. An engine that names none, or something that is no
+/// version, gets ours.
+fn negotiate(engine: Option<&str>) -> String {
+    match engine.map(str::trim) {
+        Some(v) if is_version(v) && version_lt(v, MAX_API_VERSION) => v.to_owned(),
+        _ => MAX_API_VERSION.to_owned(),
+    }
+}
+
+/// `1.41`: two numbers and a dot.
+fn is_version(v: &str) -> bool {
+    let mut parts = v.split('.');
+    parts.next().is_some_and(is_number)
+        && parts.next().is_some_and(is_number)
+        && parts.next().is_none()
+}
+
 /// `a < b` for dotted API versions such as "1.41".
 pub fn version_lt(a: &str, b: &str) -> bool {
     let parse = |v: &str| -> Vec<u32> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
@@ -432,5 +448,23 @@ mod tests {
         assert!(version_lt("1.9", "1.41"));
         assert!(!version_lt("1.47", "1.47"));
         assert!(!version_lt("1.51", "1.47"));
+    }
+
+    #[test]
+    fn negotiation_takes_the_older_of_the_engines_and_ours() {
+        assert_eq!(MAX_API_VERSION, "1.51");
+        // Engine 20.10, Docker 25, Docker 28: their own.
+        assert_eq!(negotiate(Some("1.41")), "1.41");
+        assert_eq!(negotiate(Some("1.44")), "1.44");
+        assert_eq!(negotiate(Some("1.51")), "1.51");
+        // Newer than the code has been checked against: ours.
+        assert_eq!(negotiate(Some("1.52")), "1.51");
+        assert_eq!(negotiate(Some("1.99")), "1.51");
+        assert_eq!(negotiate(Some("2.0")), "1.51");
+        // No version, or none that reads as one.
+        assert_eq!(negotiate(None), "1.51");
+        assert_eq!(negotiate(Some("")), "1.51");
+        assert_eq!(negotiate(Some("banana")), "1.51");
+        assert_eq!(negotiate(Some("1.41.2")), "1.51");
     }
 }

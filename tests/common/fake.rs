@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// What the fake engine does with a request.
@@ -25,29 +25,57 @@ pub enum Answer {
 
 pub struct Fake {
     pub url: String,
+    /// Every request line's method and target, version prefix included
+    /// (`GET /v1.51/containers/json?all=1`), in order.
+    pub requests: Arc<Mutex<Vec<String>>>,
     _dir: tempfile::TempDir,
+}
+
+impl Fake {
+    /// The requests so far.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
 }
 
 /// Starts a fake engine; `answer(method, path)` decides, where `path` has no
 /// version prefix. `/_ping` is answered as API 1.41.
 pub fn fake(answer: impl Fn(&str, &str) -> Answer + Send + Sync + 'static) -> Fake {
+    fake_api("1.41", answer)
+}
+
+/// [`fake`], with `/_ping` answering `API-Version: version`: an engine of a
+/// version that cannot run here, serving answers recorded in its shape.
+pub fn fake_api(
+    version: &'static str,
+    answer: impl Fn(&str, &str) -> Answer + Send + Sync + 'static,
+) -> Fake {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("engine.sock");
     let listener = UnixListener::bind(&path).unwrap();
     let answer = Arc::new(answer);
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = requests.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let answer = answer.clone();
-            std::thread::spawn(move || serve(stream, &*answer));
+            let seen = seen.clone();
+            std::thread::spawn(move || serve(stream, version, &seen, &*answer));
         }
     });
     Fake {
         url: format!("unix://{}", path.display()),
+        requests,
         _dir: dir,
     }
 }
 
-fn serve(stream: UnixStream, answer: &dyn Fn(&str, &str) -> Answer) {
+fn serve(
+    stream: UnixStream,
+    version: &str,
+    seen: &Mutex<Vec<String>>,
+    answer: &dyn Fn(&str, &str) -> Answer,
+) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut out = stream;
     loop {
@@ -79,14 +107,17 @@ fn serve(stream: UnixStream, answer: &dyn Fn(&str, &str) -> Answer) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
+        seen.lock().unwrap().push(format!("{method} {target}"));
         let path = target.split('?').next().unwrap_or("");
         let path = match path.strip_prefix("/v") {
             Some(rest) => &rest[rest.find('/').unwrap_or(0)..],
             None => path,
         };
         if path == "/_ping" {
-            let _ = out
-                .write_all(b"HTTP/1.1 200 OK\r\nAPI-Version: 1.41\r\nContent-Length: 2\r\n\r\nOK");
+            let _ = write!(
+                out,
+                "HTTP/1.1 200 OK\r\nAPI-Version: {version}\r\nContent-Length: 2\r\n\r\nOK"
+            );
             continue;
         }
         let reply = |out: &mut UnixStream, status: u16, body: &str| {
