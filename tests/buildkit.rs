@@ -578,3 +578,48 @@ fn a_dry_run_with_ssh_starts_no_agent_and_shows_no_key() {
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
     assert!(!common::image_exists("dry-bkssh:1"));
 }
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn a_hard_linked_file_crosses_the_socket_once() {
+    let t = Cleanup::new("bklink");
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[(
+            "Dockerfile",
+            "FROM busybox:latest\nCOPY data/ /data/\n\
+             RUN cmp /data/a.bin /data/b.bin && md5sum /data/a.bin /data/b.bin\n",
+        )],
+    );
+    // 8 MB that differ throughout: equal contents mean the same bytes.
+    let size = 8 * 1024 * 1024;
+    let data: Vec<u8> = (0..size as u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    std::fs::write(dir.path().join("data/a.bin"), &data).unwrap();
+    std::fs::hard_link(dir.path().join("data/a.bin"), dir.path().join("data/b.bin")).unwrap();
+    let tag = format!("{}:latest", t.image("img"));
+    let (id, _, bytes) = build(&t, dir.path(), &tag, "nocache = true");
+    let sums = docker(&["run", "--rm", &id, "md5sum", "/data/a.bin", "/data/b.bin"]);
+    let sums: Vec<&str> = sums
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    let local = md5_of(&data);
+    assert_eq!(sums, [local.as_str(), local.as_str()]);
+    // Once, not twice (the Dockerfile is the rest).
+    assert!(bytes >= size, "{bytes} bytes sent");
+    assert!(bytes < size + 64 * 1024, "{bytes} bytes sent for {size}");
+}
+
+/// The md5 of `data`, by the host's md5sum.
+fn md5_of(data: &[u8]) -> String {
+    let out = common::run_with_stdin(&mut std::process::Command::new("md5sum"), data);
+    common::stdout_of(&out)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
