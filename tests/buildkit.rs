@@ -623,3 +623,27 @@ fn md5_of(data: &[u8]) -> String {
         .unwrap()
         .to_owned()
 }
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn build_contexts_are_refused_naming_the_frontend() {
+    let code = r#"
+        for _, kit in ipairs{true, false} do
+          local ok, err = pcall(docker.images.build, {fileobj = "FROM busybox:latest\n",
+            buildkit = kit, build_contexts = {other = "."}})
+          print(ok, err.kind, err.message)
+        end
+        "#;
+    let out = assert_success(&lua(code));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].starts_with("false\tInvalidArgument\t"), "{out}");
+    assert!(
+        lines[0].contains("'build_contexts' needs Dockerfile frontend 1.4 named contexts"),
+        "{out}"
+    );
+    assert!(
+        lines[1].contains("'build_contexts' needs a BuildKit build"),
+        "{out}"
+    );
+}
