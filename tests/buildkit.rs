@@ -426,13 +426,16 @@ fn ssh_forwards_an_agent_socket_and_key_files_to_run_mounts() {
     let tmp = tempfile::tempdir().unwrap();
     let code = format!(
         r#"
-        local img, logs = docker.images.build{{
-          path = {path:?}, buildkit = true, nocache = true, labels = {labels},
-          ssh = {{default = {sock:?}, files = {{{two:?}, {three:?}}}}},
-        }}
-        for _, e in ipairs(logs) do
-          if e.id == "moby.buildkit.trace" then
-            for _, l in ipairs(e.aux.logs) do io.write(l.data) end
+        -- As a table, then in the CLI's words (the default: $SSH_AUTH_SOCK).
+        for _, ssh in ipairs{{ {{default = {sock:?}, files = {{{two:?}, {three:?}}}}},
+                              {{"default", "files={two},{three}"}} }} do
+          local img, logs = docker.images.build{{
+            path = {path:?}, buildkit = true, nocache = true, labels = {labels}, ssh = ssh,
+          }}
+          for _, e in ipairs(logs) do
+            if e.id == "moby.buildkit.trace" then
+              for _, l in ipairs(e.aux.logs) do io.write(l.data) end
+            end
           end
         end
         "#,
@@ -445,6 +448,7 @@ fn ssh_forwards_an_agent_socket_and_key_files_to_run_mounts() {
     // Our agent for the key files lives under TMPDIR: this test's own.
     let out = run(common::dockerlua_cmd()
         .env("TMPDIR", tmp.path())
+        .env("SSH_AUTH_SOCK", &agent.socket)
         .args(["-e", &code]));
     let log = assert_success(&out);
     let listed = |prefix: &str| -> Vec<String> {
@@ -453,12 +457,21 @@ fn ssh_forwards_an_agent_socket_and_key_files_to_run_mounts() {
             .filter_map(|l| l.split_whitespace().nth(1).map(str::to_owned))
             .collect()
     };
-    // The step's agent answered with exactly the given agent's key...
-    assert_eq!(listed("default: "), [one_print], "{log}");
+    // Each build's step answered with exactly the given agent's key...
+    assert_eq!(
+        listed("default: "),
+        [one_print.as_str(), one_print.as_str()],
+        "{log}"
+    );
     // ... and with the key files' two keys, through the agent we started.
     let mut files = listed("files: ");
     files.sort();
-    let mut expected = vec![two_print, three_print];
+    let mut expected = vec![
+        two_print.as_str(),
+        three_print.as_str(),
+        two_print.as_str(),
+        three_print.as_str(),
+    ];
     expected.sort();
     assert_eq!(files, expected, "{log}");
     // That agent is gone with the build, and so is its folder.
@@ -550,6 +563,21 @@ fn bad_ssh_options_are_refused_naming_the_option_and_never_the_key() {
     assert!(lines[3].contains("ssh id 'a=b'"), "{out}");
     assert!(lines[4].contains("ssh-add could not load"), "{out}");
     assert!(lines[5].contains("'ssh' needs a BuildKit build"), "{out}");
+    // `true` is the agent SSH_AUTH_SOCK names, when it names one.
+    let out = run(common::dockerlua_cmd().env_remove("SSH_AUTH_SOCK").args([
+        "-e",
+        r#"local ok, err = pcall(docker.images.build, {fileobj = "FROM busybox:latest\n",
+             buildkit = true, ssh = {default = true}})
+           print(ok, err.kind, err.message)"#,
+    ]));
+    let out = assert_success(&out);
+    assert!(
+        out.starts_with(
+            "false\tInvalidArgument\tbuild ssh 'default': no agent socket or key \
+                         given, and SSH_AUTH_SOCK is not set"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
