@@ -563,6 +563,35 @@ fn bad_ssh_options_are_refused_naming_the_option_and_never_the_key() {
     assert!(lines[3].contains("ssh id 'a=b'"), "{out}");
     assert!(lines[4].contains("ssh-add could not load"), "{out}");
     assert!(lines[5].contains("'ssh' needs a BuildKit build"), "{out}");
+    // A key with a passphrase, and no terminal to ask for it (a session of
+    // its own has none): said, not waited for.
+    let keys = tempfile::tempdir().unwrap();
+    let locked = keys.path().join("locked");
+    assert_success(&run(std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "pass-5511", "-f"])
+        .arg(&locked)));
+    let code = format!(
+        r#"local ok, err = pcall(docker.images.build, {{fileobj = "FROM busybox:latest\n",
+             buildkit = true, ssh = {{default = {locked:?}}}}})
+           print(ok, err.kind, err.message)"#,
+        locked = locked.display().to_string()
+    );
+    let mut cmd = common::dockerlua_cmd();
+    cmd.args(["-e", &code]);
+    // SAFETY: setsid is async-signal-safe; the child only calls it, then exec.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    let out = assert_success(&run(&mut cmd));
+    assert!(
+        out.starts_with("false\tInvalidArgument\tbuild ssh 'default': ")
+            && out.contains("needs a passphrase and no terminal could ask for it"),
+        "{out}"
+    );
+    assert!(!out.contains("pass-5511"), "{out}");
     // `true` is the agent SSH_AUTH_SOCK names, when it names one.
     let out = run(common::dockerlua_cmd().env_remove("SSH_AUTH_SOCK").args([
         "-e",

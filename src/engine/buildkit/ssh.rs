@@ -218,16 +218,26 @@ pub async fn start_agent(id: &str, keys: &[PathBuf]) -> Result<KeyAgent> {
         .await
         .map_err(|e| what(format!("ssh-add did not run: {e}")))?;
     if !added.status.success() {
+        let names = keys
+            .iter()
+            .map(|k| format!("'{}'", k.display()))
+            .collect::<Vec<_>>()
+            .join(", ");
         // ssh-add names the file and the problem, never the key's bytes.
         let said = String::from_utf8_lossy(&added.stderr);
-        let said = said.lines().last().unwrap_or("").trim().to_owned();
-        return Err(what(format!(
-            "ssh-add could not load {}: {said}",
-            keys.iter()
-                .map(|k| format!("'{}'", k.display()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+        let prompt = |l: &str| l.starts_with("Enter passphrase") || l.starts_with("Bad passphrase");
+        if said.lines().any(|l| prompt(l.trim())) {
+            return Err(what(format!(
+                "{names} needs a passphrase and no terminal could ask for it: load it into \
+                 your agent (ssh-add) and give the agent's socket"
+            )));
+        }
+        let last = said
+            .lines()
+            .map(str::trim)
+            .rfind(|l| !l.is_empty())
+            .unwrap_or("it failed");
+        return Err(what(format!("ssh-add could not load {names}: {last}")));
     }
     Ok(agent)
 }
