@@ -155,16 +155,10 @@ pub async fn build(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiV
     Ok(MultiValue::from_iter([image, logs]))
 }
 
-/// The BuildKit options: `secrets`, and the refused `ssh` and
+/// The BuildKit options: `secrets`, `ssh`, and the refused
 /// `build_contexts` (with the reason).
 fn kit_options(opts: &Opts) -> mlua::Result<KitOptions> {
     const F: &str = "images.build";
-    if !opts.raw("ssh")?.is_nil() {
-        return Err(invalid(
-            F,
-            "'ssh' (agent forwarding for RUN --mount=type=ssh) is not supported yet",
-        ));
-    }
     if !opts.raw("build_contexts")?.is_nil() {
         return Err(invalid(
             F,
@@ -172,7 +166,10 @@ fn kit_options(opts: &Opts) -> mlua::Result<KitOptions> {
              engine's /build API cannot pass (Engine 20.10's built-in frontend lacks them)",
         ));
     }
-    let mut kit = KitOptions::default();
+    let mut kit = KitOptions {
+        ssh: ssh_option(opts)?,
+        ..KitOptions::default()
+    };
     let Some(list) = opts.table("secrets")? else {
         return Ok(kit);
     };
@@ -210,6 +207,77 @@ fn kit_options(opts: &Opts) -> mlua::Result<KitOptions> {
         return Err(invalid(F, "'secrets' must be a list of {id =, src|env =}"));
     }
     Ok(kit)
+}
+
+/// `ssh = {default = path | {paths} | true, ID = ...}` (`true`: the
+/// agent `$SSH_AUTH_SOCK` names), or the CLI's words: `{"default",
+/// "ID=path[,path]"}`. Sorted by id.
+fn ssh_option(opts: &Opts) -> mlua::Result<Vec<(String, Vec<PathBuf>)>> {
+    const F: &str = "images.build";
+    let Some(table) = opts.table("ssh")? else {
+        return Ok(Vec::new());
+    };
+    let bad = |what: String| invalid(F, what);
+    let paths = |text: &str| -> Vec<PathBuf> {
+        text.split(',')
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .collect()
+    };
+    let mut ids = BTreeMap::new();
+    for pair in table.pairs::<Value, Value>() {
+        let (key, value) = pair?;
+        let (id, given) = match (key, value) {
+            (Value::Integer(_), Value::String(s)) => {
+                let text = s.to_string_lossy();
+                match text.split_once('=') {
+                    Some((id, rest)) => (id.to_owned(), paths(rest)),
+                    None => (text, Vec::new()),
+                }
+            }
+            (Value::Integer(i), other) => {
+                return Err(bad(format!(
+                    "ssh[{i}] must be a string 'ID' or 'ID=path[,path]' (got {})",
+                    other.type_name()
+                )))
+            }
+            (Value::String(id), value) => {
+                let id = id.to_string_lossy();
+                let given = match value {
+                    Value::Boolean(true) => Vec::new(),
+                    Value::String(p) => paths(&p.to_string_lossy()),
+                    Value::Table(list) => args::string_list(F, &format!("ssh.{id}"), &list)?
+                        .into_iter()
+                        .map(PathBuf::from)
+                        .collect(),
+                    other => {
+                        return Err(bad(format!(
+                            "ssh.{id} must be an agent socket or key path, a list of key \
+                             paths, or true for $SSH_AUTH_SOCK (got {})",
+                            other.type_name()
+                        )))
+                    }
+                };
+                (id, given)
+            }
+            (other, _) => {
+                return Err(bad(format!(
+                    "'ssh' is a table of ids (got a {} key)",
+                    other.type_name()
+                )))
+            }
+        };
+        if id.is_empty() || id.contains([',', '=']) {
+            return Err(bad(format!(
+                "ssh id '{}' must be a non-empty name",
+                excerpt(&id, 40)
+            )));
+        }
+        if ids.insert(id.clone(), given).is_some() {
+            return Err(bad(format!("ssh id '{}' is given twice", excerpt(&id, 40))));
+        }
+    }
+    Ok(ids.into_iter().collect())
 }
 
 /// A BuildKit build: events (traces decoded) to `progress`, the plain

@@ -57,8 +57,8 @@ function ImageCollection.prune(opts) end
 ---@field progress fun(event: table)? called with each build event (default: the output on stderr when it is a terminal; with BuildKit, the CLI's plain progress)
 ---@field buildkit boolean? build with the engine's BuildKit (default: true when the environment's DOCKER_BUILDKIT is 1/true); the context goes through a session, only the files the build reads
 ---@field secrets {id: string, src: string?, env: string?}[]? BuildKit only: for `RUN --mount=type=secret,id=ID`, from a file (`src`) or an environment variable (`env`); never in the image, logs, errors or dry-run output
----@field ssh table? BuildKit `RUN --mount=type=ssh`: not supported yet (raises InvalidArgument)
----@field build_contexts table? named contexts: refused (InvalidArgument), the engine's /build API cannot pass them
+---@field ssh table<string,string|string[]|true>? BuildKit only: for `RUN --mount=type=ssh[,id=ID]`, by id an agent socket (`true`: $SSH_AUTH_SOCK) or key files (loaded into an ssh-agent started for the build); e.g. `{default = os.getenv("SSH_AUTH_SOCK")}`
+---@field build_contexts table? named contexts: refused (InvalidArgument): they need Dockerfile frontend 1.4, newer than Engine 20.10's built-in one, and the engine's /build API cannot pass them
 
 ---Builds an image; the context is tarred while it streams to the engine, or
 ---with `buildkit`, sent through a BuildKit session as the engine asks for it

@@ -2,7 +2,8 @@
 //! for it. fsutil's packet protocol, sender side: the stats of the files the
 //! engine's patterns select (`include-patterns`, `exclude-patterns`,
 //! `followpaths` metadata), an empty stat to end them, then the data of each
-//! file the engine requests by its index (only those it lacks), and `FIN`
+//! file the engine requests by its index (only those it lacks; a hard link
+//! to a file sent already goes as a link, without data), and `FIN`
 //! for `FIN`.
 
 use std::collections::HashMap;
@@ -288,17 +289,43 @@ fn walk(root: &Path, selection: &Selection) -> io::Result<Vec<Entry>> {
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.message))?,
         )
     };
-    let mut entries = Vec::new();
-    let mut pending = Vec::new();
-    walk_dir(
-        root,
-        "",
-        selection,
-        includes.as_ref(),
-        &mut pending,
-        &mut entries,
-    )?;
-    Ok(entries)
+    let mut walk = Walk::default();
+    walk_dir(root, "", selection, includes.as_ref(), &mut walk)?;
+    Ok(walk.entries)
+}
+
+/// What a walk has gathered so far.
+#[derive(Default)]
+struct Walk {
+    entries: Vec<Entry>,
+    /// Folders not selected themselves, sent only before a selected entry
+    /// inside them.
+    pending: Vec<Entry>,
+    /// The path first sent for each hard-linked file (device, inode).
+    links: HashMap<(u64, u64), String>,
+}
+
+impl Walk {
+    /// Sends `entry` (and the folders pending above it). A file whose
+    /// inode was sent already goes as a hard link to that first path, with
+    /// no data, as fsutil sends it: its bytes cross once.
+    fn push(&mut self, mut entry: Entry, meta: &std::fs::Metadata) {
+        if meta.is_file() && meta.nlink() > 1 {
+            match self.links.get(&(meta.dev(), meta.ino())) {
+                Some(first) => {
+                    entry.stat.linkname = first.clone();
+                    entry.stat.size = 0;
+                    entry.data = Data::None;
+                }
+                None => {
+                    self.links
+                        .insert((meta.dev(), meta.ino()), entry.stat.path.clone());
+                }
+            }
+        }
+        self.entries.append(&mut self.pending);
+        self.entries.push(entry);
+    }
 }
 
 fn walk_dir(
@@ -306,8 +333,7 @@ fn walk_dir(
     rel: &str,
     selection: &Selection,
     includes: Option<&Matcher>,
-    pending: &mut Vec<Entry>,
-    entries: &mut Vec<Entry>,
+    walk: &mut Walk,
 ) -> io::Result<()> {
     let read = |e: io::Error, path: &Path| {
         io::Error::new(e.kind(), format!("cannot read '{}': {e}", path.display()))
@@ -327,25 +353,24 @@ fn walk_dir(
         let is_dir = meta.is_dir();
         if selection.excludes.matches_or_parent_matches(&rel_path) {
             if is_dir && selection.excludes.reincludes_inside(&rel_path) {
-                let before = pending.len();
-                pending.push(entry(&path, &rel_path, &meta)?);
-                walk_dir(&path, &rel_path, selection, includes, pending, entries)?;
-                pending.truncate(before);
+                let before = walk.pending.len();
+                walk.pending.push(entry(&path, &rel_path, &meta)?);
+                walk_dir(&path, &rel_path, selection, includes, walk)?;
+                walk.pending.truncate(before);
             }
             continue;
         }
         let selected = includes.is_none_or(|m| m.matches_or_parent_matches(&rel_path));
         if selected {
-            entries.append(pending);
-            entries.push(entry(&path, &rel_path, &meta)?);
+            walk.push(entry(&path, &rel_path, &meta)?, &meta);
             if is_dir {
-                walk_dir(&path, &rel_path, selection, includes, pending, entries)?;
+                walk_dir(&path, &rel_path, selection, includes, walk)?;
             }
         } else if is_dir && may_hold_matches(&selection.includes, &rel_path) {
-            let before = pending.len();
-            pending.push(entry(&path, &rel_path, &meta)?);
-            walk_dir(&path, &rel_path, selection, includes, pending, entries)?;
-            pending.truncate(before.min(pending.len()));
+            let before = walk.pending.len();
+            walk.pending.push(entry(&path, &rel_path, &meta)?);
+            walk_dir(&path, &rel_path, selection, includes, walk)?;
+            walk.pending.truncate(before.min(walk.pending.len()));
         }
     }
     Ok(())
@@ -471,6 +496,28 @@ mod tests {
             ["sub", "sub/deep", "sub/deep/x.txt"]
         );
         assert_eq!(paths(root, &["*.txt"], &[]), ["a.txt"]);
+    }
+
+    #[test]
+    fn a_hard_linked_file_is_sent_once_then_as_links_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("b.bin"), "data").unwrap();
+        std::fs::hard_link(root.join("b.bin"), root.join("c.bin")).unwrap();
+        std::fs::hard_link(root.join("b.bin"), root.join("a.bin")).unwrap();
+        let selection = Selection {
+            includes: Vec::new(),
+            excludes: Matcher::new(&["a.bin".to_owned()]).unwrap(),
+        };
+        let entries = walk(root, &selection).unwrap();
+        let seen: Vec<_> = entries
+            .iter()
+            .map(|e| (e.stat.path.as_str(), e.stat.linkname.as_str(), e.stat.size))
+            .collect();
+        // The excluded a.bin is not the first sent: b.bin is, with the data.
+        assert_eq!(seen, [("b.bin", "", 4), ("c.bin", "b.bin", 0)]);
+        assert!(matches!(entries[0].data, Data::Path(_)));
+        assert!(matches!(entries[1].data, Data::None));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! BuildKit builds against the engine's built-in BuildKit (Engine 20.10:
 //! API 1.41): a session (see [`session`]) serving the context through file
-//! sync (only what the build reads), secrets and registry credentials, then
+//! sync (only what the build reads), secrets, ssh agent forwarding (see
+//! [`ssh`]) and registry credentials, then
 //! `POST /build?version=2&session=ID&remote=client-session`, whose JSON
 //! lines carry BuildKit's progress (see [`progress`]).
 
@@ -8,6 +9,7 @@ mod filesync;
 pub mod progress;
 mod services;
 mod session;
+mod ssh;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -18,6 +20,7 @@ use bollard_buildkit_proto::health::health_server::HealthServer;
 use bollard_buildkit_proto::moby::buildkit::secrets::v1::secrets_server::SecretsServer;
 use bollard_buildkit_proto::moby::filesync::v1::auth_server::AuthServer;
 use bollard_buildkit_proto::moby::filesync::v1::file_sync_server::FileSyncServer;
+use bollard_buildkit_proto::moby::sshforward::v1::ssh_server::SshServer;
 use serde_json::Value;
 use tonic::service::Routes;
 
@@ -26,6 +29,7 @@ use super::{credentials, Engine, Error, JsonStream, Req, Result, WriteMode};
 use filesync::{FileSyncService, Source};
 use progress::{Steps, TRACE_ID};
 use services::{AuthService, HealthService, SecretsService};
+use ssh::SshService;
 
 /// Where a secret's value comes from (read when the build starts).
 #[derive(Debug, Clone)]
@@ -39,6 +43,9 @@ pub enum SecretSource {
 pub struct KitOptions {
     /// Secrets by id, for `RUN --mount=type=secret,id=ID`.
     pub secrets: Vec<(String, SecretSource)>,
+    /// ssh ids for `RUN --mount=type=ssh,id=ID`, each with an agent
+    /// socket, key files, or nothing (`$SSH_AUTH_SOCK`).
+    pub ssh: Vec<(String, Vec<PathBuf>)>,
 }
 
 /// A running BuildKit build: its events (traces decoded), and its session.
@@ -48,6 +55,8 @@ pub struct KitBuild {
     sent: Arc<AtomicU64>,
     /// Open while the build runs; dropped (closed) with it.
     _session: Option<session::Session>,
+    /// The ssh agents started for key files, killed with the build.
+    _agents: Vec<ssh::KeyAgent>,
 }
 
 impl KitBuild {
@@ -100,8 +109,8 @@ pub fn enabled_by_env() -> bool {
 
 impl Engine {
     /// Starts a BuildKit build: a session for the context, then the build.
-    /// A dry run opens no session and reads no secret: the build request
-    /// is printed, with the secrets' ids only.
+    /// A dry run opens no session, reads no secret and starts no ssh agent:
+    /// the build request is printed, with no secret's or key's id or value.
     pub async fn image_build_kit(
         &self,
         context: Context,
@@ -116,11 +125,13 @@ impl Engine {
         let (name, key, sources, dockerfile) = sources(&context, options)?;
         let sent = Arc::new(AtomicU64::new(0));
         let dry = self.mode() == WriteMode::DryRun;
+        let mut agents = Vec::new();
         let session = if dry {
             None
         } else {
             let secrets = read_secrets(&kit.secrets)?;
-            let routes = Routes::new(HealthServer::new(HealthService))
+            let mut methods = session::METHODS.to_vec();
+            let mut routes = Routes::new(HealthServer::new(HealthService))
                 .add_service(FileSyncServer::new(FileSyncService {
                     sources,
                     sent: sent.clone(),
@@ -129,7 +140,18 @@ impl Engine {
                 .add_service(AuthServer::new(AuthService {
                     given: self.registry_config(options.auth.as_ref()),
                 }));
-            Some(self.open_session(&name, &shared_key(&key), routes).await?)
+            // Only a session given ssh serves it: without, the engine says
+            // which id no client forwarded.
+            if !kit.ssh.is_empty() {
+                let (sockets, started) = ssh::agents(&kit.ssh).await?;
+                agents = started;
+                routes = routes.add_service(SshServer::new(SshService(Arc::new(sockets))));
+                methods.extend_from_slice(ssh::METHODS);
+            }
+            Some(
+                self.open_session(&name, &shared_key(&key), routes, &methods)
+                    .await?,
+            )
         };
         let proxies = super::options::proxy::variables(self.url());
         let mut query = options.query(Some(&dockerfile), &proxies);
@@ -156,6 +178,7 @@ impl Engine {
             steps: Steps::default(),
             sent,
             _session: session,
+            _agents: agents,
         })
     }
 }

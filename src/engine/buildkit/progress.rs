@@ -215,6 +215,13 @@ pub fn failure_message(error: &str, steps: &Steps) -> String {
              does not know this: it has RUN --mount but not heredocs or COPY --link, which \
              need a newer frontend)",
         );
+    } else if lower.contains("no ssh key") && lower.contains("forwarded from the client") {
+        // Engine 20.10 names the default id "": say which option gives it.
+        message.push_str(
+            "\n(a RUN --mount=type=ssh,required=true step needs images.build's 'ssh' option \
+             for its id, \"default\" when it names none: e.g. ssh = {default = \
+             os.getenv(\"SSH_AUTH_SOCK\")})",
+        );
     }
     if let Some((name, _, log)) = steps.failed() {
         if !log.trim().is_empty() {
@@ -235,6 +242,16 @@ mod tests {
 
     fn at(seconds: i64) -> Option<Timestamp> {
         Some(Timestamp { seconds, nanos: 0 })
+    }
+
+    #[test]
+    fn a_missing_ssh_agent_names_the_option() {
+        let message = failure_message(
+            "no SSH key \"\" forwarded from the client",
+            &Steps::default(),
+        );
+        assert!(message.contains("images.build's 'ssh' option"), "{message}");
+        assert!(!failure_message("exit code: 1", &Steps::default()).contains("'ssh'"));
     }
 
     #[test]

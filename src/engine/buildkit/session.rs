@@ -10,8 +10,8 @@ use tonic::service::Routes;
 
 use crate::engine::{Engine, Error, ErrorKind, Req, Result};
 
-/// The gRPC methods a session serves, announced to the engine (it calls
-/// nothing else).
+/// The gRPC methods every session serves, announced to the engine (it
+/// calls nothing else); a build given `ssh` adds the ssh forwarding ones.
 pub const METHODS: &[&str] = &[
     "/grpc.health.v1.Health/Check",
     "/moby.filesync.v1.FileSync/DiffCopy",
@@ -51,12 +51,13 @@ pub fn new_id() -> String {
 impl Engine {
     /// Opens a session named `name` (the context folder's name) whose
     /// `shared_key` lets the engine reuse what an earlier session of the
-    /// same context sent; `routes` answer the engine's calls.
+    /// same context sent; `routes` answer the engine's calls to `methods`.
     pub(super) async fn open_session(
         &self,
         name: &str,
         shared_key: &str,
         routes: Routes,
+        methods: &[&str],
     ) -> Result<Session> {
         let id = new_id();
         let mut req = Req::post("/session")
@@ -66,7 +67,7 @@ impl Engine {
             .header("x-docker-expose-session-name", header_safe(name))
             .header("x-docker-expose-session-sharedkey", header_safe(shared_key))
             .lasting();
-        for method in METHODS {
+        for method in methods {
             req = req.header("x-docker-expose-session-grpc-method", (*method).into());
         }
         let response = self.request(req).await?;
