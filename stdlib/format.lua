@@ -116,37 +116,97 @@ local function label_list(labels)
   return table.concat(out, ",")
 end
 
--- Ports of a list entry ([{IP, PrivatePort, PublicPort, Type}]) or of an
--- inspect answer (NetworkSettings.Ports = {["80/tcp"] = {{HostIp, HostPort}}}).
-local function ports(a)
-  local seen, out = {}, {}
-  local function add(text)
-    if not seen[text] then
-      seen[text], out[#out + 1] = true, text
-    end
-  end
+-- The ports of a list entry ([{IP, PrivatePort, PublicPort, Type}]) or of
+-- an inspect answer (NetworkSettings.Ports = {["80/tcp"] = {{HostIp,
+-- HostPort}}}), as {ip, private, public, proto}.
+local function port_entries(a)
+  local out = {}
   if a.Ports then
     for _, p in ipairs(a.Ports) do
-      local proto = p.Type or "tcp"
-      if p.PublicPort then
-        add(("%s:%d->%d/%s"):format(p.IP or "", p.PublicPort, p.PrivatePort, proto))
-      else
-        add(("%d/%s"):format(p.PrivatePort, proto))
-      end
+      out[#out + 1] = { ip = p.IP or "", private = p.PrivatePort or 0, public = p.PublicPort or 0, proto = p.Type or "tcp" }
     end
   elseif a.NetworkSettings and a.NetworkSettings.Ports then
+    local seen = {}
+    local function add(port, ip, public)
+      local private, proto = tostring(port):match("^(%d+)/?(%a*)$")
+      seen[port] = true
+      if private then
+        out[#out + 1] = { ip = ip, private = tonumber(private), public = public, proto = proto ~= "" and proto or "tcp" }
+      end
+    end
     for port, bindings in pairs(a.NetworkSettings.Ports) do
       if type(bindings) == "table" and #bindings > 0 then
         for _, b in ipairs(bindings) do
-          add(("%s:%s->%s"):format(b.HostIp or "", b.HostPort or "", port))
+          add(port, b.HostIp or "", tonumber(b.HostPort) or 0)
         end
       else
-        add(port)
+        add(port, "", 0)
+      end
+    end
+    -- An exposed port without a binding is `null` in the answer, so no key
+    -- in Lua: a running container's exposed ports say which they are.
+    local exposed = a.State and a.State.Running and a.Config and a.Config.ExposedPorts
+    for port in pairs(type(exposed) == "table" and exposed or {}) do
+      if not seen[port] then
+        add(port, "", 0)
       end
     end
   end
-  table.sort(out)
-  return table.concat(out, ", ")
+  return out
+end
+
+-- The PORTS column as the docker CLI writes it: ports without a host
+-- mapping first, consecutive ones as ranges, then the host mappings.
+local function ports(a)
+  local list = port_entries(a)
+  table.sort(list, function(x, y)
+    if x.private ~= y.private then
+      return x.private < y.private
+    elseif x.ip ~= y.ip then
+      return x.ip < y.ip
+    elseif x.public ~= y.public then
+      return x.public < y.public
+    end
+    return x.proto < y.proto
+  end)
+  local groups, order, result, mappings = {}, {}, {}, {}
+  local function form(key, first, last)
+    local ip, proto = key:match("^(.*)/(.*)$")
+    local range = first == last and tostring(first) or ("%d-%d"):format(first, last)
+    if ip ~= "" then
+      range = ("%s:%s->%s"):format(ip, range, range)
+    end
+    return range .. "/" .. proto
+  end
+  local seen = {}
+  for _, p in ipairs(list) do
+    local id = ("%s|%d|%d|%s"):format(p.ip, p.private, p.public, p.proto)
+    if not seen[id] then
+      seen[id] = true
+      if p.ip ~= "" and p.public ~= p.private then
+        local host = p.ip:find(":", 1, true) and "[" .. p.ip .. "]" or p.ip
+        mappings[#mappings + 1] = ("%s:%d->%d/%s"):format(host, p.public, p.private, p.proto)
+      else
+        local key = p.ip .. "/" .. p.proto
+        local g = groups[key]
+        if not g then
+          groups[key], order[#order + 1] = { first = p.private, last = p.private }, key
+        elseif p.private == g.last + 1 then
+          g.last = p.private
+        else
+          result[#result + 1] = form(key, g.first, g.last)
+          groups[key] = { first = p.private, last = p.private }
+        end
+      end
+    end
+  end
+  for _, key in ipairs(order) do
+    result[#result + 1] = form(key, groups[key].first, groups[key].last)
+  end
+  for _, m in ipairs(mappings) do
+    result[#result + 1] = m
+  end
+  return table.concat(result, ", ")
 end
 
 -- The STATUS column of an inspect answer, worded as the engine words it in

@@ -101,9 +101,9 @@ const COMMON: &[&str] = &[
     "listed\t3176a2479c92\tboring_feynman\texited\tnil\t",
     "ps\taa86eacfb3b3\tubuntu:latest\trunning\tUp 4 days (",
     "got\taa86eacfb3b3\tfunny_chatelet\trunning\tunhealthy\tubuntu:latest\tAcme",
-    // (An inspect's `null` binding, `443/tcp` here, becomes no key at all
-    // in Lua: that port is not shown, in any version.)
-    "ps\taa86eacfb3b3\tubuntu:latest\trunning\t0.0.0.0:80->8080/tcp, :::80->8080/tcp\tfunny_chatelet",
+    // An inspect's `null` binding (`443/tcp`) is no key in Lua: the exposed
+    // ports of a running container name it.
+    "ps\taa86eacfb3b3\tubuntu:latest\trunning\t443/tcp, 0.0.0.0:80->8080/tcp, [::]:80->8080/tcp\tfunny_chatelet",
     "image\tsha256:7229784845\t2\tubuntu:latest,ubuntu:24.04\t24.04",
     "image\tsha256:ec3f0931a6\t0\t\tnil",
     "images\tubuntu\tlatest\t72297848456d\t78.1MB",
@@ -132,7 +132,7 @@ fn named_fields_and_the_stdlib_on_api_1_44_answers() {
         &out,
         &[
             "listed\taa86eacfb3b3\tfunny_chatelet\trunning\thealthy\tubuntu:latest\tAcme",
-            "ps\taa86eacfb3b3\tubuntu:latest\trunning\tUp 4 days (healthy)\t0.0.0.0:80->8080/tcp, 443/tcp\tfunny_chatelet",
+            "ps\taa86eacfb3b3\tubuntu:latest\trunning\tUp 4 days (healthy)\t443/tcp, 0.0.0.0:80->8080/tcp\tfunny_chatelet",
             // An image id as the image: short, as the CLI shows it.
             "listed\t3176a2479c92\tboring_feynman\texited\tnil\tsha256:72297848456d",
             "ps\t3176a2479c92\t72297848456d\texited\tExited (137) 5 minutes ago\t\tboring_feynman",
@@ -151,7 +151,7 @@ fn named_fields_and_the_stdlib_on_api_1_51_answers() {
             // Canonical references in the list (the containerd store): the
             // familiar name, and the CLI's column without the digest.
             "listed\taa86eacfb3b3\tfunny_chatelet\trunning\tstarting\tubuntu:latest\tAcme",
-            "ps\taa86eacfb3b3\tubuntu:latest\trunning\tUp 4 days (health: starting)\t0.0.0.0:80->8080/tcp, 443/tcp\tfunny_chatelet",
+            "ps\taa86eacfb3b3\tubuntu:latest\trunning\tUp 4 days (health: starting)\t443/tcp, 0.0.0.0:80->8080/tcp\tfunny_chatelet",
             "listed\t3176a2479c92\tboring_feynman\texited\tnil\tubuntu@sha256:a59906e33509",
             "ps\t3176a2479c92\tubuntu\texited\tExited (137) 5 minutes ago\t\tboring_feynman",
         ],

@@ -79,6 +79,9 @@ fn format_containers_matches_the_docker_cli_table() {
         &t.label(),
         "-p",
         "127.0.0.1::8080",
+        // Exposed, not published: first, and as a range, in the CLI's column.
+        "--expose",
+        "9443-9444",
         "alpine",
         "sleep",
         "300",
@@ -86,6 +89,7 @@ fn format_containers_matches_the_docker_cli_table() {
     let filter = format!("label={}", t.label());
     let cli = docker(&["ps", "--filter", &filter, "--format", "{{.ID}}|{{.Ports}}"]);
     let (id, ports) = cli.split_once('|').unwrap();
+    assert!(ports.starts_with("9443-9444/tcp, 127.0.0.1:"), "{ports}");
     let out = ok(&format!(
         r#"local f = require("docker.format")
            local list = docker.containers.list{{filters = {{label = "{label}"}}}}
