@@ -726,3 +726,184 @@ services:
     );
     assert_eq!((started(1), started(2)), restarted);
 }
+
+/// `StartedAt` and id of a container, to tell a restart from a recreation.
+fn started(name: &str) -> (String, String) {
+    let out = docker(&["inspect", "-f", "{{.State.StartedAt}} {{.Id}}", name]);
+    let (at, id) = out.split_once(' ').unwrap();
+    (at.to_owned(), id.to_owned())
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn restart_true_restarts_the_dependent_when_its_dependency_is_recreated_or_restarted() {
+    let t = Cleanup::new("cmp");
+    let (dir, _guard) = project_dir(&t);
+    let d = dir.path();
+    let name = &t.id;
+    let service = |env: &str, deps: &str| {
+        format!(
+            "{{image = 'alpine:latest', command = 'sleep 600', init = true, \
+             labels = {{['dockerlua.test'] = '{name}'}}, environment = {{V = '{env}'}}{deps}}}"
+        )
+    };
+    let project = |v: &str| {
+        format!(
+            "docker.compose.project{{name = '{name}', services = {{ db = {}, web = {}, other = {} }}}}",
+            service(v, ""),
+            service("1", ", depends_on = {db = {condition = 'service_started', restart = true}}"),
+            service("1", ", depends_on = {'db'}"),
+        )
+    };
+    dl_ok(d, &format!("{}:up{{}}", project("1")));
+    let (web, other) = (format!("{name}-web-1"), format!("{name}-other-1"));
+    let (web0, other0) = (started(&web), started(&other));
+    // db changes: recreated; web (restart: true) restarted in place; other untouched.
+    let out = dl_ok(
+        d,
+        &format!(
+            "local r = {}:up{{timeout = 1}}\nprint(table.concat(r.recreated, ' '))\nprint(table.concat(r.started, ' '))",
+            project("2")
+        ),
+    );
+    assert_eq!(out, format!("{name}-db-1\n{web}\n"));
+    let (web1, other1) = (started(&web), started(&other));
+    assert_eq!(web1.1, web0.1, "web was recreated");
+    assert_ne!(web1.0, web0.0, "web was not restarted");
+    assert_eq!(other1, other0, "other was touched");
+    // An explicit restart of db restarts web after it, not other.
+    let out = dl_ok(
+        d,
+        &format!(
+            "local r = {}:restart{{services = {{'db'}}, timeout = 1}}\ntable.sort(r)\nprint(table.concat(r, ' '))",
+            project("2")
+        ),
+    );
+    assert_eq!(out, format!("{name}-db-1 {web}\n"));
+    assert_ne!(started(&web).0, web1.0, "web was not restarted");
+    assert_eq!(started(&other), other0, "other was touched");
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn optional_dependencies_that_are_missing_or_fail_are_skipped_with_a_warning() {
+    let t = Cleanup::new("cmp");
+    let (dir, _guard) = project_dir(&t);
+    let d = dir.path();
+    let name = &t.id;
+    write(
+        d,
+        "compose.yaml",
+        &format!(
+            r#"
+x-base: &base
+  image: alpine:latest
+  init: true
+  labels: {{dockerlua.test: "{name}"}}
+services:
+  debug:
+    <<: *base
+    command: sleep 600
+    profiles: [debug]
+  job:
+    <<: *base
+    command: sh -c "exit 3"
+  sick:
+    <<: *base
+    command: sleep 600
+    healthcheck: {{test: ["CMD", "false"], interval: 200ms, retries: 1}}
+  web:
+    <<: *base
+    command: sleep 600
+    depends_on:
+      debug: {{required: false}}
+      job: {{condition: service_completed_successfully, required: false}}
+      sick: {{condition: service_healthy, required: false}}
+"#
+        ),
+    );
+    let out = dl(
+        d,
+        &format!(
+            r#"
+        local p = docker.compose.load{{project_name = "{name}"}}
+        local r = p:up{{wait_timeout = 60}}
+        table.sort(r.warnings)
+        for _, w in ipairs(r.warnings) do print(w) end
+        print(docker.containers.get("{name}-web-1").status)
+    "#
+        ),
+    );
+    let stdout = assert_success(&out);
+    assert_eq!(
+        stdout,
+        format!(
+            "web: optional dependency job skipped: dependency job ({name}-job-1) exited with code 3\n\
+             web: optional dependency sick skipped: dependency sick ({name}-sick-1) is unhealthy\n\
+             running\n"
+        )
+    );
+    let stderr = common::stderr_of(&out);
+    assert!(
+        stderr.contains(
+            "WARN: web: optional dependency 'debug' is not in the project (undefined or disabled): skipped"
+        ),
+        "{stderr}"
+    );
+    // Required, the same dependencies fail the load or the up.
+    let required = std::fs::read_to_string(d.join("compose.yaml"))
+        .unwrap()
+        .replace("required: false", "required: true");
+    write(d, "compose.yaml", &required);
+    let out = dl(
+        d,
+        &format!("docker.compose.load{{project_name = '{name}'}}"),
+    );
+    assert!(
+        common::stderr_of(&out).contains("depends on undefined (or disabled) service 'debug'"),
+        "{}",
+        describe(&out)
+    );
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn a_built_service_with_an_image_follows_its_pull_policy() {
+    let t = Cleanup::new("cmp");
+    let (dir, _guard) = project_dir(&t);
+    let d = dir.path();
+    let name = &t.id;
+    // In the registry, /marker holds the test's id; a build writes "built".
+    let image = t.pushed_image("pp");
+    write(
+        d,
+        "ctx/Dockerfile",
+        "FROM alpine:latest\nRUN echo built > /marker\n",
+    );
+    let up = |policy: &str| {
+        write(
+            d,
+            "compose.yaml",
+            &format!(
+                "services:\n  app:\n    image: {image}\n    build: ctx\n{policy}    command: [\"true\"]\n    labels: {{dockerlua.test: \"{name}\"}}\n"
+            ),
+        );
+        dl_ok(
+            d,
+            &format!("docker.compose.load{{project_name = '{name}'}}:up{{}}"),
+        );
+        docker(&["run", "--rm", &image, "cat", "/marker"])
+    };
+    // missing (the default): the image is not here, so it is pulled, not built.
+    assert_eq!(up(""), *name);
+    // build: always built.
+    assert_eq!(up("    pull_policy: build\n"), "built");
+    // missing, the image here: neither pulled nor built.
+    assert_eq!(up("    pull_policy: missing\n"), "built");
+    // always: pulled over the local one.
+    assert_eq!(up("    pull_policy: always\n"), *name);
+    // never, the image gone: built, not pulled.
+    docker(&["rm", "-f", &format!("{name}-app-1")]);
+    docker(&["rmi", &image]);
+    assert_eq!(up("    pull_policy: never\n"), "built");
+}

@@ -251,6 +251,15 @@ impl Project {
             .collect()
     }
 
+    /// The services whose `depends_on` entry for `s` has `restart: true`.
+    fn restart_dependents_of(&self, s: &str) -> Vec<String> {
+        self.services()
+            .iter()
+            .filter(|(_, v)| v.pointer(&format!("/depends_on/{s}/restart")) == Some(&json!(true)))
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
     /// Creates the project's networks and volumes that the services use
     /// and that are not there; an external one must exist.
     async fn ensure_resources(
@@ -398,23 +407,44 @@ impl Project {
             let image = image_of(&self.name, s, svc);
             let policy = svc.get("pull_policy").and_then(Value::as_str);
             let here = present.get(&image).copied().unwrap_or(false);
+            let always = pull == Pull::Always || policy == Some("always");
+            let never = pull == Pull::Never || policy == Some("never");
             if svc.get("build").is_some() {
-                if build || policy == Some("build") || !here {
-                    builds.push(s.clone());
+                // As compose v2: a service with a `build` and an `image`
+                // pulls that image as its pull_policy says (a failed pull
+                // is not an error), and is built when asked to, with
+                // pull_policy `build`, or when the image is still missing.
+                let must_build = build || policy == Some("build");
+                let try_pull =
+                    !must_build && svc.get("image").is_some() && (always || (!never && !here));
+                if must_build || try_pull || !here {
+                    builds.push((s.clone(), image, try_pull, must_build || !here));
                 }
                 continue;
             }
-            let always = pull == Pull::Always || policy == Some("always");
-            let never = pull == Pull::Never || policy == Some("never");
             if (always || (!never && !here)) && !pulls.iter().any(|(_, i)| *i == image) {
                 pulls.push((s.clone(), image));
             }
         }
-        let built = join_all(builds.iter().map(|s| self.build_one(engine, s)));
+        let built = join_all(
+            builds
+                .iter()
+                .map(|(s, image, try_pull, missing)| async move {
+                    if *try_pull && pull_image(engine, image).await.is_ok() {
+                        return Ok(());
+                    }
+                    if *missing {
+                        self.build_one(engine, s).await
+                    } else {
+                        Ok(())
+                    }
+                }),
+        );
         let pulled = join_all(pulls.iter().map(|(_, i)| pull_image(engine, i)));
         let (built, pulled) = futures_util::future::join(built, pulled).await;
         let results: BTreeMap<String, Result<()>> = builds
             .into_iter()
+            .map(|(s, ..)| s)
             .zip(built)
             .chain(pulls.into_iter().map(|(s, _)| s).zip(pulled))
             .collect();
@@ -546,7 +576,7 @@ impl Project {
                 let report = &report;
                 let recreated = &recreated;
                 async move {
-                    self.wait_conditions(engine, &s, opts.wait_timeout, started)
+                    self.wait_conditions(engine, &s, opts.wait_timeout, started, report)
                         .await?;
                     let restart_for_deps = self.services()[&s]
                         .get("depends_on")
@@ -576,13 +606,16 @@ impl Project {
         Ok(report.into_inner())
     }
 
-    /// Waits for the `depends_on` conditions of `service`.
+    /// Waits for the `depends_on` conditions of `service`. A dependency
+    /// with `required: false` that does not meet its condition is a
+    /// warning, as in compose v2, and `service` starts all the same.
     async fn wait_conditions(
         &self,
         engine: &Engine,
         service: &str,
         bound: Option<Duration>,
         started: Instant,
+        report: &RefCell<Report>,
     ) -> Result<()> {
         let Some(deps) = self.services()[service]
             .get("depends_on")
@@ -592,27 +625,58 @@ impl Project {
         };
         for (dep, spec) in deps {
             let condition = spec["condition"].as_str().unwrap_or("service_started");
-            if condition == "service_started" {
+            let optional = spec.get("required") == Some(&json!(false));
+            if condition == "service_started" && !optional {
                 continue;
             }
-            let list: Vec<Value> = containers(engine, &self.name, true, Some(false))
-                .await?
-                .into_iter()
-                .filter(|c| service_of(c) == dep)
-                .collect();
-            for c in list {
-                let id = id_of(&c);
-                loop {
-                    let info = engine.container_inspect(&id).await?;
-                    let status = info
-                        .pointer("/State/Status")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
-                    let done = match condition {
-                        "service_healthy" => match info
-                            .pointer("/State/Health/Status")
-                            .and_then(Value::as_str)
-                        {
+            match self
+                .wait_condition(engine, dep, condition, bound, started)
+                .await
+            {
+                Err(e) if optional => report.borrow_mut().warnings.push(format!(
+                    "{service}: optional dependency {dep} skipped: {}",
+                    e.message
+                )),
+                other => other?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for one dependency's condition.
+    async fn wait_condition(
+        &self,
+        engine: &Engine,
+        dep: &str,
+        condition: &str,
+        bound: Option<Duration>,
+        started: Instant,
+    ) -> Result<()> {
+        let list: Vec<Value> = containers(engine, &self.name, true, Some(false))
+            .await?
+            .into_iter()
+            .filter(|c| service_of(c) == dep)
+            .collect();
+        if list.is_empty() {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("dependency {dep} has no container"),
+            ));
+        }
+        if condition == "service_started" {
+            return Ok(());
+        }
+        for c in list {
+            let id = id_of(&c);
+            loop {
+                let info = engine.container_inspect(&id).await?;
+                let status = info
+                    .pointer("/State/Status")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let done = match condition {
+                    "service_healthy" => {
+                        match info.pointer("/State/Health/Status").and_then(Value::as_str) {
                             Some("healthy") => true,
                             Some("unhealthy") => {
                                 return Err(Error::new(
@@ -626,45 +690,45 @@ impl Project {
                             )))
                             }
                             _ => false,
-                        },
-                        _ => match status {
-                            "exited" | "dead" => {
-                                let code = info
-                                    .pointer("/State/ExitCode")
-                                    .and_then(Value::as_i64)
-                                    .unwrap_or(-1);
-                                if code != 0 {
-                                    return Err(Error::new(
-                                        ErrorKind::Api,
-                                        format!(
-                                            "dependency {dep} ({}) exited with code {code}",
-                                            name_of(&info)
-                                        ),
-                                    ));
-                                }
-                                true
+                        }
+                    }
+                    _ => match status {
+                        "exited" | "dead" => {
+                            let code = info
+                                .pointer("/State/ExitCode")
+                                .and_then(Value::as_i64)
+                                .unwrap_or(-1);
+                            if code != 0 {
+                                return Err(Error::new(
+                                    ErrorKind::Api,
+                                    format!(
+                                        "dependency {dep} ({}) exited with code {code}",
+                                        name_of(&info)
+                                    ),
+                                ));
                             }
-                            _ => false,
-                        },
-                    };
-                    if done {
-                        break;
-                    }
-                    if bound.is_some_and(|b| started.elapsed() > b) {
-                        return Err(Error::new(
-                            ErrorKind::Timeout,
-                            format!(
-                                "dependency {dep} not {} in time",
-                                if condition == "service_healthy" {
-                                    "healthy"
-                                } else {
-                                    "completed"
-                                }
-                            ),
-                        ));
-                    }
-                    tokio::time::sleep(POLL).await;
+                            true
+                        }
+                        _ => false,
+                    },
+                };
+                if done {
+                    break;
                 }
+                if bound.is_some_and(|b| started.elapsed() > b) {
+                    return Err(Error::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "dependency {dep} not {} in time",
+                            if condition == "service_healthy" {
+                                "healthy"
+                            } else {
+                                "completed"
+                            }
+                        ),
+                    ));
+                }
+                tokio::time::sleep(POLL).await;
             }
         }
         Ok(())
@@ -936,6 +1000,20 @@ impl Project {
                 )));
             }
         }
+        // As compose v2: restarting a service restarts, after it, the
+        // services that depend on it with `restart: true`.
+        let mut names = names;
+        if matches!(verb, Verb::Restart) {
+            let mut i = 0;
+            while i < names.len() {
+                for d in self.restart_dependents_of(&names[i]) {
+                    if !names.contains(&d) {
+                        names.push(d);
+                    }
+                }
+                i += 1;
+            }
+        }
         let all = containers(engine, &self.name, true, Some(false)).await?;
         let done = RefCell::new(Vec::new());
         let one = |s: String| {
@@ -972,6 +1050,16 @@ impl Project {
         let results = match verb {
             Verb::Start => in_order(&names, |s| self.dependencies_of(s), one).await,
             Verb::Stop => in_order(&names, |s| self.dependents_of(s), one).await,
+            Verb::Restart => {
+                let before = |s: &str| {
+                    names
+                        .iter()
+                        .filter(|n| self.restart_dependents_of(n).iter().any(|d| d == s))
+                        .cloned()
+                        .collect()
+                };
+                in_order(&names, before, one).await
+            }
             _ => in_order(&names, |_| Vec::new(), one).await,
         };
         failures(verb.name(), results)?;
