@@ -907,3 +907,142 @@ fn a_built_service_with_an_image_follows_its_pull_policy() {
     docker(&["rmi", &image]);
     assert_eq!(up("    pull_policy: never\n"), "built");
 }
+
+/// Two services that print and exit, with codes 0 and 3.
+fn printing_project(name: &str, b_command: &str) -> String {
+    format!(
+        r#"docker.compose.project{{name = "{name}", services = {{
+          a = {{image = "alpine:latest", command = {{"sh", "-c", "echo hello from a"}},
+                labels = {{["dockerlua.test"] = "{name}"}}}},
+          bb = {{image = "alpine:latest", command = {{"sh", "-c", "{b_command}"}}, init = true,
+                labels = {{["dockerlua.test"] = "{name}"}}}},
+        }}}}"#
+    )
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn up_without_detach_prints_the_logs_until_every_container_exits() {
+    let t = Cleanup::new("cmp");
+    let (dir, _guard) = project_dir(&t);
+    let d = dir.path();
+    let name = &t.id;
+    let out = dl_ok(
+        d,
+        &format!(
+            r#"
+        local p = {}
+        local r = p:up{{detach = false}}
+        print(r.exit_codes["{name}-a-1"], r.exit_codes["{name}-bb-1"])
+    "#,
+            printing_project(name, "echo b one; echo b two >&2; exit 3")
+        ),
+    );
+    let (a, b) = (format!("{name}-a-1"), format!("{name}-bb-1"));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], format!("Attaching to {a}, {b}"), "{out}");
+    // Each container's lines in order; the two containers' interleaved.
+    let of = |prefix: &str| -> Vec<&str> {
+        lines
+            .iter()
+            .copied()
+            .filter(|l| l.starts_with(prefix))
+            .collect()
+    };
+    assert_eq!(
+        of(&format!("{a} ")),
+        vec![
+            format!("{a}   | hello from a"),
+            format!("{a} exited with code 0")
+        ],
+        "{out}"
+    );
+    assert_eq!(
+        of(&format!("{b} ")),
+        vec![
+            format!("{b}  | b one"),
+            format!("{b}  | b two"),
+            format!("{b} exited with code 3")
+        ],
+        "{out}"
+    );
+    assert_eq!(lines.last(), Some(&"0\t3"), "{out}");
+    assert_eq!(lines.len(), 7, "{out}");
+
+    // abort_on_container_exit: a's exit stops bb.
+    let out = dl_ok(
+        d,
+        &format!(
+            r#"
+        local p = {}
+        local r = p:up{{detach = false, abort_on_container_exit = true, timeout = 5}}
+        print(r.exit_codes["{name}-a-1"], r.exit_codes["{name}-bb-1"] ~= nil, docker.containers.get("{name}-bb-1").status)
+    "#,
+            printing_project(name, "echo waiting; exec sleep 600")
+        ),
+    );
+    assert!(out.contains("Aborting on container exit...\n"), "{out}");
+    assert!(out.ends_with("0\ttrue\texited\n"), "{out}");
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn an_interrupted_up_without_detach_stops_the_containers() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let t = Cleanup::new("cmp");
+    let (dir, _guard) = project_dir(&t);
+    let d = dir.path();
+    let name = &t.id;
+    let script = format!(
+        "{}:up{{detach = false, timeout = 5}}\nprint('not reached')",
+        printing_project(name, "echo ready; exec sleep 600")
+    );
+    let mut child = dockerlua_cmd()
+        .current_dir(d)
+        .args(["-e", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once bb's first line is printed, the logs are being followed.
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "stdout ended: {seen}"
+        );
+        seen.push_str(&line);
+        if line.ends_with("| ready\n") {
+            break;
+        }
+    }
+    // SAFETY: kill(2) on the pid of a child not waited for yet.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "dockerlua did not end");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("Gracefully stopping..."), "{stderr}");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut rest).unwrap();
+    assert!(!rest.contains("not reached"), "{rest}");
+    // Stopped, not removed.
+    let state = docker(&[
+        "inspect",
+        "-f",
+        "{{.State.Status}}",
+        &format!("{name}-bb-1"),
+    ]);
+    assert_eq!(state, "exited");
+}

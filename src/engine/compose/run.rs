@@ -26,7 +26,7 @@ use crate::engine::reference::split_reference;
 use crate::engine::resource::{CONTAINERS, NETWORKS, VOLUMES};
 use crate::engine::run::Pull;
 use crate::engine::stream::{LineSplitter, StreamKind};
-use crate::engine::{Engine, Error, ErrorKind, Query, Result};
+use crate::engine::{Engine, Error, ErrorKind, OutputStream, Query, Result};
 
 /// How often a wait looks again at a container's state.
 const POLL: Duration = Duration::from_millis(100);
@@ -215,7 +215,7 @@ fn failures(what: &str, results: BTreeMap<String, Result<()>>) -> Result<()> {
 }
 
 impl Project {
-    fn selected(&self, asked: &[String]) -> Result<Vec<String>> {
+    pub fn selected(&self, asked: &[String]) -> Result<Vec<String>> {
         for s in asked {
             if !self.services().contains_key(s) {
                 return Err(Error::invalid(format!(
@@ -1135,36 +1135,89 @@ pub async fn logs(
     let mut streams = Vec::new();
     for c in list {
         let output = engine.container_logs(&id_of(&c), opts, None).await?;
-        let name = name_of(&c);
-        let lines = stream::unfold(
-            (output, LineSplitter::new(), false, name),
-            |(mut output, mut splitter, mut ended, name)| async move {
-                loop {
-                    let next = if ended {
-                        splitter.finish()
-                    } else {
-                        splitter.next_line()
+        streams.push(lines_of(output, name_of(&c)));
+    }
+    Ok(stream::select_all(streams).boxed_local())
+}
+
+/// The lines of one container's log output, named after it.
+fn lines_of(output: OutputStream, name: String) -> LocalBoxStream<'static, Result<LogLine>> {
+    stream::unfold(
+        (output, LineSplitter::new(), false, name),
+        |(mut output, mut splitter, mut ended, name)| async move {
+            loop {
+                let next = if ended {
+                    splitter.finish()
+                } else {
+                    splitter.next_line()
+                };
+                if let Some((kind, line)) = next {
+                    let item = LogLine {
+                        container: name.clone(),
+                        kind,
+                        line,
                     };
-                    if let Some((kind, line)) = next {
-                        let item = LogLine {
-                            container: name.clone(),
-                            kind,
-                            line,
-                        };
-                        return Some((Ok(item), (output, splitter, ended, name)));
-                    }
-                    if ended {
-                        return None;
-                    }
-                    match output.next().await {
-                        Ok(Some((kind, piece))) => splitter.push(kind, piece),
-                        Ok(None) => ended = true,
-                        Err(e) => return Some((Err(e), (output, splitter, true, name))),
-                    }
+                    return Some((Ok(item), (output, splitter, ended, name)));
                 }
-            },
-        );
-        streams.push(lines.boxed_local());
+                if ended {
+                    return None;
+                }
+                match output.next().await {
+                    Ok(Some((kind, piece))) => splitter.push(kind, piece),
+                    Ok(None) => ended = true,
+                    Err(e) => return Some((Err(e), (output, splitter, true, name))),
+                }
+            }
+        },
+    )
+    .boxed_local()
+}
+
+/// What `up` without detaching follows.
+pub enum Attached {
+    Line(LogLine),
+    /// A container stopped (its log stream ended): its exit code.
+    Exited {
+        container: String,
+        code: i64,
+    },
+}
+
+/// Follows the logs of `containers` (list entries) until each has exited:
+/// the whole log of those in `fresh` (created or started by this `up`, so
+/// that nothing they printed before the follow began is lost), the new
+/// lines of the others; then each one's exit code.
+pub async fn attach(
+    engine: &Engine,
+    containers: &[Value],
+    fresh: &[String],
+) -> Result<LocalBoxStream<'static, Result<Attached>>> {
+    let mut streams = Vec::new();
+    for c in containers {
+        let name = name_of(c);
+        let opts = LogsOptions {
+            stdout: true,
+            stderr: true,
+            follow: true,
+            tail: (!fresh.contains(&name)).then(|| "0".to_owned()),
+            ..LogsOptions::default()
+        };
+        let id = id_of(c);
+        let output = engine.container_logs(&id, &opts, None).await?;
+        let lines = lines_of(output, name.clone()).map(|l| l.map(Attached::Line));
+        let engine = engine.clone();
+        let exit = stream::once(async move {
+            let answer = engine.container_wait(&id, Some("not-running")).await?;
+            let code = answer
+                .get("StatusCode")
+                .and_then(Value::as_i64)
+                .unwrap_or(-1);
+            Ok(Attached::Exited {
+                container: name,
+                code,
+            })
+        });
+        streams.push(lines.chain(exit).boxed_local());
     }
     Ok(stream::select_all(streams).boxed_local())
 }
