@@ -908,11 +908,12 @@ fn a_built_service_with_an_image_follows_its_pull_policy() {
     assert_eq!(up("    pull_policy: never\n"), "built");
 }
 
-/// Two services that print and exit, with codes 0 and 3.
+/// Two services that print and exit: `a` a line on stderr, `bb` as told.
+/// (Lines of stdout and stderr may reach the log out of order.)
 fn printing_project(name: &str, b_command: &str) -> String {
     format!(
         r#"docker.compose.project{{name = "{name}", services = {{
-          a = {{image = "alpine:latest", command = {{"sh", "-c", "echo hello from a"}},
+          a = {{image = "alpine:latest", command = {{"sh", "-c", "echo hello from a >&2"}},
                 labels = {{["dockerlua.test"] = "{name}"}}}},
           bb = {{image = "alpine:latest", command = {{"sh", "-c", "{b_command}"}}, init = true,
                 labels = {{["dockerlua.test"] = "{name}"}}}},
@@ -935,7 +936,7 @@ fn up_without_detach_prints_the_logs_until_every_container_exits() {
         local r = p:up{{detach = false}}
         print(r.exit_codes["{name}-a-1"], r.exit_codes["{name}-bb-1"])
     "#,
-            printing_project(name, "echo b one; echo b two >&2; exit 3")
+            printing_project(name, "echo b one; echo b two; exit 3")
         ),
     );
     let (a, b) = (format!("{name}-a-1"), format!("{name}-bb-1"));
@@ -1006,18 +1007,33 @@ fn an_interrupted_up_without_detach_stops_the_containers() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Once bb's first line is printed, the logs are being followed.
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    // Once bb's first line is printed, the logs are being followed. The
+    // lines come through a thread, so that a silent child cannot hang the test.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
     let mut seen = String::new();
     loop {
-        let mut line = String::new();
-        assert!(
-            reader.read_line(&mut line).unwrap() > 0,
-            "stdout ended: {seen}"
-        );
-        seen.push_str(&line);
-        if line.ends_with("| ready\n") {
-            break;
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                seen.push_str(&line);
+                seen.push('\n');
+                if line.ends_with("| ready") {
+                    break;
+                }
+            }
+            Err(e) => {
+                let _ = child.kill();
+                panic!("no 'ready' line ({e}): {seen}");
+            }
         }
     }
     // SAFETY: kill(2) on the pid of a child not waited for yet.
@@ -1034,9 +1050,9 @@ fn an_interrupted_up_without_detach_stops_the_containers() {
     std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
     assert_eq!(status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("Gracefully stopping..."), "{stderr}");
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut reader, &mut rest).unwrap();
-    assert!(!rest.contains("not reached"), "{rest}");
+    reader.join().unwrap();
+    let rest: Vec<String> = rx.try_iter().collect();
+    assert!(!rest.iter().any(|l| l == "not reached"), "{rest:?}");
     // Stopped, not removed.
     let state = docker(&[
         "inspect",
