@@ -1062,3 +1062,63 @@ fn an_interrupted_up_without_detach_stops_the_containers() {
     ]);
     assert_eq!(state, "exited");
 }
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn an_up_without_detach_interrupted_while_it_waits_stops_what_it_started() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let t = Cleanup::new("cmp");
+    let (dir, _guard) = project_dir(&t);
+    let d = dir.path();
+    let name = &t.id;
+    // web waits for slow to be healthy, which it will not be for an hour.
+    let script = format!(
+        r#"docker.compose.project{{name = "{name}", services = {{
+          slow = {{image = "alpine:latest", command = "sleep 600", init = true,
+                  labels = {{["dockerlua.test"] = "{name}"}},
+                  healthcheck = {{test = "false", interval = "1h", start_period = "1h"}}}},
+          web = {{image = "alpine:latest", command = "sleep 600", init = true,
+                  labels = {{["dockerlua.test"] = "{name}"}},
+                  depends_on = {{slow = {{condition = "service_healthy"}}}}}},
+        }}}}:up{{detach = false, timeout = 5}}"#
+    );
+    let mut child = dockerlua_cmd()
+        .current_dir(d)
+        .args(["-e", &script])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let slow = format!("{name}-slow-1");
+    let state = |c: &str| {
+        // Empty when there is no such container.
+        stdout_of(&common::docker_output(&[
+            "inspect",
+            "-f",
+            "{{.State.Status}}",
+            c,
+        ]))
+        .trim()
+        .to_owned()
+    };
+    common::eventually("slow running", Duration::from_secs(60), || {
+        state(&slow) == "running"
+    });
+    // SAFETY: kill(2) on the pid of a child not waited for yet.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "dockerlua did not end");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("Gracefully stopping..."), "{stderr}");
+    assert_eq!(state(&slow), "exited", "{stderr}");
+    assert_eq!(state(&format!("{name}-web-1")), "", "web was created");
+}

@@ -18,7 +18,7 @@ use super::{convert, iter, resource};
 use crate::engine::compose::run::{self as runner, LogLine, UpOptions, Verb};
 use crate::engine::compose::{self, yaml, LoadOptions, Project};
 use crate::engine::containers::LogsOptions;
-use crate::engine::run::Pull;
+use crate::engine::run::{Pull, RunGuard};
 
 const KIND: &str = "ComposeProject";
 
@@ -298,13 +298,41 @@ async fn up(lua: Lua, b: Bound, args: MultiValue) -> mlua::Result<Value> {
         timeout: opts.count("timeout")?,
     };
     let engine = b.handle.engine()?;
-    let report = b.project.up(&engine, &up).await.map_err(error::engine)?;
+    // Attached, a signal from here on stops the selected services'
+    // containers: they are registered by name before they exist, so that
+    // one cut short while `up` creates them is stopped too.
+    let mut stopping = Stopping(!detach);
+    let guards = if detach {
+        Vec::new()
+    } else {
+        let cleanups = super::lifecycle::cleanups(&lua);
+        let project = &b.project;
+        let mut guards = Vec::new();
+        for s in project.selected(&up.services).map_err(error::engine)? {
+            for n in 1..=project.replicas(&s) {
+                let o = project.container_options(&s, n, None);
+                if let Some(name) = o.options.get("name").and_then(Json::as_str) {
+                    guards.push(cleanups.register_stop(&engine, name, up.timeout));
+                }
+            }
+        }
+        guards
+    };
+    let report = match b.project.up(&engine, &up).await {
+        Ok(r) => r,
+        Err(e) => {
+            // A failed `up` leaves what it made as it is, attached or not.
+            stopping.0 = false;
+            guards.into_iter().for_each(|g| g.disarm());
+            return Err(error::engine(e));
+        }
+    };
     for w in &report.warnings {
         eprintln!("WARN: {w}");
     }
     let mut answer = report.to_json();
     if !detach {
-        let codes = follow(&lua, &b, &up, &report, abort).await?;
+        let codes = follow(&lua, &b, &up, &report, abort, guards, stopping).await?;
         answer["exit_codes"] = Json::Object(codes);
     }
     convert::to_lua(&lua, &answer)
@@ -333,6 +361,8 @@ async fn follow(
     up: &UpOptions,
     report: &runner::Report,
     abort: bool,
+    guards: Vec<RunGuard>,
+    mut stopping: Stopping,
 ) -> mlua::Result<serde_json::Map<String, Json>> {
     let engine = b.handle.engine()?;
     let project = &b.project;
@@ -345,16 +375,6 @@ async fn follow(
     let all = runner::containers(&engine, &project.name, true, Some(false))
         .await
         .map_err(error::engine)?;
-    let cleanups = super::lifecycle::cleanups(lua);
-    let guards: Vec<_> = all
-        .iter()
-        .filter(|c| selected.iter().any(|s| s == runner::service_of(c)))
-        .map(|c| {
-            let id = c.get("Id").and_then(Json::as_str).unwrap_or_default();
-            cleanups.register_stop(&engine, id, up.timeout)
-        })
-        .collect();
-    let mut stopping = Stopping(true);
     let followed: Vec<Json> = all
         .into_iter()
         .filter(|c| attached.iter().any(|s| s == runner::service_of(c)))
