@@ -91,6 +91,7 @@ function ComposeProject:start(opts) end
 ---@param opts {services: string[]?, timeout: integer?}?
 ---@return string[]
 function ComposeProject:stop(opts) end
+---Also restarts, after them, the services that depend on a restarted one with `restart: true`.
 ---@param opts {services: string[]?, timeout: integer?}?
 ---@return string[]
 function ComposeProject:restart(opts) end
