@@ -726,3 +726,399 @@ services:
     );
     assert_eq!((started(1), started(2)), restarted);
 }
+
+/// `StartedAt` and id of a container, to tell a restart from a recreation.
+fn started(name: &str) -> (String, String) {
+    let out = docker(&["inspect", "-f", "{{.State.StartedAt}} {{.Id}}", name]);
+    let (at, id) = out.split_once(' ').unwrap();
+    (at.to_owned(), id.to_owned())
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn restart_true_restarts_the_dependent_when_its_dependency_is_recreated_or_restarted() {
+    let t = Cleanup::new("cmp");
+    let (dir, _guard) = project_dir(&t);
+    let d = dir.path();
+    let name = &t.id;
+    let service = |env: &str, deps: &str| {
+        format!(
+            "{{image = 'alpine:latest', command = 'sleep 600', init = true, \
+             labels = {{['dockerlua.test'] = '{name}'}}, environment = {{V = '{env}'}}{deps}}}"
+        )
+    };
+    let project = |v: &str| {
+        format!(
+            "docker.compose.project{{name = '{name}', services = {{ db = {}, web = {}, other = {} }}}}",
+            service(v, ""),
+            service("1", ", depends_on = {db = {condition = 'service_started', restart = true}}"),
+            service("1", ", depends_on = {'db'}"),
+        )
+    };
+    dl_ok(d, &format!("{}:up{{}}", project("1")));
+    let (web, other) = (format!("{name}-web-1"), format!("{name}-other-1"));
+    let (web0, other0) = (started(&web), started(&other));
+    // db changes: recreated; web (restart: true) restarted in place; other untouched.
+    let out = dl_ok(
+        d,
+        &format!(
+            "local r = {}:up{{timeout = 1}}\nprint(table.concat(r.recreated, ' '))\nprint(table.concat(r.started, ' '))",
+            project("2")
+        ),
+    );
+    assert_eq!(out, format!("{name}-db-1\n{web}\n"));
+    let (web1, other1) = (started(&web), started(&other));
+    assert_eq!(web1.1, web0.1, "web was recreated");
+    assert_ne!(web1.0, web0.0, "web was not restarted");
+    assert_eq!(other1, other0, "other was touched");
+    // An explicit restart of db restarts web after it, not other.
+    let out = dl_ok(
+        d,
+        &format!(
+            "local r = {}:restart{{services = {{'db'}}, timeout = 1}}\ntable.sort(r)\nprint(table.concat(r, ' '))",
+            project("2")
+        ),
+    );
+    assert_eq!(out, format!("{name}-db-1 {web}\n"));
+    assert_ne!(started(&web).0, web1.0, "web was not restarted");
+    assert_eq!(started(&other), other0, "other was touched");
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn optional_dependencies_that_are_missing_or_fail_are_skipped_with_a_warning() {
+    let t = Cleanup::new("cmp");
+    let (dir, _guard) = project_dir(&t);
+    let d = dir.path();
+    let name = &t.id;
+    write(
+        d,
+        "compose.yaml",
+        &format!(
+            r#"
+x-base: &base
+  image: alpine:latest
+  init: true
+  labels: {{dockerlua.test: "{name}"}}
+services:
+  debug:
+    <<: *base
+    command: sleep 600
+    profiles: [debug]
+  job:
+    <<: *base
+    command: sh -c "exit 3"
+  sick:
+    <<: *base
+    command: sleep 600
+    healthcheck: {{test: ["CMD", "false"], interval: 200ms, retries: 1}}
+  web:
+    <<: *base
+    command: sleep 600
+    depends_on:
+      debug: {{required: false}}
+      job: {{condition: service_completed_successfully, required: false}}
+      sick: {{condition: service_healthy, required: false}}
+"#
+        ),
+    );
+    let out = dl(
+        d,
+        &format!(
+            r#"
+        local p = docker.compose.load{{project_name = "{name}"}}
+        local r = p:up{{wait_timeout = 60}}
+        table.sort(r.warnings)
+        for _, w in ipairs(r.warnings) do print(w) end
+        print(docker.containers.get("{name}-web-1").status)
+    "#
+        ),
+    );
+    let stdout = assert_success(&out);
+    assert_eq!(
+        stdout,
+        format!(
+            "web: optional dependency job skipped: dependency job ({name}-job-1) exited with code 3\n\
+             web: optional dependency sick skipped: dependency sick ({name}-sick-1) is unhealthy\n\
+             running\n"
+        )
+    );
+    let stderr = common::stderr_of(&out);
+    assert!(
+        stderr.contains(
+            "WARN: web: optional dependency 'debug' is not in the project (undefined or disabled): skipped"
+        ),
+        "{stderr}"
+    );
+    // Required, the same dependencies fail the load or the up.
+    let required = std::fs::read_to_string(d.join("compose.yaml"))
+        .unwrap()
+        .replace("required: false", "required: true");
+    write(d, "compose.yaml", &required);
+    let out = dl(
+        d,
+        &format!("docker.compose.load{{project_name = '{name}'}}"),
+    );
+    assert!(
+        common::stderr_of(&out).contains("depends on undefined (or disabled) service 'debug'"),
+        "{}",
+        describe(&out)
+    );
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn a_built_service_with_an_image_follows_its_pull_policy() {
+    let t = Cleanup::new("cmp");
+    let (dir, _guard) = project_dir(&t);
+    let d = dir.path();
+    let name = &t.id;
+    // In the registry, /marker holds the test's id; a build writes "built".
+    let image = t.pushed_image("pp");
+    write(
+        d,
+        "ctx/Dockerfile",
+        "FROM alpine:latest\nRUN echo built > /marker\n",
+    );
+    let up = |policy: &str| {
+        write(
+            d,
+            "compose.yaml",
+            &format!(
+                "services:\n  app:\n    image: {image}\n    build: ctx\n{policy}    command: [\"true\"]\n    labels: {{dockerlua.test: \"{name}\"}}\n"
+            ),
+        );
+        dl_ok(
+            d,
+            &format!("docker.compose.load{{project_name = '{name}'}}:up{{}}"),
+        );
+        docker(&["run", "--rm", &image, "cat", "/marker"])
+    };
+    // missing (the default): the image is not here, so it is pulled, not built.
+    assert_eq!(up(""), *name);
+    // build: always built.
+    assert_eq!(up("    pull_policy: build\n"), "built");
+    // missing, the image here: neither pulled nor built.
+    assert_eq!(up("    pull_policy: missing\n"), "built");
+    // always: pulled over the local one.
+    assert_eq!(up("    pull_policy: always\n"), *name);
+    // never, the image gone: built, not pulled.
+    docker(&["rm", "-f", &format!("{name}-app-1")]);
+    docker(&["rmi", &image]);
+    assert_eq!(up("    pull_policy: never\n"), "built");
+}
+
+/// Two services that print and exit: `a` a line on stderr, `bb` as told.
+/// (Lines of stdout and stderr may reach the log out of order.)
+fn printing_project(name: &str, b_command: &str) -> String {
+    format!(
+        r#"docker.compose.project{{name = "{name}", services = {{
+          a = {{image = "alpine:latest", command = {{"sh", "-c", "echo hello from a >&2"}},
+                labels = {{["dockerlua.test"] = "{name}"}}}},
+          bb = {{image = "alpine:latest", command = {{"sh", "-c", "{b_command}"}}, init = true,
+                labels = {{["dockerlua.test"] = "{name}"}}}},
+        }}}}"#
+    )
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn up_without_detach_prints_the_logs_until_every_container_exits() {
+    let t = Cleanup::new("cmp");
+    let (dir, _guard) = project_dir(&t);
+    let d = dir.path();
+    let name = &t.id;
+    let out = dl_ok(
+        d,
+        &format!(
+            r#"
+        local p = {}
+        local r = p:up{{detach = false}}
+        print(r.exit_codes["{name}-a-1"], r.exit_codes["{name}-bb-1"])
+    "#,
+            printing_project(name, "echo b one; echo b two; exit 3")
+        ),
+    );
+    let (a, b) = (format!("{name}-a-1"), format!("{name}-bb-1"));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], format!("Attaching to {a}, {b}"), "{out}");
+    // Each container's lines in order; the two containers' interleaved.
+    let of = |prefix: &str| -> Vec<&str> {
+        lines
+            .iter()
+            .copied()
+            .filter(|l| l.starts_with(prefix))
+            .collect()
+    };
+    assert_eq!(
+        of(&format!("{a} ")),
+        vec![
+            format!("{a}   | hello from a"),
+            format!("{a} exited with code 0")
+        ],
+        "{out}"
+    );
+    assert_eq!(
+        of(&format!("{b} ")),
+        vec![
+            format!("{b}  | b one"),
+            format!("{b}  | b two"),
+            format!("{b} exited with code 3")
+        ],
+        "{out}"
+    );
+    assert_eq!(lines.last(), Some(&"0\t3"), "{out}");
+    assert_eq!(lines.len(), 7, "{out}");
+
+    // abort_on_container_exit: a's exit stops bb.
+    let out = dl_ok(
+        d,
+        &format!(
+            r#"
+        local p = {}
+        local r = p:up{{detach = false, abort_on_container_exit = true, timeout = 5}}
+        print(r.exit_codes["{name}-a-1"], r.exit_codes["{name}-bb-1"] ~= nil, docker.containers.get("{name}-bb-1").status)
+    "#,
+            printing_project(name, "echo waiting; exec sleep 600")
+        ),
+    );
+    assert!(out.contains("Aborting on container exit...\n"), "{out}");
+    assert!(out.ends_with("0\ttrue\texited\n"), "{out}");
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn an_interrupted_up_without_detach_stops_the_containers() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let t = Cleanup::new("cmp");
+    let (dir, _guard) = project_dir(&t);
+    let d = dir.path();
+    let name = &t.id;
+    let script = format!(
+        "{}:up{{detach = false, timeout = 5}}\nprint('not reached')",
+        printing_project(name, "echo ready; exec sleep 600")
+    );
+    let mut child = dockerlua_cmd()
+        .current_dir(d)
+        .args(["-e", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once bb's first line is printed, the logs are being followed. The
+    // lines come through a thread, so that a silent child cannot hang the test.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut seen = String::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                seen.push_str(&line);
+                seen.push('\n');
+                if line.ends_with("| ready") {
+                    break;
+                }
+            }
+            Err(e) => {
+                let _ = child.kill();
+                panic!("no 'ready' line ({e}): {seen}");
+            }
+        }
+    }
+    // SAFETY: kill(2) on the pid of a child not waited for yet.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "dockerlua did not end");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("Gracefully stopping..."), "{stderr}");
+    reader.join().unwrap();
+    let rest: Vec<String> = rx.try_iter().collect();
+    assert!(!rest.iter().any(|l| l == "not reached"), "{rest:?}");
+    // Stopped, not removed.
+    let state = docker(&[
+        "inspect",
+        "-f",
+        "{{.State.Status}}",
+        &format!("{name}-bb-1"),
+    ]);
+    assert_eq!(state, "exited");
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn an_up_without_detach_interrupted_while_it_waits_stops_what_it_started() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let t = Cleanup::new("cmp");
+    let (dir, _guard) = project_dir(&t);
+    let d = dir.path();
+    let name = &t.id;
+    // web waits for slow to be healthy, which it will not be for an hour.
+    let script = format!(
+        r#"docker.compose.project{{name = "{name}", services = {{
+          slow = {{image = "alpine:latest", command = "sleep 600", init = true,
+                  labels = {{["dockerlua.test"] = "{name}"}},
+                  healthcheck = {{test = "false", interval = "1h", start_period = "1h"}}}},
+          web = {{image = "alpine:latest", command = "sleep 600", init = true,
+                  labels = {{["dockerlua.test"] = "{name}"}},
+                  depends_on = {{slow = {{condition = "service_healthy"}}}}}},
+        }}}}:up{{detach = false, timeout = 5}}"#
+    );
+    let mut child = dockerlua_cmd()
+        .current_dir(d)
+        .args(["-e", &script])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let slow = format!("{name}-slow-1");
+    let state = |c: &str| {
+        // Empty when there is no such container.
+        stdout_of(&common::docker_output(&[
+            "inspect",
+            "-f",
+            "{{.State.Status}}",
+            c,
+        ]))
+        .trim()
+        .to_owned()
+    };
+    common::eventually("slow running", Duration::from_secs(60), || {
+        state(&slow) == "running"
+    });
+    // SAFETY: kill(2) on the pid of a child not waited for yet.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "dockerlua did not end");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("Gracefully stopping..."), "{stderr}");
+    assert_eq!(state(&slow), "exited", "{stderr}");
+    assert_eq!(state(&format!("{name}-web-1")), "", "web was created");
+}

@@ -288,16 +288,28 @@ impl std::fmt::Display for Leftover {
 struct Active {
     engine: Engine,
     id: String,
-    remove: bool,
+    ending: Ending,
+}
+
+/// How a cancelled run's container is ended.
+#[derive(Clone, Copy)]
+enum Ending {
+    Kill,
+    Remove,
+    /// Stopped (SIGTERM, then SIGKILL after the timeout), as `docker
+    /// compose up` stops its containers on Ctrl-C.
+    Stop(Option<i64>),
 }
 
 impl Active {
     async fn clean(self) -> Result<()> {
-        let (what, result) = if self.remove {
-            let r = self.engine.container_remove(&self.id, true, false).await;
-            ("remove", r)
-        } else {
-            ("kill", self.engine.container_kill(&self.id, None).await)
+        let (what, result) = match self.ending {
+            Ending::Remove => (
+                "remove",
+                self.engine.container_remove(&self.id, true, false).await,
+            ),
+            Ending::Kill => ("kill", self.engine.container_kill(&self.id, None).await),
+            Ending::Stop(t) => ("stop", self.engine.container_stop(&self.id, t).await),
         };
         match result.or_else(gone) {
             // A kill of a container that is no longer running.
@@ -318,6 +330,17 @@ impl Cleanups {
     /// Registers a running container; dropping the guard without
     /// [`RunGuard::disarm`] cleans it up.
     pub fn register(&self, engine: &Engine, id: &str, remove: bool) -> RunGuard {
+        let ending = if remove { Ending::Remove } else { Ending::Kill };
+        self.register_as(engine, id, ending)
+    }
+
+    /// Registers a running container that a cancellation stops (with
+    /// `timeout` seconds to end, the container's own when `None`).
+    pub fn register_stop(&self, engine: &Engine, id: &str, timeout: Option<i64>) -> RunGuard {
+        self.register_as(engine, id, Ending::Stop(timeout))
+    }
+
+    fn register_as(&self, engine: &Engine, id: &str, ending: Ending) -> RunGuard {
         let key = self.0.next.get();
         self.0.next.set(key + 1);
         self.0.active.borrow_mut().insert(
@@ -325,7 +348,7 @@ impl Cleanups {
             Active {
                 engine: engine.clone(),
                 id: id.to_owned(),
-                remove,
+                ending,
             },
         );
         RunGuard {

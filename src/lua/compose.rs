@@ -18,7 +18,7 @@ use super::{convert, iter, resource};
 use crate::engine::compose::run::{self as runner, LogLine, UpOptions, Verb};
 use crate::engine::compose::{self, yaml, LoadOptions, Project};
 use crate::engine::containers::LogsOptions;
-use crate::engine::run::Pull;
+use crate::engine::run::{Pull, RunGuard};
 
 const KIND: &str = "ComposeProject";
 
@@ -262,12 +262,15 @@ async fn up(lua: Lua, b: Bound, args: MultiValue) -> mlua::Result<Value> {
             "force_recreate",
             "no_recreate",
             "remove_orphans",
+            "abort_on_container_exit",
         ],
     )?;
-    if opts.bool("detach")? == Some(false) {
+    let detach = opts.bool("detach")?.unwrap_or(true);
+    let abort = opts.flag("abort_on_container_exit")?;
+    if abort && detach {
         return Err(invalid(
             F,
-            "detach = false is not supported: up always detaches (follow p:logs{follow = true} instead)",
+            "bad option 'abort_on_container_exit' (it needs detach = false)",
         ));
     }
     let pull = match opts.string("pull")?.as_deref() {
@@ -294,15 +297,145 @@ async fn up(lua: Lua, b: Bound, args: MultiValue) -> mlua::Result<Value> {
         build: opts.flag("build")?,
         timeout: opts.count("timeout")?,
     };
-    let report = b
-        .project
-        .up(&b.handle.engine()?, &up)
-        .await
-        .map_err(error::engine)?;
+    let engine = b.handle.engine()?;
+    // Attached, a signal from here on stops the selected services'
+    // containers: they are registered by name before they exist, so that
+    // one cut short while `up` creates them is stopped too.
+    let mut stopping = Stopping(!detach);
+    let guards = if detach {
+        Vec::new()
+    } else {
+        let cleanups = super::lifecycle::cleanups(&lua);
+        let project = &b.project;
+        let mut guards = Vec::new();
+        for s in project.selected(&up.services).map_err(error::engine)? {
+            for n in 1..=project.replicas(&s) {
+                let o = project.container_options(&s, n, None);
+                if let Some(name) = o.options.get("name").and_then(Json::as_str) {
+                    guards.push(cleanups.register_stop(&engine, name, up.timeout));
+                }
+            }
+        }
+        guards
+    };
+    let report = match b.project.up(&engine, &up).await {
+        Ok(r) => r,
+        Err(e) => {
+            // A failed `up` leaves what it made as it is, attached or not.
+            stopping.0 = false;
+            guards.into_iter().for_each(|g| g.disarm());
+            return Err(error::engine(e));
+        }
+    };
     for w in &report.warnings {
         eprintln!("WARN: {w}");
     }
-    convert::to_lua(&lua, &report.to_json())
+    let mut answer = report.to_json();
+    if !detach {
+        let codes = follow(&lua, &b, &up, &report, abort, guards, stopping).await?;
+        answer["exit_codes"] = Json::Object(codes);
+    }
+    convert::to_lua(&lua, &answer)
+}
+
+/// Says how `up` without detaching ends when a signal cuts it short (its
+/// containers are stopped by the clean-ups then).
+struct Stopping(bool);
+
+impl Drop for Stopping {
+    fn drop(&mut self) {
+        if self.0 {
+            eprintln!("Gracefully stopping... (press Ctrl+C again to force)");
+        }
+    }
+}
+
+/// `up{detach = false}`: prints the logs of the services' containers as
+/// `docker compose up` does (`name  | line`) until each has exited, and
+/// answers their exit codes by name. A signal meanwhile stops the
+/// project's containers (the clean-ups of a cancelled program);
+/// `abort` stops them all once one exits.
+async fn follow(
+    lua: &Lua,
+    b: &Bound,
+    up: &UpOptions,
+    report: &runner::Report,
+    abort: bool,
+    guards: Vec<RunGuard>,
+    mut stopping: Stopping,
+) -> mlua::Result<serde_json::Map<String, Json>> {
+    let engine = b.handle.engine()?;
+    let project = &b.project;
+    let selected = project.selected(&up.services).map_err(error::engine)?;
+    let attached: Vec<String> = if up.services.is_empty() {
+        selected.clone()
+    } else {
+        up.services.clone()
+    };
+    let all = runner::containers(&engine, &project.name, true, Some(false))
+        .await
+        .map_err(error::engine)?;
+    let followed: Vec<Json> = all
+        .into_iter()
+        .filter(|c| attached.iter().any(|s| s == runner::service_of(c)))
+        .collect();
+    let fresh: Vec<String> = [&report.created, &report.recreated, &report.started]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let names: Vec<String> = followed.iter().map(runner::name_of).collect();
+    let width = names.iter().map(String::len).max().unwrap_or(0) + 1;
+    let io: Table = lua.globals().get("io")?;
+    let write: Function = io.get("write")?;
+    let stdout: Value = io.get("stdout")?;
+    let flush: Option<Function> = match &stdout {
+        Value::UserData(u) => u.get("flush").ok(),
+        _ => None,
+    };
+    let out = |text: String| -> mlua::Result<()> {
+        write.call::<Value>(text)?;
+        if let Some(f) = &flush {
+            f.call::<Value>(stdout.clone())?;
+        }
+        Ok(())
+    };
+    out(format!("Attaching to {}\n", names.join(", ")))?;
+    let mut stream = runner::attach(&engine, &followed, &fresh)
+        .await
+        .map_err(error::engine)?;
+    let mut codes = serde_json::Map::new();
+    let mut aborted = false;
+    while let Some(event) = stream.next().await {
+        match event {
+            Ok(runner::Attached::Line(l)) => out(format!(
+                "{:<width$} | {}\n",
+                l.container,
+                String::from_utf8_lossy(&l.line)
+            ))?,
+            Ok(runner::Attached::Exited { container, code }) => {
+                out(format!("{container} exited with code {code}\n"))?;
+                codes.insert(container, Json::from(code));
+                if abort && !aborted {
+                    aborted = true;
+                    out("Aborting on container exit...\n".to_owned())?;
+                    project
+                        .act(&engine, Verb::Stop, &selected, up.timeout, None)
+                        .await
+                        .map_err(error::engine)?;
+                }
+            }
+            Err(e) => {
+                // Following failed: the containers are left as they are.
+                stopping.0 = false;
+                guards.into_iter().for_each(|g| g.disarm());
+                return Err(error::engine(e));
+            }
+        }
+    }
+    stopping.0 = false;
+    guards.into_iter().for_each(|g| g.disarm());
+    Ok(codes)
 }
 
 async fn down(lua: Lua, b: Bound, args: MultiValue) -> mlua::Result<Value> {

@@ -36,10 +36,12 @@ function DockerCompose.projects() end
 ---@field networks string[] created (up) or removed (down)
 ---@field volumes string[]
 ---@field warnings string[] also printed on stderr
+---@field exit_codes table<string, integer>? `up{detach = false}`: each followed container's exit code, by name
 
 ---@class ComposeUpOptions
 ---@field services string[]? only these, and what they depend on
----@field detach boolean? true (the only mode: follow p:logs{follow = true} to watch)
+---@field detach boolean? true (default); false: print the containers' logs (`name  | line`) until every one exits, as `docker compose up` without -d (Ctrl-C stops them)
+---@field abort_on_container_exit boolean? with detach = false: stop every container once one exits
 ---@field wait boolean? return once every container runs (and is healthy where it has a healthcheck)
 ---@field wait_timeout number? seconds: bounds `wait` and the depends_on waits (raises Timeout naming the services not ready)
 ---@field timeout integer? seconds a container being recreated has to stop
@@ -89,6 +91,7 @@ function ComposeProject:start(opts) end
 ---@param opts {services: string[]?, timeout: integer?}?
 ---@return string[]
 function ComposeProject:stop(opts) end
+---Also restarts, after them, the services that depend on a restarted one with `restart: true`.
 ---@param opts {services: string[]?, timeout: integer?}?
 ---@return string[]
 function ComposeProject:restart(opts) end

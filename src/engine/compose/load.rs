@@ -215,7 +215,7 @@ fn finish(
     vars: HashMap<String, String>,
     working_dir: PathBuf,
     config_files: Vec<String>,
-    warnings: Vec<String>,
+    mut warnings: Vec<String>,
     origin: &str,
 ) -> Result<Project> {
     let p = Path::new(origin);
@@ -266,7 +266,7 @@ fn finish(
             .any(|p| p == "*" || list.iter().any(|l| l == p.as_str())),
     });
     model.insert("services".into(), Value::Object(services));
-    check(&mut model, &p)?;
+    check(&mut model, &p, &mut warnings)?;
     Ok(Project {
         name,
         working_dir,
@@ -366,7 +366,7 @@ fn extended(
 
 /// Checks that need the whole model, and the defaults compose adds: the
 /// `default` network, declared networks, volumes, secrets and configs.
-fn check(model: &mut Map<String, Value>, p: &Path) -> Result<()> {
+fn check(model: &mut Map<String, Value>, p: &Path, warnings: &mut Vec<String>) -> Result<()> {
     let mut uses_default = false;
     let declared = |model: &Map<String, Value>, kind: &str, name: &str| {
         model
@@ -456,13 +456,18 @@ fn check(model: &mut Map<String, Value>, p: &Path) -> Result<()> {
                 }
             }
         }
-        // An optional dependency on a service that is not there is dropped.
+        // An optional dependency on a service that is not there is dropped,
+        // with a warning (as compose v2 does).
         if let Some(Value::Object(deps)) = s.get_mut("depends_on") {
             let mut missing = None;
             deps.retain(|dep, d| {
                 let present = names.iter().any(|n| n == dep);
                 if !present && d["required"] != json!(false) {
                     missing = Some(dep.clone());
+                } else if !present {
+                    warnings.push(format!(
+                        "{name}: optional dependency '{dep}' is not in the project (undefined or disabled): skipped"
+                    ));
                 }
                 present
             });

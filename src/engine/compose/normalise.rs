@@ -396,6 +396,12 @@ fn service(ctx: &Ctx<'_>, p: &Path, v: Value) -> Result<Value> {
                 if key == "restart" {
                     restart_policy(kp, &s)?;
                 }
+                if key == "pull_policy" && !pull_policy_ok(&s) {
+                    return Err(kp.expected(
+                        "always, never, missing, if_not_present, build, daily, weekly, every_<duration> or refresh",
+                        &json!(s),
+                    ));
+                }
                 json!(s)
             }
             "user" => json!(scalar_text(kp, v)?),
@@ -476,6 +482,23 @@ fn list(p: &Path, v: Value, mut item: impl FnMut(&Path, Value) -> Result<Value>)
 }
 
 /// `no`, `always`, `unless-stopped`, `on-failure[:N]`.
+/// The `pull_policy` values of the compose specification. The periodic
+/// ones (`daily`, `weekly`, `every_12h`) act as `missing` here: when an
+/// image was last pulled is not kept.
+fn pull_policy_ok(s: &str) -> bool {
+    matches!(
+        s,
+        "always"
+            | "never"
+            | "missing"
+            | "if_not_present"
+            | "build"
+            | "daily"
+            | "weekly"
+            | "refresh"
+    ) || s.strip_prefix("every_").is_some_and(super::units_ok)
+}
+
 pub fn restart_policy(p: &Path, s: &str) -> Result<(String, Option<i64>)> {
     let (name, max) = match s.split_once(':') {
         Some((n, m)) => (n, Some(m)),
@@ -1349,5 +1372,13 @@ mod tests {
                 .contains("services.web.depends_on.db.condition")
         );
         assert!(e(json!({"servics": {}})).contains("did you mean 'services'"));
+        assert!(
+            e(json!({"services": {"web": {"image": "a", "pull_policy": "sometimes"}}}))
+                .contains("services.web.pull_policy: always, never, missing")
+        );
+        for ok in ["always", "if_not_present", "build", "every_12h", "weekly"] {
+            let doc = json!({"services": {"web": {"image": "a", "pull_policy": ok}}});
+            assert!(norm(doc).is_ok(), "{ok}");
+        }
     }
 }

@@ -26,7 +26,7 @@ use crate::engine::reference::split_reference;
 use crate::engine::resource::{CONTAINERS, NETWORKS, VOLUMES};
 use crate::engine::run::Pull;
 use crate::engine::stream::{LineSplitter, StreamKind};
-use crate::engine::{Engine, Error, ErrorKind, Query, Result};
+use crate::engine::{Engine, Error, ErrorKind, OutputStream, Query, Result};
 
 /// How often a wait looks again at a container's state.
 const POLL: Duration = Duration::from_millis(100);
@@ -215,7 +215,7 @@ fn failures(what: &str, results: BTreeMap<String, Result<()>>) -> Result<()> {
 }
 
 impl Project {
-    fn selected(&self, asked: &[String]) -> Result<Vec<String>> {
+    pub fn selected(&self, asked: &[String]) -> Result<Vec<String>> {
         for s in asked {
             if !self.services().contains_key(s) {
                 return Err(Error::invalid(format!(
@@ -247,6 +247,15 @@ impl Project {
         self.services()
             .iter()
             .filter(|(_, v)| graph::dependencies(v).iter().any(|d| d == s))
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
+    /// The services whose `depends_on` entry for `s` has `restart: true`.
+    fn restart_dependents_of(&self, s: &str) -> Vec<String> {
+        self.services()
+            .iter()
+            .filter(|(_, v)| v.pointer(&format!("/depends_on/{s}/restart")) == Some(&json!(true)))
             .map(|(n, _)| n.clone())
             .collect()
     }
@@ -398,23 +407,44 @@ impl Project {
             let image = image_of(&self.name, s, svc);
             let policy = svc.get("pull_policy").and_then(Value::as_str);
             let here = present.get(&image).copied().unwrap_or(false);
+            let always = pull == Pull::Always || policy == Some("always");
+            let never = pull == Pull::Never || policy == Some("never");
             if svc.get("build").is_some() {
-                if build || policy == Some("build") || !here {
-                    builds.push(s.clone());
+                // As compose v2: a service with a `build` and an `image`
+                // pulls that image as its pull_policy says (a failed pull
+                // is not an error), and is built when asked to, with
+                // pull_policy `build`, or when the image is still missing.
+                let must_build = build || policy == Some("build");
+                let try_pull =
+                    !must_build && svc.get("image").is_some() && (always || (!never && !here));
+                if must_build || try_pull || !here {
+                    builds.push((s.clone(), image, try_pull, must_build || !here));
                 }
                 continue;
             }
-            let always = pull == Pull::Always || policy == Some("always");
-            let never = pull == Pull::Never || policy == Some("never");
             if (always || (!never && !here)) && !pulls.iter().any(|(_, i)| *i == image) {
                 pulls.push((s.clone(), image));
             }
         }
-        let built = join_all(builds.iter().map(|s| self.build_one(engine, s)));
+        let built = join_all(
+            builds
+                .iter()
+                .map(|(s, image, try_pull, missing)| async move {
+                    if *try_pull && pull_image(engine, image).await.is_ok() {
+                        return Ok(());
+                    }
+                    if *missing {
+                        self.build_one(engine, s).await
+                    } else {
+                        Ok(())
+                    }
+                }),
+        );
         let pulled = join_all(pulls.iter().map(|(_, i)| pull_image(engine, i)));
         let (built, pulled) = futures_util::future::join(built, pulled).await;
         let results: BTreeMap<String, Result<()>> = builds
             .into_iter()
+            .map(|(s, ..)| s)
             .zip(built)
             .chain(pulls.into_iter().map(|(s, _)| s).zip(pulled))
             .collect();
@@ -546,7 +576,7 @@ impl Project {
                 let report = &report;
                 let recreated = &recreated;
                 async move {
-                    self.wait_conditions(engine, &s, opts.wait_timeout, started)
+                    self.wait_conditions(engine, &s, opts.wait_timeout, started, report)
                         .await?;
                     let restart_for_deps = self.services()[&s]
                         .get("depends_on")
@@ -576,13 +606,16 @@ impl Project {
         Ok(report.into_inner())
     }
 
-    /// Waits for the `depends_on` conditions of `service`.
+    /// Waits for the `depends_on` conditions of `service`. A dependency
+    /// with `required: false` that does not meet its condition is a
+    /// warning, as in compose v2, and `service` starts all the same.
     async fn wait_conditions(
         &self,
         engine: &Engine,
         service: &str,
         bound: Option<Duration>,
         started: Instant,
+        report: &RefCell<Report>,
     ) -> Result<()> {
         let Some(deps) = self.services()[service]
             .get("depends_on")
@@ -592,27 +625,58 @@ impl Project {
         };
         for (dep, spec) in deps {
             let condition = spec["condition"].as_str().unwrap_or("service_started");
-            if condition == "service_started" {
+            let optional = spec.get("required") == Some(&json!(false));
+            if condition == "service_started" && !optional {
                 continue;
             }
-            let list: Vec<Value> = containers(engine, &self.name, true, Some(false))
-                .await?
-                .into_iter()
-                .filter(|c| service_of(c) == dep)
-                .collect();
-            for c in list {
-                let id = id_of(&c);
-                loop {
-                    let info = engine.container_inspect(&id).await?;
-                    let status = info
-                        .pointer("/State/Status")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
-                    let done = match condition {
-                        "service_healthy" => match info
-                            .pointer("/State/Health/Status")
-                            .and_then(Value::as_str)
-                        {
+            match self
+                .wait_condition(engine, dep, condition, bound, started)
+                .await
+            {
+                Err(e) if optional => report.borrow_mut().warnings.push(format!(
+                    "{service}: optional dependency {dep} skipped: {}",
+                    e.message
+                )),
+                other => other?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for one dependency's condition.
+    async fn wait_condition(
+        &self,
+        engine: &Engine,
+        dep: &str,
+        condition: &str,
+        bound: Option<Duration>,
+        started: Instant,
+    ) -> Result<()> {
+        let list: Vec<Value> = containers(engine, &self.name, true, Some(false))
+            .await?
+            .into_iter()
+            .filter(|c| service_of(c) == dep)
+            .collect();
+        if list.is_empty() {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("dependency {dep} has no container"),
+            ));
+        }
+        if condition == "service_started" {
+            return Ok(());
+        }
+        for c in list {
+            let id = id_of(&c);
+            loop {
+                let info = engine.container_inspect(&id).await?;
+                let status = info
+                    .pointer("/State/Status")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let done = match condition {
+                    "service_healthy" => {
+                        match info.pointer("/State/Health/Status").and_then(Value::as_str) {
                             Some("healthy") => true,
                             Some("unhealthy") => {
                                 return Err(Error::new(
@@ -626,45 +690,45 @@ impl Project {
                             )))
                             }
                             _ => false,
-                        },
-                        _ => match status {
-                            "exited" | "dead" => {
-                                let code = info
-                                    .pointer("/State/ExitCode")
-                                    .and_then(Value::as_i64)
-                                    .unwrap_or(-1);
-                                if code != 0 {
-                                    return Err(Error::new(
-                                        ErrorKind::Api,
-                                        format!(
-                                            "dependency {dep} ({}) exited with code {code}",
-                                            name_of(&info)
-                                        ),
-                                    ));
-                                }
-                                true
+                        }
+                    }
+                    _ => match status {
+                        "exited" | "dead" => {
+                            let code = info
+                                .pointer("/State/ExitCode")
+                                .and_then(Value::as_i64)
+                                .unwrap_or(-1);
+                            if code != 0 {
+                                return Err(Error::new(
+                                    ErrorKind::Api,
+                                    format!(
+                                        "dependency {dep} ({}) exited with code {code}",
+                                        name_of(&info)
+                                    ),
+                                ));
                             }
-                            _ => false,
-                        },
-                    };
-                    if done {
-                        break;
-                    }
-                    if bound.is_some_and(|b| started.elapsed() > b) {
-                        return Err(Error::new(
-                            ErrorKind::Timeout,
-                            format!(
-                                "dependency {dep} not {} in time",
-                                if condition == "service_healthy" {
-                                    "healthy"
-                                } else {
-                                    "completed"
-                                }
-                            ),
-                        ));
-                    }
-                    tokio::time::sleep(POLL).await;
+                            true
+                        }
+                        _ => false,
+                    },
+                };
+                if done {
+                    break;
                 }
+                if bound.is_some_and(|b| started.elapsed() > b) {
+                    return Err(Error::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "dependency {dep} not {} in time",
+                            if condition == "service_healthy" {
+                                "healthy"
+                            } else {
+                                "completed"
+                            }
+                        ),
+                    ));
+                }
+                tokio::time::sleep(POLL).await;
             }
         }
         Ok(())
@@ -936,6 +1000,20 @@ impl Project {
                 )));
             }
         }
+        // As compose v2: restarting a service restarts, after it, the
+        // services that depend on it with `restart: true`.
+        let mut names = names;
+        if matches!(verb, Verb::Restart) {
+            let mut i = 0;
+            while i < names.len() {
+                for d in self.restart_dependents_of(&names[i]) {
+                    if !names.contains(&d) {
+                        names.push(d);
+                    }
+                }
+                i += 1;
+            }
+        }
         let all = containers(engine, &self.name, true, Some(false)).await?;
         let done = RefCell::new(Vec::new());
         let one = |s: String| {
@@ -972,6 +1050,16 @@ impl Project {
         let results = match verb {
             Verb::Start => in_order(&names, |s| self.dependencies_of(s), one).await,
             Verb::Stop => in_order(&names, |s| self.dependents_of(s), one).await,
+            Verb::Restart => {
+                let before = |s: &str| {
+                    names
+                        .iter()
+                        .filter(|n| self.restart_dependents_of(n).iter().any(|d| d == s))
+                        .cloned()
+                        .collect()
+                };
+                in_order(&names, before, one).await
+            }
             _ => in_order(&names, |_| Vec::new(), one).await,
         };
         failures(verb.name(), results)?;
@@ -1047,36 +1135,89 @@ pub async fn logs(
     let mut streams = Vec::new();
     for c in list {
         let output = engine.container_logs(&id_of(&c), opts, None).await?;
-        let name = name_of(&c);
-        let lines = stream::unfold(
-            (output, LineSplitter::new(), false, name),
-            |(mut output, mut splitter, mut ended, name)| async move {
-                loop {
-                    let next = if ended {
-                        splitter.finish()
-                    } else {
-                        splitter.next_line()
+        streams.push(lines_of(output, name_of(&c)));
+    }
+    Ok(stream::select_all(streams).boxed_local())
+}
+
+/// The lines of one container's log output, named after it.
+fn lines_of(output: OutputStream, name: String) -> LocalBoxStream<'static, Result<LogLine>> {
+    stream::unfold(
+        (output, LineSplitter::new(), false, name),
+        |(mut output, mut splitter, mut ended, name)| async move {
+            loop {
+                let next = if ended {
+                    splitter.finish()
+                } else {
+                    splitter.next_line()
+                };
+                if let Some((kind, line)) = next {
+                    let item = LogLine {
+                        container: name.clone(),
+                        kind,
+                        line,
                     };
-                    if let Some((kind, line)) = next {
-                        let item = LogLine {
-                            container: name.clone(),
-                            kind,
-                            line,
-                        };
-                        return Some((Ok(item), (output, splitter, ended, name)));
-                    }
-                    if ended {
-                        return None;
-                    }
-                    match output.next().await {
-                        Ok(Some((kind, piece))) => splitter.push(kind, piece),
-                        Ok(None) => ended = true,
-                        Err(e) => return Some((Err(e), (output, splitter, true, name))),
-                    }
+                    return Some((Ok(item), (output, splitter, ended, name)));
                 }
-            },
-        );
-        streams.push(lines.boxed_local());
+                if ended {
+                    return None;
+                }
+                match output.next().await {
+                    Ok(Some((kind, piece))) => splitter.push(kind, piece),
+                    Ok(None) => ended = true,
+                    Err(e) => return Some((Err(e), (output, splitter, true, name))),
+                }
+            }
+        },
+    )
+    .boxed_local()
+}
+
+/// What `up` without detaching follows.
+pub enum Attached {
+    Line(LogLine),
+    /// A container stopped (its log stream ended): its exit code.
+    Exited {
+        container: String,
+        code: i64,
+    },
+}
+
+/// Follows the logs of `containers` (list entries) until each has exited:
+/// the whole log of those in `fresh` (created or started by this `up`, so
+/// that nothing they printed before the follow began is lost), the new
+/// lines of the others; then each one's exit code.
+pub async fn attach(
+    engine: &Engine,
+    containers: &[Value],
+    fresh: &[String],
+) -> Result<LocalBoxStream<'static, Result<Attached>>> {
+    let mut streams = Vec::new();
+    for c in containers {
+        let name = name_of(c);
+        let opts = LogsOptions {
+            stdout: true,
+            stderr: true,
+            follow: true,
+            tail: (!fresh.contains(&name)).then(|| "0".to_owned()),
+            ..LogsOptions::default()
+        };
+        let id = id_of(c);
+        let output = engine.container_logs(&id, &opts, None).await?;
+        let lines = lines_of(output, name.clone()).map(|l| l.map(Attached::Line));
+        let engine = engine.clone();
+        let exit = stream::once(async move {
+            let answer = engine.container_wait(&id, Some("not-running")).await?;
+            let code = answer
+                .get("StatusCode")
+                .and_then(Value::as_i64)
+                .unwrap_or(-1);
+            Ok(Attached::Exited {
+                container: name,
+                code,
+            })
+        });
+        streams.push(lines.chain(exit).boxed_local());
     }
     Ok(stream::select_all(streams).boxed_local())
 }
