@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 
 use common::fake::{fake, Answer};
 use common::{
-    assert_success, describe, dockerlua_at as against, offline, run, stderr_of, stdout_of, Cleanup,
+    assert_success, describe, docker, dockerlua_at as against, offline, run, stderr_of, stdout_of,
+    Cleanup,
 };
 
 /// Runs `code` offline; it must succeed; its stdout.
@@ -924,4 +925,63 @@ fn put_archive_from_a_folder_is_refused() {
             dir.path().display()
         )
     );
+}
+
+/// Attaching to a container that does not run is refused at once, naming
+/// the call and the container, as `docker attach` refuses it (the engine
+/// holds such an attach until the container runs: the call hung); a running
+/// container is still attached.
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn attaching_to_a_container_that_does_not_run_is_refused() {
+    let t = Cleanup::new("attachstop");
+    let created = t.container("created");
+    let exited = t.container("exited");
+    let paused = t.container("paused");
+    let label = t.label();
+    docker(&[
+        "create", "--name", &created, "--label", &label, "alpine", "true",
+    ]);
+    docker(&[
+        "run", "--name", &exited, "--label", &label, "alpine", "true",
+    ]);
+    common::sleeper(&t, &paused);
+    docker(&["pause", &paused]);
+    let code = format!(
+        r#"for _, name in ipairs{{"{created}", "{exited}", "{paused}"}} do
+             local c = docker.containers.get(name)
+             for _, opts in ipairs{{ {{}}, {{stream = true}}, {{stdin = true}}, {{logs = true}} }} do
+               local ok, e = pcall(c.attach, c, opts)
+               print(ok, e.kind, e.message)
+             end
+           end
+           local c = docker.containers.run("alpine", {{"sh", "-c", "read x; echo got-$x"}},
+             {{detach = true, stdin_open = true, labels = {labels}}})
+           local s = c:attach{{stdin = true}}
+           s:write("one\n")
+           for line in s do print(line) end
+           print("exit", s.exit_code)"#,
+        labels = t.lua_labels()
+    );
+    let mut attach = common::fault::Follower::start(common::dockerlua_cmd().args(["-e", &code]));
+    let status = attach.wait(Duration::from_secs(60));
+    assert!(status.success(), "{}", attach.stderr());
+    let lines = attach.lines();
+    let refused = |name: &str, status: &str, why: &str| {
+        format!(
+            "false\tConflict\tContainer:attach: container '{name}' is {status}: \
+             cannot attach to a {why}"
+        )
+    };
+    let mut expected = Vec::new();
+    for (name, status, why) in [
+        (&created, "created", "stopped container, start it first"),
+        (&exited, "exited", "stopped container, start it first"),
+        (&paused, "paused", "paused container, unpause it first"),
+    ] {
+        expected.extend(std::iter::repeat_n(refused(name, status, why), 4));
+    }
+    expected.extend(["got-one".to_owned(), "exit\t0".to_owned()]);
+    assert_eq!(lines, expected);
+    docker(&["unpause", &paused]);
 }

@@ -122,8 +122,8 @@ for _, object in ipairs(objects) do
   local kind = debug.getmetatable(object).__name
   for _, member in ipairs(debug.getmetatable(object).__members) do
     local method = object[member]
-    -- attach waits for the container to end (this one never started again).
-    if type(method) == "function" and member ~= "attach" then
+    -- attach too: the container has exited, so it is refused at once.
+    if type(method) == "function" then
       local name = kind .. ":" .. member
       for i = 1, #names do
         local v = values[i]
