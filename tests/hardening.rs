@@ -635,7 +635,7 @@ fn a_stalled_tls_handshake_times_out() {
     assert!(started.elapsed() < Duration::from_secs(15));
     assert!(
         out.starts_with(
-            "Timeout\tconnecting (with the TLS handshake) to the engine at tcp://127.0.0.1:"
+            "Timeout\tevents: connecting (with the TLS handshake) to the engine at tcp://127.0.0.1:"
         ),
         "{out}"
     );
@@ -673,7 +673,8 @@ fn answers_of_too_many_values_are_refused_with_memory_bounded() {
     );
     assert!(
         line.starts_with(
-            "APIError\tGET /containers/json: the engine's answer holds more than 1048576 json values"
+            "APIError\tcontainers.list: GET /containers/json: \
+             the engine's answer holds more than 1048576 json values"
         ),
         "{line}"
     );
@@ -984,4 +985,58 @@ fn attaching_to_a_container_that_does_not_run_is_refused() {
     expected.extend(["got-one".to_owned(), "exit\t0".to_owned()]);
     assert_eq!(lines, expected);
     docker(&["unpause", &paused]);
+}
+
+/// A request too long for a URI (10,000 names in a filter, a huge path) is
+/// refused before anything is sent, naming the function, the call and the
+/// part that is too long, quoted short (issue 20, item 11).
+#[test]
+fn too_long_requests_name_the_function_and_the_argument() {
+    let code = "local names = {}\n\
+                for i = 1, 10000 do names[i] = 'name-' .. i end\n\
+                for _, f in ipairs{\n\
+                  function() return docker.containers.list{filters = {name = names}} end,\n\
+                  function() return docker.images.prune{filters = {label = names}} end,\n\
+                  function() return docker.events{filters = {container = names}} end,\n\
+                  function() return docker.api{path = '/containers/' .. string.rep('x', 70000) .. '/json'} end,\n\
+                } do\n\
+                  local ok, e = pcall(f)\n\
+                  print(e.kind, #tostring(e), e.message)\n\
+                end";
+    let out = assert_success(&run(offline()
+        .env("DOCKER_API_VERSION", "1.41")
+        .args(["-e", code])));
+    let lines: Vec<Vec<&str>> = out.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    for (line, (function, call, part)) in lines.iter().zip([
+        (
+            "containers.list: ",
+            "GET /containers/json",
+            r#"its 'filters' is 118904 bytes ('{"name":["name-1","name-2","#,
+        ),
+        (
+            "images.prune: ",
+            "POST /images/prune",
+            r#"its 'filters' is 118905 bytes ('{"label":["name-1","name-2","#,
+        ),
+        (
+            "events: ",
+            "GET /events",
+            r#"its 'filters' is 118909 bytes ('{"container":["name-1","name-2""#,
+        ),
+        (
+            "",
+            "GET /containers/xxxx",
+            "its path is 70017 bytes ('/containers/xxx",
+        ),
+    ]) {
+        assert_eq!(line[0], "InvalidArgument", "{out}");
+        assert!(line[1].parse::<usize>().unwrap() < 400, "{out}");
+        assert!(
+            line[2].starts_with(&format!("{function}{call}")),
+            "{function}{call}: {out}"
+        );
+        assert!(line[2].contains(": too long a request ("), "{out}");
+        assert!(line[2].contains(part), "{part}: {out}");
+    }
 }

@@ -294,6 +294,10 @@ impl Engine {
         };
         let what = req.describe();
         let target = format!("/v{version}{}{}", req.path, req.query.as_str());
+        let room = self.inner.transport.max_target();
+        if target.len() > room {
+            return Err(too_long(&what, &req, target.len(), room));
+        }
         let Req {
             method,
             body,
@@ -385,6 +389,37 @@ impl Engine {
             _ => self.timeout(),
         }
     }
+}
+
+/// The error of a request longer than a URI may be (a huge value in a
+/// query or a path): names the call and its longest part, quoted short.
+fn too_long(what: &str, req: &Req<'_>, len: usize, room: usize) -> Error {
+    let longest = req
+        .query
+        .as_str()
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .max_by_key(|(_, value)| value.len());
+    let part = match longest {
+        Some((name, value)) if value.len() > req.path.len() => {
+            let value = request::decode(value);
+            format!(
+                "its '{}' is {} bytes ('{}')",
+                error::excerpt(&request::decode(name), 40),
+                value.len(),
+                error::excerpt(&value, 60)
+            )
+        }
+        _ => format!(
+            "its path is {} bytes ('{}')",
+            req.path.len(),
+            error::excerpt(&request::decode(&req.path), 60)
+        ),
+    };
+    Error::invalid(format!(
+        "{what}: too long a request ({len} bytes, at most {room}): {part}"
+    ))
 }
 
 /// Connecting and the TLS handshake take at most this long.

@@ -64,6 +64,28 @@ fn encode_into(out: &mut String, text: &str) {
     }
 }
 
+/// `text` percent-decoded (for messages: bytes that are not UTF-8 are
+/// replaced).
+pub fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&hi), Some(&lo)) if hex(hi).is_some() && hex(lo).is_some() => {
+                out.push((hex(hi).unwrap_or(0) * 16 + hex(lo).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// A path segment such as a container id or an image name, encoded.
 pub fn segment(text: &str) -> String {
     let mut out = String::new();
@@ -246,5 +268,7 @@ mod tests {
             "?filters=%7B%22label%22%3A%5B%22a%3Db%20c%22%5D%7D&all=1"
         );
         assert_eq!(segment("localhost:5000/a b"), "localhost%3A5000/a%20b");
+        assert_eq!(decode(q.as_str()), r#"?filters={"label":["a=b c"]}&all=1"#);
+        assert_eq!(decode("%zz%4"), "%zz%4");
     }
 }
