@@ -1040,3 +1040,113 @@ fn too_long_requests_name_the_function_and_the_argument() {
         assert!(line[2].contains(part), "{part}: {out}");
     }
 }
+
+/// A connection that breaks while an answer is read (the engine killed
+/// mid-answer: a fake engine, since a real one cannot be cut on demand at a
+/// given byte) is a ConnectionError naming the call and the engine, for
+/// answers read whole and for streams (issue 20, item 11).
+#[test]
+fn a_connection_broken_mid_answer_names_the_call() {
+    let engine = fake(|_, path| match path {
+        "/containers/x/json" => Answer::Json(200, container_json()),
+        "/containers/json" => Answer::Short(r#"[{"Id":"#.into()),
+        "/info" => Answer::Cut(vec![r#"{"ID": "#.into()]),
+        // One stdout frame ("hi\n"), then the cut.
+        "/containers/x/logs" => Answer::Cut(vec!["\u{1}\0\0\0\0\0\0\u{3}hi\n".into()]),
+        "/events" => Answer::Cut(vec![
+            r#"{"Type":"container","Action":"start"}"#.to_owned() + "\n",
+        ]),
+        _ => Answer::Json(404, r#"{"message":"no"}"#.into()),
+    });
+    let code = "local c = docker.containers.get('x')\n\
+                for _, f in ipairs{\n\
+                  function() return docker.containers.list() end,\n\
+                  function() return docker.info() end,\n\
+                  function() return c:logs() end,\n\
+                  function() for line in c:logs{stream = true, follow = true} do print(line) end end,\n\
+                  function() for e in docker.events() do print(e.Action) end end,\n\
+                } do\n\
+                  local ok, e = pcall(f)\n\
+                  print(e.kind, e.message)\n\
+                end";
+    let out = assert_success(&run(against(&engine.url).args(["-e", code])));
+    let lines: Vec<&str> = out.lines().collect();
+    let broken = |call: &str| {
+        format!(
+            "ConnectionError\t{call}: reading the answer from the engine at {}: \
+             error reading a body from connection",
+            engine.url
+        )
+    };
+    let expected = [
+        broken("containers.list: GET /containers/json"),
+        broken("GET /info"),
+        broken("Container:logs: GET /containers/x/logs"),
+        "hi".to_owned(),
+        broken("GET /containers/x/logs"),
+        "start".to_owned(),
+        broken("GET /events"),
+    ];
+    assert_eq!(lines.len(), expected.len(), "{out}");
+    for (line, expected) in lines.iter().zip(&expected) {
+        assert!(line.starts_with(expected.as_str()), "{expected}\n{out}");
+    }
+}
+
+/// An engine killed (SIGKILL) while a script follows logs and events: both
+/// end with a ConnectionError naming their call, at once.
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn an_engine_killed_mid_stream_names_the_call() {
+    let engine = common::OwnEngine::start("dl-killed-", Some(&common::registry()));
+    let docker_at = |args: &[&str]| {
+        let out = run(common::docker_cmd()
+            .env("DOCKER_HOST", &engine.host)
+            .args(args));
+        assert!(out.status.success(), "docker {args:?}: {}", describe(&out));
+    };
+    docker_at(&[
+        "run",
+        "-d",
+        "--name",
+        "talker",
+        "alpine",
+        "sh",
+        "-c",
+        "while true; do echo tick; sleep 0.1; done",
+    ]);
+    let follow = |code: &str| {
+        let code = format!(
+            "io.stdout:setvbuf('line')\n\
+             local ok, e = pcall(function() {code} end)\n\
+             print(e.kind) print(e.message)"
+        );
+        common::fault::Follower::start(against(&engine.host).args(["-e", &code]))
+    };
+    let mut logs = follow(
+        "for line in docker.containers.get('talker'):logs{stream = true, follow = true} do \
+           print(line) end",
+    );
+    let mut events = follow("local s = docker.events() print('ready') for e in s do end");
+    logs.wait_for("tick", Duration::from_secs(60));
+    events.wait_for("ready", Duration::from_secs(60));
+    let pid = std::fs::read_to_string(engine.dir.path().join("docker.pid")).unwrap();
+    let pid: i32 = pid.trim().parse().unwrap();
+    // SAFETY: kill(2) on the test's own engine, by its pid file.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+    // Logs are asked for by the container's id, which `get` found.
+    for (follower, call) in [(&mut logs, "/logs"), (&mut events, "GET /events")] {
+        follower.wait(Duration::from_secs(30));
+        let lines = follower.lines();
+        let n = lines.len();
+        assert!(n >= 2, "{lines:?}");
+        assert_eq!(lines[n - 2], "ConnectionError", "{lines:?}");
+        let expected = format!(
+            "{call}: reading the answer from the engine at {}: \
+             error reading a body from connection",
+            engine.host
+        );
+        assert!(lines[n - 1].starts_with("GET /"), "{lines:?}");
+        assert!(lines[n - 1].contains(&expected), "{expected}\n{lines:?}");
+    }
+}

@@ -175,6 +175,7 @@ impl Engine {
 }
 
 async fn upgrade(response: Response<Incoming>, tty: bool) -> Result<Duplex> {
+    let source = super::body::Source::of(&response);
     let io = hyper::upgrade::on(response).await.map_err(|e| {
         Error::new(
             ErrorKind::Connection,
@@ -183,7 +184,7 @@ async fn upgrade(response: Response<Incoming>, tty: bool) -> Result<Duplex> {
     })?;
     let (read, write) = tokio::io::split(TokioIo::new(io));
     Ok(Duplex {
-        output: OutputStream::duplex(read, tty),
+        output: OutputStream::duplex(read, tty, source),
         input: Input(write),
     })
 }

@@ -314,9 +314,13 @@ impl Engine {
             (None, None) => None,
         };
         let answer = async {
-            let response = self
+            let mut response = self
                 .send_raw(method, &target, body, &headers, own_connection)
                 .await?;
+            response.extensions_mut().insert(body::Source {
+                call: what.as_str().into(),
+                engine: self.url().into(),
+            });
             check(response, image, self.timeout()).await
         };
         self.within(limit, &what, answer).await
@@ -354,9 +358,10 @@ impl Engine {
     ) -> Result<Bytes> {
         body::read_capped(response, MAX_ANSWER, idle)
             .await
-            .map_err(|e| Error {
-                message: format!("{what}: {}", e.message),
-                ..e
+            .map_err(|e| match e.message.starts_with(what) {
+                // A broken connection names the call already.
+                true => e,
+                false => e.named(what),
             })
     }
 
