@@ -1039,6 +1039,21 @@ fn too_long_requests_name_the_function_and_the_argument() {
         assert!(line[2].contains(": too long a request ("), "{out}");
         assert!(line[2].contains(part), "{part}: {out}");
     }
+    // Under --dry-run too, before any dry-run line could echo the value.
+    let out = run(offline().env("DOCKER_API_VERSION", "1.41").args([
+        "--dry-run",
+        "-e",
+        "local ok, e = pcall(docker.images.remove, string.rep('x', 10 * 1000 * 1000))\n\
+             print(e.kind, e.message)",
+    ]));
+    let stdout = assert_success(&out);
+    assert!(
+        stdout.starts_with("InvalidArgument\tDELETE /images/xxxxxxxx"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(": too long a request ("), "{stdout}");
+    assert!(stdout.len() < 400, "{stdout}");
+    assert_eq!(stderr_of(&out), "");
 }
 
 /// A connection that breaks while an answer is read (the engine killed

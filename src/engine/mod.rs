@@ -277,6 +277,13 @@ impl Engine {
     /// success; an error status becomes an [`Error`] with the engine's message.
     /// Under `--dry-run`/`--read-only` a write is answered by the guard.
     pub async fn request(&self, req: Req<'_>) -> Result<Response<Incoming>> {
+        // Before the guard: a request too long to send is refused the same
+        // under --dry-run, and no dry-run line echoes a huge value.
+        let target = "/v".len() + MAX_API_VERSION.len() + req.path.len() + req.query.as_str().len();
+        let room = self.inner.transport.max_target();
+        if target > room {
+            return Err(too_long(&req.describe(), &req, target, room));
+        }
         if let Some(answer) = self.inner.guard.intercept(self, &req).await? {
             return Ok(answer);
         }
@@ -294,10 +301,6 @@ impl Engine {
         };
         let what = req.describe();
         let target = format!("/v{version}{}{}", req.path, req.query.as_str());
-        let room = self.inner.transport.max_target();
-        if target.len() > room {
-            return Err(too_long(&what, &req, target.len(), room));
-        }
         let Req {
             method,
             body,
@@ -407,24 +410,38 @@ fn too_long(what: &str, req: &Req<'_>, len: usize, room: usize) -> Error {
         .filter_map(|pair| pair.split_once('='))
         .max_by_key(|(_, value)| value.len());
     let part = match longest {
-        Some((name, value)) if value.len() > req.path.len() => {
-            let value = request::decode(value);
-            format!(
-                "its '{}' is {} bytes ('{}')",
-                error::excerpt(&request::decode(name), 40),
-                value.len(),
-                error::excerpt(&value, 60)
-            )
-        }
-        _ => format!(
-            "its path is {} bytes ('{}')",
-            req.path.len(),
-            error::excerpt(&request::decode(&req.path), 60)
+        Some((name, value)) if value.len() > req.path.len() => format!(
+            "its '{}' is {}",
+            error::excerpt(&request::decode(name), 40),
+            decoded_excerpt(value)
         ),
+        _ => format!("its path is {}", decoded_excerpt(&req.path)),
     };
     Error::invalid(format!(
         "{what}: too long a request ({len} bytes, at most {room}): {part}"
     ))
+}
+
+/// "N bytes ('head…')" of a percent-encoded text, as decoded: only its
+/// head is decoded (the text can be megabytes long).
+fn decoded_excerpt(encoded: &str) -> String {
+    const HEAD: usize = 60;
+    // Each escape is 3 bytes for 1.
+    let size = encoded.len() - 2 * encoded.matches('%').count();
+    let mut end = encoded.len().min(HEAD * 3);
+    while !encoded.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = request::decode(&encoded[..end]);
+    let mut cut = head.len().min(HEAD);
+    while !head.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let more = if size > cut { "…" } else { "" };
+    format!(
+        "{size} bytes ('{}{more}')",
+        error::escape_controls(&head[..cut])
+    )
 }
 
 /// Connecting and the TLS handshake take at most this long.
