@@ -410,7 +410,7 @@ async fn list<M: Model>(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Res
     let mut items = engine
         .list(M::KIND, query)
         .await
-        .map_err(|e| error::engine(e.named(function)))?;
+        .map_err(|e| error::engine_in(function, e))?;
     if inspect {
         let ids: Vec<String> = items.iter().map(M::id).collect();
         let inspects = ids.iter().map(|id| engine.inspect(M::KIND, id));
@@ -437,7 +437,7 @@ async fn prune<M: Model>(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Re
         .engine()?
         .prune(M::KIND, filters.as_ref())
         .await
-        .map_err(|e| error::engine(e.named(function)))?;
+        .map_err(|e| error::engine_in(function, e))?;
     convert::to_lua(&lua, &answer)
 }
 

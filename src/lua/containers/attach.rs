@@ -68,7 +68,7 @@ pub(super) async fn attach(
     let io = engine
         .container_attach_running(&this.id, &options)
         .await
-        .map_err(|e| error::engine(e.named(F)))?;
+        .map_err(|e| error::engine_in(F, e))?;
     let id = this.id.clone();
     if let Some(terminal) = terminal {
         let tty = io.output.tty();
