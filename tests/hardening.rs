@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 
 use common::fake::{fake, Answer};
 use common::{
-    assert_success, describe, dockerlua_at as against, offline, run, stderr_of, stdout_of, Cleanup,
+    assert_success, describe, docker, dockerlua_at as against, offline, run, stderr_of, stdout_of,
+    Cleanup,
 };
 
 /// Runs `code` offline; it must succeed; its stdout.
@@ -634,7 +635,7 @@ fn a_stalled_tls_handshake_times_out() {
     assert!(started.elapsed() < Duration::from_secs(15));
     assert!(
         out.starts_with(
-            "Timeout\tconnecting (with the TLS handshake) to the engine at tcp://127.0.0.1:"
+            "Timeout\tevents: connecting (with the TLS handshake) to the engine at tcp://127.0.0.1:"
         ),
         "{out}"
     );
@@ -672,7 +673,8 @@ fn answers_of_too_many_values_are_refused_with_memory_bounded() {
     );
     assert!(
         line.starts_with(
-            "APIError\tGET /containers/json: the engine's answer holds more than 1048576 json values"
+            "APIError\tcontainers.list: GET /containers/json: \
+             the engine's answer holds more than 1048576 json values"
         ),
         "{line}"
     );
@@ -924,4 +926,242 @@ fn put_archive_from_a_folder_is_refused() {
             dir.path().display()
         )
     );
+}
+
+/// Attaching to a container that does not run is refused at once, naming
+/// the call and the container, as `docker attach` refuses it (the engine
+/// holds such an attach until the container runs: the call hung); a running
+/// container is still attached.
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn attaching_to_a_container_that_does_not_run_is_refused() {
+    let t = Cleanup::new("attachstop");
+    let created = t.container("created");
+    let exited = t.container("exited");
+    let paused = t.container("paused");
+    let label = t.label();
+    docker(&[
+        "create", "--name", &created, "--label", &label, "alpine", "true",
+    ]);
+    docker(&[
+        "run", "--name", &exited, "--label", &label, "alpine", "true",
+    ]);
+    common::sleeper(&t, &paused);
+    docker(&["pause", &paused]);
+    let code = format!(
+        r#"for _, name in ipairs{{"{created}", "{exited}", "{paused}"}} do
+             local c = docker.containers.get(name)
+             for _, opts in ipairs{{ {{}}, {{stream = true}}, {{stdin = true}}, {{logs = true}} }} do
+               local ok, e = pcall(c.attach, c, opts)
+               print(ok, e.kind, e.message)
+             end
+           end
+           local c = docker.containers.run("alpine", {{"sh", "-c", "read x; echo got-$x"}},
+             {{detach = true, stdin_open = true, labels = {labels}}})
+           local s = c:attach{{stdin = true}}
+           s:write("one\n")
+           for line in s do print(line) end
+           print("exit", s.exit_code)"#,
+        labels = t.lua_labels()
+    );
+    let mut attach = common::fault::Follower::start(common::dockerlua_cmd().args(["-e", &code]));
+    let status = attach.wait(Duration::from_secs(60));
+    assert!(status.success(), "{}", attach.stderr());
+    let lines = attach.lines();
+    let refused = |name: &str, status: &str, why: &str| {
+        format!(
+            "false\tConflict\tContainer:attach: container '{name}' is {status}: \
+             cannot attach to a {why}"
+        )
+    };
+    let mut expected = Vec::new();
+    for (name, status, why) in [
+        (&created, "created", "stopped container, start it first"),
+        (&exited, "exited", "stopped container, start it first"),
+        (&paused, "paused", "paused container, unpause it first"),
+    ] {
+        expected.extend(std::iter::repeat_n(refused(name, status, why), 4));
+    }
+    expected.extend(["got-one".to_owned(), "exit\t0".to_owned()]);
+    assert_eq!(lines, expected);
+    docker(&["unpause", &paused]);
+}
+
+/// A request too long for a URI (10,000 names in a filter, a huge path) is
+/// refused before anything is sent, naming the function, the call and the
+/// part that is too long, quoted short (issue 20, item 11).
+#[test]
+fn too_long_requests_name_the_function_and_the_argument() {
+    let code = "local names = {}\n\
+                for i = 1, 10000 do names[i] = 'name-' .. i end\n\
+                for _, f in ipairs{\n\
+                  function() return docker.containers.list{filters = {name = names}} end,\n\
+                  function() return docker.images.prune{filters = {label = names}} end,\n\
+                  function() return docker.events{filters = {container = names}} end,\n\
+                  function() return docker.api{path = '/containers/' .. string.rep('x', 70000) .. '/json'} end,\n\
+                } do\n\
+                  local ok, e = pcall(f)\n\
+                  print(e.kind, #tostring(e), e.message)\n\
+                end";
+    let out = assert_success(&run(offline()
+        .env("DOCKER_API_VERSION", "1.41")
+        .args(["-e", code])));
+    let lines: Vec<Vec<&str>> = out.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    for (line, (function, call, part)) in lines.iter().zip([
+        (
+            "containers.list: ",
+            "GET /containers/json",
+            r#"its 'filters' is 118904 bytes ('{"name":["name-1","name-2","#,
+        ),
+        (
+            "images.prune: ",
+            "POST /images/prune",
+            r#"its 'filters' is 118905 bytes ('{"label":["name-1","name-2","#,
+        ),
+        (
+            "events: ",
+            "GET /events",
+            r#"its 'filters' is 118909 bytes ('{"container":["name-1","name-2""#,
+        ),
+        (
+            "",
+            "GET /containers/xxxx",
+            "its path is 70017 bytes ('/containers/xxx",
+        ),
+    ]) {
+        assert_eq!(line[0], "InvalidArgument", "{out}");
+        assert!(line[1].parse::<usize>().unwrap() < 400, "{out}");
+        assert!(
+            line[2].starts_with(&format!("{function}{call}")),
+            "{function}{call}: {out}"
+        );
+        assert!(line[2].contains(": too long a request ("), "{out}");
+        assert!(line[2].contains(part), "{part}: {out}");
+    }
+    // Under --dry-run too, before any dry-run line could echo the value.
+    let out = run(offline().env("DOCKER_API_VERSION", "1.41").args([
+        "--dry-run",
+        "-e",
+        "local ok, e = pcall(docker.images.remove, string.rep('x', 10 * 1000 * 1000))\n\
+             print(e.kind, e.message)",
+    ]));
+    let stdout = assert_success(&out);
+    assert!(
+        stdout.starts_with("InvalidArgument\tDELETE /images/xxxxxxxx"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(": too long a request ("), "{stdout}");
+    assert!(stdout.len() < 400, "{stdout}");
+    assert_eq!(stderr_of(&out), "");
+}
+
+/// A connection that breaks while an answer is read (the engine killed
+/// mid-answer: a fake engine, since a real one cannot be cut on demand at a
+/// given byte) is a ConnectionError naming the call and the engine, for
+/// answers read whole and for streams (issue 20, item 11).
+#[test]
+fn a_connection_broken_mid_answer_names_the_call() {
+    let engine = fake(|_, path| match path {
+        "/containers/x/json" => Answer::Json(200, container_json()),
+        "/containers/json" => Answer::Short(r#"[{"Id":"#.into()),
+        "/info" => Answer::Cut(vec![r#"{"ID": "#.into()]),
+        // One stdout frame ("hi\n"), then the cut.
+        "/containers/x/logs" => Answer::Cut(vec!["\u{1}\0\0\0\0\0\0\u{3}hi\n".into()]),
+        "/events" => Answer::Cut(vec![
+            r#"{"Type":"container","Action":"start"}"#.to_owned() + "\n",
+        ]),
+        _ => Answer::Json(404, r#"{"message":"no"}"#.into()),
+    });
+    let code = "local c = docker.containers.get('x')\n\
+                for _, f in ipairs{\n\
+                  function() return docker.containers.list() end,\n\
+                  function() return docker.info() end,\n\
+                  function() return c:logs() end,\n\
+                  function() for line in c:logs{stream = true, follow = true} do print(line) end end,\n\
+                  function() for e in docker.events() do print(e.Action) end end,\n\
+                } do\n\
+                  local ok, e = pcall(f)\n\
+                  print(e.kind, e.message)\n\
+                end";
+    let out = assert_success(&run(against(&engine.url).args(["-e", code])));
+    let lines: Vec<&str> = out.lines().collect();
+    let broken = |call: &str| {
+        format!(
+            "ConnectionError\t{call}: reading the answer from the engine at {}: \
+             error reading a body from connection",
+            engine.url
+        )
+    };
+    let expected = [
+        broken("containers.list: GET /containers/json"),
+        broken("GET /info"),
+        broken("Container:logs: GET /containers/x/logs"),
+        "hi".to_owned(),
+        broken("GET /containers/x/logs"),
+        "start".to_owned(),
+        broken("GET /events"),
+    ];
+    assert_eq!(lines.len(), expected.len(), "{out}");
+    for (line, expected) in lines.iter().zip(&expected) {
+        assert!(line.starts_with(expected.as_str()), "{expected}\n{out}");
+    }
+}
+
+/// An engine killed (SIGKILL) while a script follows logs and events: both
+/// end with a ConnectionError naming their call, at once.
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn an_engine_killed_mid_stream_names_the_call() {
+    let engine = common::OwnEngine::start("dl-killed-", Some(&common::registry()));
+    let docker_at = |args: &[&str]| {
+        let out = run(common::docker_cmd()
+            .env("DOCKER_HOST", &engine.host)
+            .args(args));
+        assert!(out.status.success(), "docker {args:?}: {}", describe(&out));
+    };
+    docker_at(&[
+        "run",
+        "-d",
+        "--name",
+        "talker",
+        "alpine",
+        "sh",
+        "-c",
+        "while true; do echo tick; sleep 0.1; done",
+    ]);
+    let follow = |code: &str| {
+        let code = format!(
+            "io.stdout:setvbuf('line')\n\
+             local ok, e = pcall(function() {code} end)\n\
+             print(e.kind) print(e.message)"
+        );
+        common::fault::Follower::start(against(&engine.host).args(["-e", &code]))
+    };
+    let mut logs = follow(
+        "for line in docker.containers.get('talker'):logs{stream = true, follow = true} do \
+           print(line) end",
+    );
+    let mut events = follow("local s = docker.events() print('ready') for e in s do end");
+    logs.wait_for("tick", Duration::from_secs(60));
+    events.wait_for("ready", Duration::from_secs(60));
+    let pid = std::fs::read_to_string(engine.dir.path().join("docker.pid")).unwrap();
+    let pid: i32 = pid.trim().parse().unwrap();
+    // SAFETY: kill(2) on the test's own engine, by its pid file.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+    // Logs are asked for by the container's id, which `get` found.
+    for (follower, call) in [(&mut logs, "/logs"), (&mut events, "GET /events")] {
+        follower.wait(Duration::from_secs(30));
+        let lines = follower.lines();
+        let n = lines.len();
+        assert!(n >= 2, "{lines:?}");
+        assert_eq!(lines[n - 2], "ConnectionError", "{lines:?}");
+        let expected = format!(
+            "{call}: reading the answer from the engine at {}: \
+             error reading a body from connection",
+            engine.host
+        );
+        assert!(lines[n - 1].starts_with("GET /"), "{lines:?}");
+        assert!(lines[n - 1].contains(&expected), "{expected}\n{lines:?}");
+    }
 }

@@ -12,6 +12,7 @@ use serde_json::Value;
 use tokio::io::{AsyncWriteExt, WriteHalf};
 
 use super::containers::{framing, PendingWait};
+use super::error::excerpt;
 use super::run::{self, Cleanups, PullEvent, RunGuard, RunSpec};
 use super::{segment, Engine, Error, ErrorKind, OutputStream, Query, Req, Result};
 
@@ -89,6 +90,49 @@ impl Engine {
         upgrade(response, tty).await
     }
 
+    /// Attaches to a running container, as `docker attach` does: a stopped,
+    /// paused or restarting one is refused with a `Conflict` (the engine
+    /// would hold the connection until the container runs again, so the
+    /// call would hang). The inspect that tells also gives the framing.
+    pub async fn container_attach_running(&self, id: &str, opts: &AttachOptions) -> Result<Duplex> {
+        let attrs = self.container_inspect(id).await?;
+        let state = |field: &str| {
+            attrs
+                .pointer(&format!("/State/{field}"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        };
+        let refusal = if !state("Running") {
+            Some("a stopped container, start it first")
+        } else if state("Paused") {
+            Some("a paused container, unpause it first")
+        } else if state("Restarting") {
+            Some("a restarting container, wait until it runs")
+        } else {
+            None
+        };
+        if let Some(why) = refusal {
+            let name = attrs
+                .get("Name")
+                .and_then(Value::as_str)
+                .map_or(id, |n| n.trim_start_matches('/'));
+            let status = attrs
+                .pointer("/State/Status")
+                .and_then(Value::as_str)
+                .unwrap_or("not running");
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!(
+                    "container '{}' is {}: cannot attach to {why}",
+                    excerpt(name, 100),
+                    excerpt(status, 20)
+                ),
+            ));
+        }
+        let tty = attrs.pointer("/Config/Tty").and_then(Value::as_bool);
+        self.container_attach(id, opts, tty).await
+    }
+
     /// Starts an exec instance on a two-way connection: its output, and its
     /// stdin (the exec must be created with `AttachStdin`).
     pub async fn exec_start_duplex(&self, exec_id: &str, tty: bool) -> Result<Duplex> {
@@ -131,6 +175,7 @@ impl Engine {
 }
 
 async fn upgrade(response: Response<Incoming>, tty: bool) -> Result<Duplex> {
+    let source = super::body::Source::of(&response);
     let io = hyper::upgrade::on(response).await.map_err(|e| {
         Error::new(
             ErrorKind::Connection,
@@ -139,7 +184,7 @@ async fn upgrade(response: Response<Incoming>, tty: bool) -> Result<Duplex> {
     })?;
     let (read, write) = tokio::io::split(TokioIo::new(io));
     Ok(Duplex {
-        output: OutputStream::duplex(read, tty),
+        output: OutputStream::duplex(read, tty, source),
         input: Input(write),
     })
 }

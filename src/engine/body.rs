@@ -1,10 +1,11 @@
 //! Reading answers: whole (small) bodies, chunk by chunk, JSON lines, and a
 //! container's output from a body or a hijacked connection.
 
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Buf, Bytes};
-use std::pin::Pin;
 
 use hyper::body::{Body as _, Incoming};
 use hyper::upgrade::Upgraded;
@@ -27,6 +28,45 @@ pub const MAX_ERROR: usize = 1 << 20;
 /// are 22 million values, each a table or an object in Lua. Lists of 10,000
 /// containers (about 60 values each) fit.
 pub const MAX_VALUES: usize = 1 << 20;
+
+/// What an answer answers: the call ("GET /containers/x/logs") and the
+/// engine's address (password hidden). It travels in the answer's
+/// extensions, so that whichever reader finds the connection broken (a
+/// body, a stream, a hijacked connection) names the call that broke.
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub call: Arc<str>,
+    pub engine: Arc<str>,
+}
+
+impl Source {
+    /// The source of `response`, when it came from the engine.
+    pub fn of<B>(response: &Response<B>) -> Option<Source> {
+        response.extensions().get::<Source>().cloned()
+    }
+}
+
+/// The connection broke while an answer was read: a `ConnectionError`
+/// naming the call, the engine and the innermost cause.
+pub fn broken(source: Option<&Source>, e: &(dyn std::error::Error + 'static)) -> Error {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let why = if std::ptr::addr_eq(cause, e) {
+        e.to_string()
+    } else {
+        format!("{e}: {cause}")
+    };
+    let message = match source {
+        Some(s) => format!(
+            "{}: reading the answer from the engine at {}: {why}",
+            s.call, s.engine
+        ),
+        None => format!("reading the answer: {why}"),
+    };
+    Error::new(ErrorKind::Connection, message)
+}
 
 /// Parses an answer read whole, refusing one of more than [`MAX_VALUES`]
 /// values before anything is built from it.
@@ -148,12 +188,14 @@ pub struct BodyReader {
     body: Incoming,
     /// The connection of an answer that has one of its own, polled here.
     driver: Option<Driver>,
+    source: Option<Source>,
 }
 
 impl BodyReader {
     pub fn new(mut response: Response<Incoming>) -> Self {
         let driver = Driver::take(&mut response);
         BodyReader {
+            source: Source::of(&response),
             body: response.into_body(),
             driver,
         }
@@ -170,12 +212,7 @@ impl BodyReader {
             });
             match frame.await {
                 None => return Ok(None),
-                Some(Err(e)) => {
-                    return Err(Error::new(
-                        ErrorKind::Connection,
-                        format!("reading the answer: {e}"),
-                    ))
-                }
+                Some(Err(e)) => return Err(broken(self.source.as_ref(), &e)),
                 Some(Ok(frame)) => {
                     if let Ok(data) = frame.into_data() {
                         if !data.is_empty() {
@@ -270,7 +307,7 @@ enum Input {
     Body(BodyReader),
     Hijacked(Hijacked),
     /// The read side of a two-way connection whose write side the caller has.
-    Duplex(ReadHalf<TokioIo<Upgraded>>, bytes::BytesMut),
+    Duplex(ReadHalf<TokioIo<Upgraded>>, bytes::BytesMut, Option<Source>),
 }
 
 /// A hijacked connection: raw output to read, and stdin data to write.
@@ -284,6 +321,7 @@ struct Hijacked {
     /// a TTY's end-of-file is a Ctrl-D ("\x04") in the data.
     close_stdin: bool,
     buffer: bytes::BytesMut,
+    source: Option<Source>,
 }
 
 impl Hijacked {
@@ -320,10 +358,7 @@ impl Hijacked {
         match read {
             Ok(0) => Ok(None),
             Ok(_) => Ok(Some(self.buffer.split().freeze())),
-            Err(e) => Err(Error::new(
-                ErrorKind::Connection,
-                format!("reading the answer: {e}"),
-            )),
+            Err(e) => Err(broken(self.source.as_ref(), &e)),
         }
     }
 }
@@ -333,8 +368,9 @@ impl OutputStream {
         Self::with_input(Input::Body(BodyReader::new(response)), tty)
     }
 
-    /// Output of a hijacked connection, writing `stdin` to it as it goes.
-    pub fn hijacked(io: Upgraded, tty: bool, stdin: Bytes) -> Self {
+    /// Output of a hijacked connection, writing `stdin` to it as it goes;
+    /// `source`: the request that asked for it (see [`Source::of`]).
+    pub fn hijacked(io: Upgraded, tty: bool, stdin: Bytes, source: Option<Source>) -> Self {
         let (read, write) = tokio::io::split(TokioIo::new(io));
         Self::with_input(
             Input::Hijacked(Hijacked {
@@ -343,14 +379,19 @@ impl OutputStream {
                 stdin,
                 close_stdin: !tty,
                 buffer: bytes::BytesMut::new(),
+                source,
             }),
             tty,
         )
     }
 
     /// The output side of a two-way connection (see [`super::attach::Duplex`]).
-    pub(super) fn duplex(read: ReadHalf<TokioIo<Upgraded>>, tty: bool) -> Self {
-        Self::with_input(Input::Duplex(read, bytes::BytesMut::new()), tty)
+    pub(super) fn duplex(
+        read: ReadHalf<TokioIo<Upgraded>>,
+        tty: bool,
+        source: Option<Source>,
+    ) -> Self {
+        Self::with_input(Input::Duplex(read, bytes::BytesMut::new(), source), tty)
     }
 
     fn with_input(input: Input, tty: bool) -> Self {
@@ -385,17 +426,12 @@ impl OutputStream {
             let chunk = match &mut self.input {
                 Input::Body(reader) => reader.chunk().await?,
                 Input::Hijacked(hijacked) => hijacked.chunk().await?,
-                Input::Duplex(read, buffer) => {
+                Input::Duplex(read, buffer, source) => {
                     buffer.reserve(64 * 1024);
                     match read.read_buf(buffer).await {
                         Ok(0) => None,
                         Ok(_) => Some(buffer.split().freeze()),
-                        Err(e) => {
-                            return Err(Error::new(
-                                ErrorKind::Connection,
-                                format!("reading the answer: {e}"),
-                            ))
-                        }
+                        Err(e) => return Err(broken(source.as_ref(), &e)),
                     }
                 }
             };

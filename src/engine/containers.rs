@@ -486,13 +486,14 @@ impl Engine {
                         ),
                     ));
                 }
+                let source = super::body::Source::of(&response);
                 let io = hyper::upgrade::on(response).await.map_err(|e| {
                     super::Error::new(
                         super::ErrorKind::Connection,
                         format!("hijacking the exec connection: {e}"),
                     )
                 })?;
-                Ok(OutputStream::hijacked(io, tty, data))
+                Ok(OutputStream::hijacked(io, tty, data, source))
             }
         }
     }

@@ -190,6 +190,8 @@ fn context_host(dir: &Path, name: &str) -> Result<String> {
         .join("contexts/meta")
         .join(context_hash(name))
         .join("meta.json");
+    // Quoted short: a name can be megabytes long.
+    let name = super::error::excerpt(name, 100);
     let bytes = std::fs::read(&path).map_err(|_| {
         Error::invalid(format!(
             "context '{name}' not found (no '{}')",

@@ -275,6 +275,13 @@ impl Engine {
     /// success; an error status becomes an [`Error`] with the engine's message.
     /// Under `--dry-run`/`--read-only` a write is answered by the guard.
     pub async fn request(&self, req: Req<'_>) -> Result<Response<Incoming>> {
+        // Before the guard: a request too long to send is refused the same
+        // under --dry-run, and no dry-run line echoes a huge value.
+        let target = "/v".len() + MAX_API_VERSION.len() + req.path.len() + req.query.as_str().len();
+        let room = self.inner.transport.max_target();
+        if target > room {
+            return Err(too_long(&req.describe(), &req, target, room));
+        }
         if let Some(answer) = self.inner.guard.intercept(self, &req).await? {
             return Ok(answer);
         }
@@ -308,9 +315,13 @@ impl Engine {
             (None, None) => None,
         };
         let answer = async {
-            let response = self
+            let mut response = self
                 .send_raw(method, &target, body, &headers, own_connection)
                 .await?;
+            response.extensions_mut().insert(body::Source {
+                call: what.as_str().into(),
+                engine: self.url().into(),
+            });
             check(response, image, self.timeout()).await
         };
         self.within(limit, &what, answer).await
@@ -348,9 +359,10 @@ impl Engine {
     ) -> Result<Bytes> {
         body::read_capped(response, MAX_ANSWER, idle)
             .await
-            .map_err(|e| Error {
-                message: format!("{what}: {}", e.message),
-                ..e
+            .map_err(|e| match e.message.starts_with(what) {
+                // A broken connection names the call already.
+                true => e,
+                false => e.named(what),
             })
     }
 
@@ -383,6 +395,51 @@ impl Engine {
             _ => self.timeout(),
         }
     }
+}
+
+/// The error of a request longer than a URI may be (a huge value in a
+/// query or a path): names the call and its longest part, quoted short.
+fn too_long(what: &str, req: &Req<'_>, len: usize, room: usize) -> Error {
+    let longest = req
+        .query
+        .as_str()
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .max_by_key(|(_, value)| value.len());
+    let part = match longest {
+        Some((name, value)) if value.len() > req.path.len() => format!(
+            "its '{}' is {}",
+            error::excerpt(&request::decode(name), 40),
+            decoded_excerpt(value)
+        ),
+        _ => format!("its path is {}", decoded_excerpt(&req.path)),
+    };
+    Error::invalid(format!(
+        "{what}: too long a request ({len} bytes, at most {room}): {part}"
+    ))
+}
+
+/// "N bytes ('head…')" of a percent-encoded text, as decoded: only its
+/// head is decoded (the text can be megabytes long).
+fn decoded_excerpt(encoded: &str) -> String {
+    const HEAD: usize = 60;
+    // Each escape is 3 bytes for 1.
+    let size = encoded.len() - 2 * encoded.matches('%').count();
+    let mut end = encoded.len().min(HEAD * 3);
+    while !encoded.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = request::decode(&encoded[..end]);
+    let mut cut = head.len().min(HEAD);
+    while !head.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let more = if size > cut { "…" } else { "" };
+    format!(
+        "{size} bytes ('{}{more}')",
+        error::escape_controls(&head[..cut])
+    )
 }
 
 /// Connecting and the TLS handshake take at most this long.

@@ -49,19 +49,62 @@ impl Query {
     }
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
+/// Percent-encodes everything but RFC 3986's unreserved characters. Runs of
+/// unreserved bytes are copied whole and bytes looked up in a table: values
+/// can be megabytes long, and this loop runs unoptimized in test builds.
 fn encode_into(out: &mut String, text: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    out.reserve(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push('%');
-            out.push(HEX[usize::from(byte >> 4)] as char);
-            out.push(HEX[usize::from(byte & 0xf)] as char);
+    const UNRESERVED: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            table[b] =
+                c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_' || c == b'~';
+            b += 1;
+        }
+        table
+    };
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len());
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        let byte = bytes[i];
+        if UNRESERVED[usize::from(byte)] {
+            i += 1;
+            continue;
+        }
+        // The run before is ASCII: a valid string on its own.
+        out.push_str(std::str::from_utf8(&bytes[start..i]).unwrap_or_default());
+        out.push('%');
+        out.push(HEX[usize::from(byte >> 4)] as char);
+        out.push(HEX[usize::from(byte & 0xf)] as char);
+        i += 1;
+        start = i;
+    }
+    out.push_str(std::str::from_utf8(&bytes[start..]).unwrap_or_default());
+}
+
+/// `text` percent-decoded (for messages: bytes that are not UTF-8 are
+/// replaced).
+pub fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&hi), Some(&lo)) if hex(hi).is_some() && hex(lo).is_some() => {
+                out.push((hex(hi).unwrap_or(0) * 16 + hex(lo).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
         }
     }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A path segment such as a container id or an image name, encoded.
@@ -246,5 +289,10 @@ mod tests {
             "?filters=%7B%22label%22%3A%5B%22a%3Db%20c%22%5D%7D&all=1"
         );
         assert_eq!(segment("localhost:5000/a b"), "localhost%3A5000/a%20b");
+        assert_eq!(decode(q.as_str()), r#"?filters={"label":["a=b c"]}&all=1"#);
+        assert_eq!(decode("%zz%4"), "%zz%4");
+        let mut all = String::new();
+        encode_into(&mut all, "aZ9-._~ é/%");
+        assert_eq!(all, "aZ9-._~%20%C3%A9%2F%25");
     }
 }

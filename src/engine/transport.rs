@@ -266,6 +266,18 @@ impl Transport {
         &self.url
     }
 
+    /// The longest path and query a request may have: a URI holds less
+    /// than 64 KiB, our address part included.
+    pub fn max_target(&self) -> usize {
+        let address = match &self.inner {
+            Inner::Unix { host_hex, .. } => "unix://".len() + host_hex.len() + ":0".len(),
+            Inner::Tcp { authority, .. } => "http://".len() + authority.len(),
+            Inner::Tls { authority, .. } => "https://".len() + authority.len(),
+            Inner::Ssh { .. } => "http://docker".len(),
+        };
+        usize::from(u16::MAX - 1).saturating_sub(address)
+    }
+
     /// The full URI for an already encoded path and query.
     pub fn uri(&self, path_and_query: &str) -> Result<Uri> {
         let text = match &self.inner {

@@ -137,6 +137,15 @@ pub fn engine(e: engine::Error) -> mlua::Error {
     .into()
 }
 
+/// An engine failure of `function`, its message led by the function's name;
+/// not a `ReadOnly` refusal, which reads the same for every call.
+pub fn engine_in(function: &str, e: engine::Error) -> mlua::Error {
+    match e.kind {
+        engine::ErrorKind::ReadOnly => engine(e),
+        _ => engine(e.named(function)),
+    }
+}
+
 /// A bad argument from a script: names the function and the argument.
 pub fn invalid(function: &str, message: impl fmt::Display) -> mlua::Error {
     DockerError::new("InvalidArgument", format!("{function}: {message}")).into()

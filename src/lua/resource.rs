@@ -407,7 +407,10 @@ async fn list<M: Model>(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Res
     }
     filters_query(&mut query, Some(&filters));
     let engine = handle.engine()?;
-    let mut items = engine.list(M::KIND, query).await.map_err(error::engine)?;
+    let mut items = engine
+        .list(M::KIND, query)
+        .await
+        .map_err(|e| error::engine_in(function, e))?;
     if inspect {
         let ids: Vec<String> = items.iter().map(M::id).collect();
         let inspects = ids.iter().map(|id| engine.inspect(M::KIND, id));
@@ -434,7 +437,7 @@ async fn prune<M: Model>(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Re
         .engine()?
         .prune(M::KIND, filters.as_ref())
         .await
-        .map_err(error::engine)?;
+        .map_err(|e| error::engine_in(function, e))?;
     convert::to_lua(&lua, &answer)
 }
 

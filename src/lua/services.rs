@@ -56,7 +56,7 @@ impl Model for Service {
                 .engine()?
                 .service_tasks(&this.id, filters.as_ref())
                 .await
-                .map_err(error::engine)?;
+                .map_err(|e| error::engine_in("Service:tasks", e))?;
             convert::to_lua(&lua, &Json::Array(tasks))
         });
         methods.add_lazy_async_method("scale", |_, this, replicas: Value| async move {

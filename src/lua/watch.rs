@@ -76,7 +76,7 @@ async fn events(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiValu
     };
     let feed = EventFeed::open(&h.engine()?, options)
         .await
-        .map_err(error::engine)?;
+        .map_err(|e| error::engine_in("events", e))?;
     iter::for_values(&lua, "EventStream", Events(feed))
 }
 

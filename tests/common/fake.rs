@@ -21,6 +21,12 @@ pub enum Answer {
     Pieces(Vec<(Duration, String)>),
     /// An error status and the start of its body, then silence.
     StalledError(u16, String),
+    /// A chunked answer: its first pieces, then the connection closes, as
+    /// when the engine is killed mid-answer.
+    Cut(Vec<String>),
+    /// An answer of `Content-Length` bytes of which only the start is sent
+    /// before the connection closes.
+    Short(String),
 }
 
 pub struct Fake {
@@ -169,6 +175,23 @@ fn serve(
                 }
                 let _ = write!(out, "{:x}\r\n{start}\r\n", start.len());
                 let _ = reader.read(&mut [0; 1]);
+                return;
+            }
+            Answer::Cut(pieces) => {
+                if chunked_head(&mut out, 200).is_ok() {
+                    for piece in pieces {
+                        let _ = write!(out, "{:x}\r\n{piece}\r\n", piece.len());
+                    }
+                }
+                return;
+            }
+            Answer::Short(start) => {
+                let _ = write!(
+                    out,
+                    "HTTP/1.1 200 X\r\nContent-Type: application/json\r\n\
+                     Content-Length: {}\r\n\r\n{start}",
+                    start.len() + 100
+                );
                 return;
             }
             Answer::Pieces(pieces) => {

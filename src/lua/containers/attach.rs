@@ -65,11 +65,10 @@ pub(super) async fn attach(
         detach_keys: None,
     };
     let engine = this.handle.engine()?;
-    let tty = this.attrs().pointer("/Config/Tty").and_then(Json::as_bool);
     let io = engine
-        .container_attach(&this.id, &options, tty)
+        .container_attach_running(&this.id, &options)
         .await
-        .map_err(error::engine)?;
+        .map_err(|e| error::engine_in(F, e))?;
     let id = this.id.clone();
     if let Some(terminal) = terminal {
         let tty = io.output.tty();
