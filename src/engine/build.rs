@@ -375,14 +375,8 @@ fn walk<W: Write>(
     parent: &ParentMatches,
     seen: &mut HardLinks,
 ) -> io::Result<()> {
-    let read = |e: io::Error, path: &Path| {
-        io::Error::new(e.kind(), format!("cannot read '{}': {e}", path.display()))
-    };
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| read(e, dir))? {
-        names.push(entry.map_err(|e| read(e, dir))?.file_name());
-    }
-    names.sort_by(|a, b| a.as_encoded_bytes().cmp(b.as_encoded_bytes()));
+    let read = cannot_read;
+    let names = sorted_names(dir)?;
     for name in names {
         let path = dir.join(&name);
         let name = name.to_string_lossy();
@@ -490,6 +484,22 @@ impl<R: Read> Read for Exactly<R> {
         }
         Ok(n)
     }
+}
+
+/// An I/O error that names the path it was reading.
+pub(crate) fn cannot_read(e: io::Error, path: &Path) -> io::Error {
+    io::Error::new(e.kind(), format!("cannot read '{}': {e}", path.display()))
+}
+
+/// A folder's entry names in byte order, so that a context walks the same
+/// way every time (for the tar stream and the file sync alike).
+pub(crate) fn sorted_names(dir: &Path) -> io::Result<Vec<std::ffi::OsString>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| cannot_read(e, dir))? {
+        names.push(entry.map_err(|e| cannot_read(e, dir))?.file_name());
+    }
+    names.sort_by(|a, b| a.as_encoded_bytes().cmp(b.as_encoded_bytes()));
+    Ok(names)
 }
 
 #[cfg(test)]

@@ -140,6 +140,19 @@ pub async fn build(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiV
         }
         log.push(event);
     }
+    built(&lua, &h, image, log).await
+}
+
+/// The BuildKit options: `secrets`, `ssh`, and the refused
+/// `build_contexts` (with the reason).
+/// Both builders' answer: the built image and the build log (an array);
+/// an engine that named no image fails with that log.
+async fn built(
+    lua: &Lua,
+    h: &Handle,
+    image: Option<String>,
+    log: Vec<Json>,
+) -> mlua::Result<MultiValue> {
     let Some(id) = image else {
         return Err(BuildFailure {
             message: "the engine named no built image".to_owned(),
@@ -147,16 +160,14 @@ pub async fn build(lua: Lua, h: Handle, args: MultiValue) -> mlua::Result<MultiV
         }
         .into());
     };
-    let image = resource::fetch::<Image>(&lua, &h, &id).await?;
-    let logs = convert::to_lua(&lua, &Json::Array(log))?;
+    let image = resource::fetch::<Image>(lua, h, &id).await?;
+    let logs = convert::to_lua(lua, &Json::Array(log))?;
     if let Value::Table(t) = &logs {
-        t.set_metatable(Some(convert::array_metatable(&lua)?))?;
+        t.set_metatable(Some(convert::array_metatable(lua)?))?;
     }
     Ok(MultiValue::from_iter([image, logs]))
 }
 
-/// The BuildKit options: `secrets`, `ssh`, and the refused
-/// `build_contexts` (with the reason).
 fn kit_options(opts: &Opts) -> mlua::Result<KitOptions> {
     const F: &str = "images.build";
     if !opts.raw("build_contexts")?.is_nil() {
@@ -327,19 +338,7 @@ async fn build_kit(
         "id": "dockerlua.context",
         "aux": {"bytes": running.context_bytes()},
     }));
-    let Some(id) = image else {
-        return Err(BuildFailure {
-            message: "the engine named no built image".to_owned(),
-            build_log: std::sync::Arc::new(Json::Array(log)),
-        }
-        .into());
-    };
-    let image = resource::fetch::<Image>(&lua, &h, &id).await?;
-    let logs = convert::to_lua(&lua, &Json::Array(log))?;
-    if let Value::Table(t) = &logs {
-        t.set_metatable(Some(convert::array_metatable(&lua)?))?;
-    }
-    Ok(MultiValue::from_iter([image, logs]))
+    built(&lua, &h, image, log).await
 }
 
 /// Where build events go.

@@ -335,14 +335,8 @@ fn walk_dir(
     includes: Option<&Matcher>,
     walk: &mut Walk,
 ) -> io::Result<()> {
-    let read = |e: io::Error, path: &Path| {
-        io::Error::new(e.kind(), format!("cannot read '{}': {e}", path.display()))
-    };
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| read(e, dir))? {
-        names.push(entry.map_err(|e| read(e, dir))?.file_name());
-    }
-    names.sort_by(|a, b| a.as_encoded_bytes().cmp(b.as_encoded_bytes()));
+    let read = crate::engine::build::cannot_read;
+    let names = crate::engine::build::sorted_names(dir)?;
     for name in names {
         let path = dir.join(&name);
         let rel_path = match rel {

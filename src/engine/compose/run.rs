@@ -23,7 +23,7 @@ use crate::engine::build::{build_error, BuildOptions, Context};
 use crate::engine::containers::LogsOptions;
 use crate::engine::images::Auth;
 use crate::engine::reference::split_reference;
-use crate::engine::resource::{CONTAINERS, NETWORKS, VOLUMES};
+use crate::engine::resource::{Kind, CONTAINERS, NETWORKS, VOLUMES};
 use crate::engine::run::Pull;
 use crate::engine::stream::{LineSplitter, StreamKind};
 use crate::engine::{Engine, Error, ErrorKind, OutputStream, Query, Result};
@@ -194,6 +194,20 @@ where
 }
 
 /// One error for the failures of a run over services, naming each.
+/// Whether a project's network or volume has to be created: not when it
+/// exists; an external one that does not exist is an error.
+async fn missing(engine: &Engine, kind: &Kind, name: &str, spec: &Value) -> Result<bool> {
+    match engine.inspect(kind, name).await {
+        Ok(_) => Ok(false),
+        Err(e) if e.kind != ErrorKind::NotFound => Err(e),
+        Err(_) if labels::is_external(spec) => Err(Error::new(
+            ErrorKind::NotFound,
+            format!("{} {name} is external but does not exist", kind.noun),
+        )),
+        Err(_) => Ok(true),
+    }
+}
+
 fn failures(what: &str, results: BTreeMap<String, Result<()>>) -> Result<()> {
     let failed: Vec<(String, Error)> = results
         .into_iter()
@@ -293,16 +307,8 @@ impl Project {
         for key in nets {
             let spec = &self.model["networks"][key.as_str()];
             let name = scoped_name(&self.name, &key, spec);
-            match engine.inspect(&NETWORKS, &name).await {
-                Ok(_) => continue,
-                Err(e) if e.kind != ErrorKind::NotFound => return Err(e),
-                Err(_) if labels::is_external(spec) => {
-                    return Err(Error::new(
-                        ErrorKind::NotFound,
-                        format!("network {name} is external but does not exist"),
-                    ))
-                }
-                Err(_) => {}
+            if !missing(engine, &NETWORKS, &name, spec).await? {
+                continue;
             }
             let mut body = json!({
                 "Name": name,
@@ -349,16 +355,8 @@ impl Project {
         for key in vols {
             let spec = &self.model["volumes"][key.as_str()];
             let name = scoped_name(&self.name, &key, spec);
-            match engine.inspect(&VOLUMES, &name).await {
-                Ok(_) => continue,
-                Err(e) if e.kind != ErrorKind::NotFound => return Err(e),
-                Err(_) if labels::is_external(spec) => {
-                    return Err(Error::new(
-                        ErrorKind::NotFound,
-                        format!("volume {name} is external but does not exist"),
-                    ))
-                }
-                Err(_) => {}
+            if !missing(engine, &VOLUMES, &name, spec).await? {
+                continue;
             }
             let mut body = json!({
                 "Name": name,
