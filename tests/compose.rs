@@ -240,6 +240,57 @@ fn a_project_from_a_table_writes_a_file_docker_compose_accepts() {
 
 // --- on the engine ---------------------------------------------------------------
 
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn external_networks_and_volumes_are_used_never_created() {
+    let t = Cleanup::new("extern");
+    let (dir, _guard) = project_dir(&t);
+    let net = t.container("net");
+    let vol = t.container("vol");
+    let code = format!(
+        r#"local p = docker.compose.project{{name = "{id}",
+             services = {{a = {{image = "alpine", command = "sleep 300", init = true,
+               volumes = {{"data:/data"}}}}}},
+             networks = {{default = {{external = true, name = "{net}"}}}},
+             volumes = {{data = {{external = true, name = "{vol}"}}}}}}
+           local ok, err = pcall(p.up, p)
+           print(ok, err.kind, err.message)
+           docker.networks.create("{net}", {{labels = {labels}}})
+           ok, err = pcall(p.up, p)
+           print(ok, err.kind, err.message)
+           docker.volumes.create{{name = "{vol}", labels = {labels}}}
+           local report = p:up()
+           print(#report.networks, #report.volumes)
+           p:down{{volumes = true}}"#,
+        id = t.id,
+        labels = t.lua_labels(),
+    );
+    let out = dl_ok(dir.path(), &code);
+    assert_eq!(
+        out,
+        format!(
+            "false\tNotFound\tnetwork {net} is external but does not exist\n\
+             false\tNotFound\tvolume {vol} is external but does not exist\n\
+             0\t0\n"
+        )
+    );
+    // External ones are the user's: `down{volumes = true}` leaves both.
+    assert!(docker_cmd()
+        .args(["network", "inspect", &net])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    assert!(docker_cmd()
+        .args(["volume", "inspect", &vol])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    docker_cmd().args(["network", "rm", &net]).output().unwrap();
+    docker_cmd().args(["volume", "rm", &vol]).output().unwrap();
+}
+
 /// Two services, the second waiting for the first to be healthy.
 fn two_services(t: &Cleanup) -> String {
     format!(
