@@ -208,6 +208,21 @@ async fn missing(engine: &Engine, kind: &Kind, name: &str, spec: &Value) -> Resu
     }
 }
 
+/// Removes the project's networks or volumes (by its label); the names
+/// removed. One already gone is not an error.
+async fn remove_labelled(engine: &Engine, kind: &Kind, project: &str) -> Result<Vec<String>> {
+    let mut removed = Vec::new();
+    for item in engine.list(kind, label_filter(project, &[])).await? {
+        let name = item.get("Name").and_then(Value::as_str).unwrap_or_default();
+        match engine.remove(kind, name, Query::new()).await {
+            Ok(_) => removed.push(name.to_owned()),
+            Err(e) if e.kind == ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(removed)
+}
+
 fn failures(what: &str, results: BTreeMap<String, Result<()>>) -> Result<()> {
     let failed: Vec<(String, Error)> = results
         .into_iter()
@@ -942,34 +957,9 @@ impl Project {
         .await;
         report.removed = removed.into_inner();
         failures("down", results)?;
-        for n in engine
-            .list(&NETWORKS, label_filter(&self.name, &[]))
-            .await?
-        {
-            let name = n
-                .get("Name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            match engine.remove(&NETWORKS, &name, Query::new()).await {
-                Ok(_) => report.networks.push(name),
-                Err(e) if e.kind == ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
-            }
-        }
+        report.networks = remove_labelled(engine, &NETWORKS, &self.name).await?;
         if remove_volumes {
-            for v in engine.list(&VOLUMES, label_filter(&self.name, &[])).await? {
-                let name = v
-                    .get("Name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                match engine.remove(&VOLUMES, &name, Query::new()).await {
-                    Ok(_) => report.volumes.push(name),
-                    Err(e) if e.kind == ErrorKind::NotFound => {}
-                    Err(e) => return Err(e),
-                }
-            }
+            report.volumes = remove_labelled(engine, &VOLUMES, &self.name).await?;
         }
         Ok(report)
     }
