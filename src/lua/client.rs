@@ -7,35 +7,130 @@
 //! The client knows no area of the module: each (a collection, `swarm`, the
 //! tasks...) registers itself with a [`Register`] function, and the list of
 //! them is given once per state ([`set_areas`]).
+//!
+//! A client makes an area on the first use of one of its keys (reading,
+//! assigning, `pairs`): making all of them costs as much as starting Lua,
+//! and most scripts use two or three.
 
-use mlua::{Lua, MultiValue, Table, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use mlua::{Function, Lua, MultiValue, Table, Value};
 
 use super::args::{self, Opts};
 use super::error;
-use super::handle::{named_table, settings, strip_self, Handle, Register};
+use super::handle::{named_table, settings, strip_self, Area, Handle};
 use crate::engine::host::{self as engine_host, HostChoice};
 use crate::engine::{ConnectOptions, TlsFiles, WriteMode};
 
-/// The areas every client table of a state gets, in order (app data).
-struct Areas(&'static [Register]);
-
-/// Sets the areas of every client table made in `lua` from now on.
-pub fn set_areas(lua: &Lua, areas: &'static [Register]) {
-    lua.set_app_data(Areas(areas));
+/// The areas every client table of a state gets (app data), and Lua's
+/// own `next`, taken before any script could replace it.
+struct Areas {
+    areas: &'static [Area],
+    next: Function,
 }
 
-/// Builds a client table for `handle`: each area's members, then its own.
+/// Sets the areas of every client table made in `lua` from now on.
+pub fn set_areas(lua: &Lua, areas: &'static [Area]) -> mlua::Result<()> {
+    let next = lua.globals().raw_get("next")?;
+    lua.set_app_data(Areas { areas, next });
+    Ok(())
+}
+
+/// Builds a client table for `handle`: its own members now, each area's
+/// on the first use of one of its keys.
 pub fn client_table(lua: &Lua, handle: Handle) -> mlua::Result<Table> {
     let client = named_table(lua, "DockerClient", &handle)?;
-    let areas = lua.app_data_ref::<Areas>().map_or(&[][..], |a| a.0);
-    for register in areas {
-        register(lua, &handle, &client)?;
-    }
     install_clients(lua, &client)?;
     // A plain value: assigning to it changes nothing but the table, never
     // what the engine guard does.
     client.raw_set("mode", mode_name(handle.mode()))?;
+    let (areas, next) = match lua.app_data_ref::<Areas>() {
+        Some(a) => (a.areas, a.next.clone()),
+        None => return Ok(client),
+    };
+    let pending = Rc::new(Pending {
+        handle,
+        areas: RefCell::new(areas.iter().collect()),
+    });
+    let mt = client
+        .metatable()
+        .ok_or_else(|| mlua::Error::runtime("a client table has no metatable"))?;
+    let on_read = pending.clone();
+    mt.raw_set(
+        "__index",
+        lua.create_function(move |lua, (client, key): (Table, Value)| {
+            if on_read.make(lua, &client, Some(&key))? {
+                client.raw_get::<Value>(key)
+            } else {
+                Ok(Value::Nil)
+            }
+        })?,
+    )?;
+    let on_write = pending.clone();
+    mt.raw_set(
+        "__newindex",
+        lua.create_function(move |lua, (client, key, value): (Table, Value, Value)| {
+            // Made first, so the area cannot overwrite the value later.
+            on_write.make(lua, &client, Some(&key))?;
+            client.raw_set(key, value)
+        })?,
+    )?;
+    mt.raw_set(
+        "__pairs",
+        lua.create_function(move |lua, client: Table| {
+            while pending.make(lua, &client, None)? {}
+            Ok((next.clone(), client, Value::Nil))
+        })?,
+    )?;
     Ok(client)
+}
+
+/// Makes every area of a client table not made yet (the REPL lists them).
+/// A table that is not a client is left as it is.
+pub fn make_all(table: &Table) -> mlua::Result<()> {
+    let Some(mt) = table.metatable() else {
+        return Ok(());
+    };
+    let is_client = mt
+        .raw_get::<String>("__name")
+        .is_ok_and(|name| name == "DockerClient");
+    match mt.raw_get::<Option<Function>>("__pairs")? {
+        Some(pairs) if is_client => pairs.call(table),
+        _ => Ok(()),
+    }
+}
+
+/// The areas a client has not made yet.
+struct Pending {
+    handle: Handle,
+    areas: RefCell<Vec<&'static Area>>,
+}
+
+impl Pending {
+    /// Makes the area of `key` (with `None`, any one area); whether one was.
+    fn make(&self, lua: &Lua, client: &Table, key: Option<&Value>) -> mlua::Result<bool> {
+        let found = {
+            let mut areas = self.areas.borrow_mut();
+            let at = match key {
+                None if areas.is_empty() => None,
+                None => Some(0),
+                Some(Value::String(key)) => {
+                    let key = key.as_bytes();
+                    areas
+                        .iter()
+                        .position(|a| a.keys.iter().any(|k| k.as_bytes() == &key[..]))
+                }
+                Some(_) => None,
+            };
+            at.map(|at| areas.remove(at))
+        };
+        // The borrow ends before the area runs: it may read the client.
+        match found {
+            Some(area) => (area.register)(lua, &self.handle, client).map(|()| true),
+            None => Ok(false),
+        }
+    }
 }
 
 /// `docker.mode`: lets a script keep a dry run free of local writes too.
@@ -127,4 +222,38 @@ fn install_clients(lua: &Lua, client: &Table) -> mlua::Result<()> {
         })?,
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::lua::AREAS;
+
+    /// Each area declares exactly the keys it registers, and no key is
+    /// declared twice (a client would make the wrong area on its use).
+    #[test]
+    fn areas_declare_the_keys_they_register() {
+        let lua = Lua::new();
+        let handle = Handle::from_env(HostChoice::default(), WriteMode::Normal);
+        let own = lua.create_table().unwrap();
+        install_clients(&lua, &own).unwrap();
+        let mut seen: BTreeSet<String> =
+            own.pairs::<String, Value>().map(|p| p.unwrap().0).collect();
+        seen.insert("mode".into());
+        for area in AREAS {
+            let table = lua.create_table().unwrap();
+            (area.register)(&lua, &handle, &table).unwrap();
+            let made: BTreeSet<String> = table
+                .pairs::<String, Value>()
+                .map(|p| p.unwrap().0)
+                .collect();
+            let declared: BTreeSet<String> = area.keys.iter().map(|k| k.to_string()).collect();
+            assert_eq!(declared, made, "an area's declared keys");
+            for key in made {
+                assert!(seen.insert(key.clone()), "{key} is declared twice");
+            }
+        }
+    }
 }

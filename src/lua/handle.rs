@@ -17,6 +17,13 @@ use crate::engine::{redact, ConnectOptions, Engine, WriteMode};
 /// puts its members on a client table bound to one engine handle.
 pub type Register = fn(&Lua, &Handle, &Table) -> mlua::Result<()>;
 
+/// An area: the keys its [`Register`] puts on a client table (so a client
+/// can make the area on the first use of one of them), and the function.
+pub struct Area {
+    pub keys: &'static [&'static str],
+    pub register: Register,
+}
+
 /// Where a client's engine is, and the engine once made.
 #[derive(Clone)]
 pub struct Handle(Rc<HandleInner>);

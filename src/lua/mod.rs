@@ -66,25 +66,77 @@ use crate::engine::WriteMode;
 /// Every area of the `docker` module, each registering its members on a
 /// client table (`docker`, and those of `connect`, `from_env`, `context`).
 /// A new kind is its own module with a `register` (for a kind on the
-/// resource model, `resource::register::<Kind>`), listed here.
-pub const AREAS: &[handle::Register] = &[
-    containers::register,
-    images::register,
-    swarm::register,
-    services::register,
-    nodes::register,
-    secrets::register,
-    configs::register,
-    networks::register,
-    volumes::register,
-    plugins::register,
-    system::register,
-    watch::register,
-    api::register,
-    tasks::register,
-    host::register,
-    json::register,
-    compose::register,
+/// resource model, `resource::register::<Kind>`), listed here with the keys
+/// it registers (a test checks them).
+pub const AREAS: &[handle::Area] = &[
+    handle::Area {
+        keys: &["containers"],
+        register: containers::register,
+    },
+    handle::Area {
+        keys: &["images"],
+        register: images::register,
+    },
+    handle::Area {
+        keys: &["swarm"],
+        register: swarm::register,
+    },
+    handle::Area {
+        keys: &["services"],
+        register: services::register,
+    },
+    handle::Area {
+        keys: &["nodes"],
+        register: nodes::register,
+    },
+    handle::Area {
+        keys: &["secrets"],
+        register: secrets::register,
+    },
+    handle::Area {
+        keys: &["configs"],
+        register: configs::register,
+    },
+    handle::Area {
+        keys: &["networks"],
+        register: networks::register,
+    },
+    handle::Area {
+        keys: &["volumes"],
+        register: volumes::register,
+    },
+    handle::Area {
+        keys: &["plugins"],
+        register: plugins::register,
+    },
+    handle::Area {
+        keys: &["ping", "version", "info", "login", "df"],
+        register: system::register,
+    },
+    handle::Area {
+        keys: &["events", "watch"],
+        register: watch::register,
+    },
+    handle::Area {
+        keys: &["api"],
+        register: api::register,
+    },
+    handle::Area {
+        keys: &["parallel", "spawn", "sleep"],
+        register: tasks::register,
+    },
+    handle::Area {
+        keys: &["clock", "isatty", "net"],
+        register: host::register,
+    },
+    handle::Area {
+        keys: &["json"],
+        register: json::register,
+    },
+    handle::Area {
+        keys: &["compose", "yaml"],
+        register: compose::register,
+    },
 ];
 
 /// How to set up a Lua state.
@@ -118,7 +170,7 @@ pub fn new_state(opts: &Options) -> mlua::Result<Lua> {
         choice: opts.host.clone(),
         mode: opts.mode,
     });
-    client::set_areas(&lua, AREAS);
+    client::set_areas(&lua, AREAS)?;
     let handle = handle::Handle::from_env(opts.host.clone(), opts.mode);
     let docker = client::client_table(&lua, handle)?;
     lua.globals().raw_set("docker", &docker)?;

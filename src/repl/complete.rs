@@ -7,6 +7,7 @@
 use mlua::{Lua, Table, Value};
 
 use super::lex::{is_identifier, is_keyword, lex, simple_string_value, Kind, Token, KEYWORDS};
+use crate::lua::client;
 
 /// How far to follow chains of `__index` tables.
 const MAX_INDEX_CHAIN: usize = 16;
@@ -159,6 +160,8 @@ fn table_names(t: &Table, methods: bool) -> Vec<String> {
     let mut names = Vec::new();
     let mut t = t.clone();
     for _ in 0..MAX_INDEX_CHAIN {
+        // A client's areas are made on first use: completion lists them all.
+        let _ = client::make_all(&t);
         for (k, v) in t.pairs::<Value, Value>().flatten() {
             let Value::String(k) = k else { continue };
             let Ok(k) = k.to_str() else { continue };

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use mlua::{Lua, Table, Value};
 
-use crate::lua::stdlib;
+use crate::lua::{client, stdlib};
 
 /// `Class` and `Class.member` to their text.
 #[derive(Debug, Default)]
@@ -194,6 +194,7 @@ pub fn class_of(lua: &Lua, v: &Value) -> Option<String> {
 fn roots(lua: &Lua) -> Vec<(String, Table)> {
     let mut out = Vec::new();
     if let Ok(docker) = lua.globals().raw_get::<Table>("docker") {
+        let _ = client::make_all(&docker);
         for (k, v) in docker.pairs::<String, Value>().flatten() {
             if let Value::Table(t) = v {
                 let named = t

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use mlua::{Table, Value};
 
 use super::lex::is_identifier;
+use crate::lua::client;
 
 /// Limits for [`format_value`].
 #[derive(Debug, Clone)]
@@ -209,6 +210,7 @@ enum Key {
 fn sorted_entries(t: &Table) -> Vec<(Key, Value)> {
     let mut seq: Vec<Value> = Vec::new();
     let mut rest: Vec<(Value, Value)> = Vec::new();
+    let _ = client::make_all(t);
     for pair in t.pairs::<Value, Value>() {
         let Ok((k, v)) = pair else { continue };
         rest.push((k, v));
