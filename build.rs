@@ -11,7 +11,9 @@
 //! the test that checks the built binary.
 //!
 //! It also lists the LuaLS files under `types/` for the binary to embed
-//! (`src/lua/stdlib.rs`), so that a new module's types file needs no entry.
+//! (`src/lua/stdlib.rs`), so that a new module's types file needs no entry,
+//! and compiles our own chunks (`src/*/glue/*.lua`) to bytecode with the
+//! vendored Lua itself (`src/lua/glue.rs`).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -27,6 +29,7 @@ fn main() {
     println!("cargo:rustc-link-arg=-Wl,--wrap=lua_resume");
     println!("cargo:rustc-env=DOCKERLUA_COMMIT={}", commit());
     list_types();
+    compile_glue();
     let Some(include) = std::env::var_os("DEP_LUA_INCLUDE") else {
         println!("cargo:warning=no DEP_LUA_INCLUDE: the Lua C API is not exported");
         return;
@@ -180,4 +183,117 @@ fn api_names(header: &str) -> Vec<String> {
                 .then(|| name.to_owned())
         })
         .collect()
+}
+
+/// A compiler of Lua chunks to bytecode, built on the vendored Lua library:
+/// `luac-glue IN OUT NAME...`, debug information kept (tracebacks name the
+/// chunk and line).
+const COMPILER: &str = r#"
+#include <stdio.h>
+#include "lua.h"
+#include "lauxlib.h"
+
+static int write_out(lua_State *L, const void *p, size_t n, void *out) {
+    (void)L;
+    return fwrite(p, 1, n, (FILE *)out) != n;
+}
+
+int main(int argc, char **argv) {
+    lua_State *L = luaL_newstate();
+    for (int i = 1; i + 2 < argc; i += 3) {
+        FILE *in = fopen(argv[i], "rb");
+        static char text[1 << 20];
+        size_t n = in ? fread(text, 1, sizeof text, in) : 0;
+        if (!in || n == sizeof text) { fprintf(stderr, "cannot read %s\n", argv[i]); return 1; }
+        fclose(in);
+        if (luaL_loadbufferx(L, text, n, argv[i + 2], "t") != LUA_OK) {
+            fprintf(stderr, "%s\n", lua_tostring(L, -1));
+            return 1;
+        }
+        FILE *out = fopen(argv[i + 1], "wb");
+        if (!out || lua_dump(L, write_out, out, 0) != 0 || fclose(out) != 0) {
+            fprintf(stderr, "cannot write %s\n", argv[i + 1]);
+            return 1;
+        }
+        lua_pop(L, 1);
+    }
+    lua_close(L);
+    return 0;
+}
+"#;
+
+/// Compiles `src/<layer>/glue/<stem>.lua` to `OUT_DIR/glue/<layer>/<stem>.luac`
+/// (chunk name `=dockerlua.<stem>`). Where no compiler can run (a
+/// cross-compile, no vendored Lua), each gets an empty file and the binary
+/// parses the source instead; a test of ours fails on that.
+fn compile_glue() {
+    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
+    let mut jobs = Vec::new();
+    for layer in ["lua", "cli"] {
+        let folder = root.join("src").join(layer).join("glue");
+        println!("cargo:rerun-if-changed={}", folder.display());
+        let target = out.join("glue").join(layer);
+        std::fs::create_dir_all(&target).expect("create OUT_DIR/glue");
+        let entries = std::fs::read_dir(&folder)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", folder.display()));
+        for entry in entries {
+            let path = entry.expect("a glue/ entry").path();
+            if path.extension().is_some_and(|x| x == "lua") {
+                let stem = path.file_stem().expect("a file name").to_string_lossy();
+                let luac = target.join(format!("{stem}.luac"));
+                std::fs::write(&luac, b"").expect("write a glue file");
+                jobs.push((path.clone(), luac, format!("=dockerlua.{stem}")));
+            }
+        }
+    }
+    if let Err(why) = run_compiler(&out, &jobs) {
+        println!("cargo:warning=our Lua chunks are parsed at run time: {why}");
+        for (_, luac, _) in &jobs {
+            std::fs::write(luac, b"").expect("write a glue file");
+        }
+    }
+}
+
+fn run_compiler(out: &std::path::Path, jobs: &[(PathBuf, PathBuf, String)]) -> Result<(), String> {
+    if std::env::var("HOST") != std::env::var("TARGET") {
+        return Err("cross-compiling".into());
+    }
+    let include = std::env::var_os("DEP_LUA_INCLUDE").ok_or("no DEP_LUA_INCLUDE")?;
+    let lib = std::env::var_os("DEP_LUA_LIB").ok_or("no DEP_LUA_LIB")?;
+    let source = out.join("luac-glue.c");
+    let exe = out.join("luac-glue");
+    std::fs::write(&source, COMPILER).map_err(|e| e.to_string())?;
+    let mut cc = cc::Build::new()
+        .cargo_metadata(false)
+        .cargo_warnings(false)
+        .get_compiler()
+        .to_command();
+    cc.arg("-O0")
+        .arg("-I")
+        .arg(&include)
+        .arg(&source)
+        .arg("-o")
+        .arg(&exe)
+        .arg("-L")
+        .arg(&lib)
+        .args(["-llua5.4", "-lm", "-ldl"]);
+    let status = cc
+        .status()
+        .map_err(|e| format!("cannot run the C compiler: {e}"))?;
+    if !status.success() {
+        return Err(format!("the C compiler failed ({status})"));
+    }
+    let mut run = std::process::Command::new(&exe);
+    for (lua, luac, name) in jobs {
+        run.arg(lua).arg(luac).arg(name);
+    }
+    let done = run
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+    if !done.status.success() {
+        // A syntax error in a glue file: fail the build, naming it.
+        panic!("{}", String::from_utf8_lossy(&done.stderr));
+    }
+    Ok(())
 }

@@ -11,6 +11,8 @@ use mlua::{Function, Lua, MultiValue, Value};
 
 use crate::engine::host::HostChoice;
 use crate::engine::WriteMode;
+use crate::glue;
+use crate::lua::glue::Glue;
 use crate::lua::lifecycle::{self, End};
 use crate::lua::{self, error};
 use crate::repl;
@@ -254,12 +256,9 @@ fn prepare(lua: &Lua) -> mlua::Result<()> {
     lua.set_named_registry_value(repl::OUTPUT_KEY, &prompt_output)?;
     // SAFETY: `lost_to_closed_pipe` is a C function of the Lua API's shape.
     let lost = unsafe { lua.create_c_function(lost_to_closed_pipe)? };
-    lua.load(HOST_IO).set_name("=dockerlua.io").call::<()>((
-        broken_pipe,
-        check,
-        prompt_output,
-        lost,
-    ))
+    HOST_IO
+        .load(lua)
+        .call::<()>((broken_pipe, check, prompt_output, lost))
 }
 
 /// `lost(file)`: whether a write to a line-buffered `file` that reported
@@ -296,72 +295,7 @@ unsafe extern "C-unwind" fn lost_to_closed_pipe(
 /// `io.read` and `file:read`, which a signal cuts short, raise at once
 /// rather than hand the script a `nil` before the hook notices; a signal
 /// that came just before does not let them block.
-const HOST_IO: &str = r##"
-local broken_pipe, check, prompt, lost = ...
-local stdout, stderr, tostring, select, concat = io.stdout, io.stderr, tostring, select, table.concat
-local EPIPE = 32
-local methods = getmetatable(io.stdin).__index
-local file_write, default_write, output = methods.write, io.write, io.output
-local file_flush, default_flush, file_setvbuf = methods.flush, io.flush, methods.setvbuf
--- Files made line-buffered: their writes are checked with `lost`.
-local line_buffered, any_line_buffered = setmetatable({}, {__mode = "k"}), false
-local function written(file, ok, err, code)
-  if not ok then
-    if code == EPIPE then broken_pipe() end
-  elseif any_line_buffered and line_buffered[file] and lost(file) then
-    broken_pipe()
-  end
-  return ok, err, code
-end
-function print(...)
-  local n = select("#", ...)
-  local parts = {...}
-  for i = 1, n do parts[i] = tostring(parts[i]) end
-  local redirect = prompt.redirect
-  if redirect then return redirect(concat(parts, "\t", 1, n) .. "\n") end
-  if written(stdout, file_write(stdout, concat(parts, "\t", 1, n), "\n")) then
-    written(stdout, file_flush(stdout))
-  end
-end
-function methods.setvbuf(file, mode, ...)
-  if mode == "line" then any_line_buffered = true end
-  line_buffered[file] = mode == "line" or nil
-  return file_setvbuf(file, mode, ...)
-end
-function methods.flush(file)
-  return written(file, file_flush(file))
-end
-function io.flush()
-  return written(output(), default_flush())
-end
-local pack, unpack = table.pack, table.unpack
-local function checked(read)
-  return function(...)
-    check()
-    local r = pack(read(...))
-    check()
-    return unpack(r, 1, r.n)
-  end
-end
-io.read = checked(io.read)
-methods.read = checked(methods.read)
-function methods.write(file, ...)
-  local redirect = prompt.redirect
-  if redirect and (file == stdout or file == stderr) then
-    redirect(concat({...}))
-    return file
-  end
-  return written(file, file_write(file, ...))
-end
-function io.write(...)
-  local redirect = prompt.redirect
-  if redirect and output() == stdout then
-    redirect(concat({...}))
-    return stdout
-  end
-  return written(any_line_buffered and output(), default_write(...))
-end
-"##;
+const HOST_IO: Glue = glue!("cli", "io");
 
 /// Runs the `-e`/`-l` steps, the script and the prompt, as asked.
 async fn run_code(lua: &Lua, args: &Args, steps: Vec<Step>, signals: &mut Signals) -> End {
@@ -629,19 +563,7 @@ fn read_script(path: &str) -> Result<(String, Vec<u8>), String> {
 
 /// Message handler: keeps the error value and adds the traceback where the
 /// error happened, before the stack unwinds.
-const RUNNER: &str = r#"
-local f = ...
-return function(...)
-  local traceback
-  local function handler(e)
-    traceback = debug.traceback(nil, 2)
-    return e
-  end
-  local ok, err = xpcall(f, handler, ...)
-  if ok then return true end
-  return false, err, traceback
-end
-"#;
+const RUNNER: Glue = glue!("cli", "runner");
 
 /// Runs one chunk; `Some(end)` when the program must stop.
 async fn run_chunk(
@@ -653,7 +575,7 @@ async fn run_chunk(
 ) -> Option<End> {
     let outcome = async {
         let function = lua.load(source).set_name(name).into_function()?;
-        let runner: Function = lua.load(RUNNER).set_name("=dockerlua").call(function)?;
+        let runner: Function = RUNNER.load(lua).call(function)?;
         runner
             .call_async::<(bool, Value, Option<String>)>(args)
             .await

@@ -232,16 +232,9 @@ pub fn install(lua: &Lua) -> mlua::Result<()> {
     // An error value, to reach the metatable mlua gives them all (made
     // here rather than raised: a raised one costs a traceback).
     let sample = Value::Error(Box::new(mlua::Error::runtime("sample")));
-    lua.load(
-        r#"
-        local index, tostring_, sample = ...
-        local mt = debug.getmetatable(sample)
-        mt.__index = index
-        mt.__tostring = tostring_
-        "#,
-    )
-    .set_name("=dockerlua.errors")
-    .call::<()>((index, tostring, sample))
+    crate::glue!("lua", "errors")
+        .load(lua)
+        .call::<()>((index, tostring, sample))
 }
 
 fn field(lua: &Lua, err: &mlua::Error, key: &str) -> mlua::Result<Value> {

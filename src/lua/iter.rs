@@ -176,20 +176,7 @@ impl AsStream for Stream {
 const BATCHES: &str = "dockerlua.stream_batches";
 
 /// A stream's `__call`: the next step of its batch, or a new batch.
-const CALL: &str = r#"
-local fill, batches = ...
-return function(self)
-  local batch = batches[self]
-  if batch then
-    local i = batch.i
-    if i < batch.n then
-      batch.i = i + 2
-      return batch[i + 1], batch[i + 2]
-    end
-  end
-  return fill(self)
-end
-"#;
+const CALL: super::glue::Glue = crate::glue!("lua", "stream");
 
 fn batches(lua: &Lua) -> mlua::Result<Table> {
     if let Ok(table) = lua.named_registry_value::<Table>(BATCHES) {
@@ -218,9 +205,7 @@ fn call_function<T: AsStream>(lua: &Lua) -> mlua::Result<Function> {
         };
         this.stream().fill(&lua, &batch).await
     })?;
-    lua.load(CALL)
-        .set_name("=dockerlua.stream")
-        .call((fill, batches(lua)?))
+    CALL.load(lua).call((fill, batches(lua)?))
 }
 
 /// Closes `stream` and drops the steps its batch still held.

@@ -13,15 +13,8 @@ use std::sync::Arc;
 
 use mlua::{FromLuaMulti, Function, IntoLua, IntoLuaMulti, Lua, MultiValue, UserDataRef, Value};
 
-/// The closure of every lazy function, compiled once per state.
-const STUB: &str = r#"
-local make = ...
-local real
-return function(...)
-  if not real then real = make() make = nil end
-  return real(...)
-end
-"#;
+/// The closure of every lazy function, loaded once per state.
+const STUB: super::glue::Glue = crate::glue!("lua", "lazy");
 
 /// Where a state keeps the compiled [`STUB`].
 struct Stub(Function);
@@ -92,7 +85,7 @@ fn stub(lua: &Lua) -> mlua::Result<Function> {
     if let Some(stub) = lua.app_data_ref::<Stub>() {
         return Ok(stub.0.clone());
     }
-    let stub = lua.load(STUB).set_name("=dockerlua.lazy").into_function()?;
+    let stub = STUB.load(lua).into_function()?;
     lua.set_app_data(Stub(stub.clone()));
     Ok(stub)
 }

@@ -32,6 +32,7 @@ pub mod containers;
 pub mod convert;
 pub mod error;
 pub mod fields;
+pub mod glue;
 pub mod handle;
 pub mod host;
 pub mod images;
@@ -166,6 +167,7 @@ pub fn new_state(opts: &Options) -> mlua::Result<Lua> {
         unsafe { Lua::unsafe_new_with(StdLib::ALL_SAFE | StdLib::DEBUG, LuaOptions::default()) };
     error::install(&lua)?;
     lifecycle::install(&lua);
+    tasks::install(&lua)?;
     lua.set_app_data(handle::Settings {
         choice: opts.host.clone(),
         mode: opts.mode,
@@ -188,8 +190,8 @@ pub fn new_state(opts: &Options) -> mlua::Result<Lua> {
     };
     paths::install(&lua, &package, &search, stdlib::searcher(&lua)?)?;
     warn::install(&lua);
-    lua.load(PRELUDE)
-        .set_name("=dockerlua.prelude")
+    PRELUDE
+        .load(&lua)
         .call::<()>(Value::LightUserData(Lua::poll_pending()))?;
     Ok(lua)
 }
@@ -199,33 +201,5 @@ pub fn describe_engine(opts: &Options) -> String {
     handle::Handle::from_env(opts.host.clone(), opts.mode).describe()
 }
 
-/// Lua-side set-up. `coroutine.resume`/`wrap` pass a docker call's pending
-/// state through to our scheduler, so docker calls work inside users' own
-/// coroutines instead of leaking mlua's internal "pending" value.
-const PRELUDE: &str = r#"
-local PENDING = ...
-local co_resume, co_yield, co_status = coroutine.resume, coroutine.yield, coroutine.status
-local pack, unpack = table.pack, table.unpack
-
-local function settle(co, r)
-  while r[1] and r.n == 2 and r[2] == PENDING and co_status(co) == "suspended" do
-    co_yield(PENDING)
-    r = pack(co_resume(co))
-  end
-  return r
-end
-
-function coroutine.resume(co, ...)
-  local r = settle(co, pack(co_resume(co, ...)))
-  return unpack(r, 1, r.n)
-end
-
-function coroutine.wrap(f)
-  local co = coroutine.create(f)
-  return function(...)
-    local r = settle(co, pack(co_resume(co, ...)))
-    if not r[1] then error(r[2], 0) end
-    return unpack(r, 2, r.n)
-  end
-end
-"#;
+/// Lua-side set-up: docker calls work inside users' own coroutines.
+const PRELUDE: glue::Glue = crate::glue!("lua", "prelude");

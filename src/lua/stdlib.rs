@@ -41,48 +41,16 @@ pub fn searcher(lua: &Lua) -> mlua::Result<Function> {
         let raise = lua.create_function(|_, (function, message): (String, String)| {
             Err::<(), _>(invalid(&function, format!("bad arguments ({message})")))
         })?;
-        let guarded = lua
-            .load(GUARD)
-            .set_name("=dockerlua.stdlib")
+        let guarded = GUARD
+            .load(lua)
             .call::<Function>((chunk, file_name(&name), raise))?;
         Ok(Value::Function(guarded))
     })
 }
 
-/// Loads a module and wraps its functions: a Lua error raised by the
-/// module's own code (a bad argument it did not check: `attempt to index a
-/// nil value`) becomes an `InvalidArgument` naming the function; errors
-/// raised on purpose, and those of the caller's own functions, pass as they
-/// are.
-const GUARD: &str = r#"
-local chunk, module, raise = ...
-local function guard(name, f)
-  local function passed(ok, ...)
-    if ok then return ... end
-    local e = ...
-    -- A runtime error of Lua itself has no position when a C function
-    -- (an `ipairs` iterator) hit it: the module's too.
-    if type(e) == "string" and (e:find("^stdlib/") or e:find("^attempt to ")) then
-      raise(name, e)
-    end
-    error(e, 0)
-  end
-  return function(...)
-    return passed(pcall(f, ...))
-  end
-end
-return function(...)
-  local M = chunk(...)
-  if type(M) == "table" then
-    for k, v in pairs(M) do
-      if type(v) == "function" then
-        M[k] = guard(module .. "." .. tostring(k), v)
-      end
-    end
-  end
-  return M
-end
-"#;
+/// Loads a module and wraps its functions, so that an error of the
+/// module's own code names the function called.
+const GUARD: super::glue::Glue = crate::glue!("lua", "stdlib");
 
 /// `docker.cleanup` lives in `stdlib/cleanup.lua`: the `docker.` namespace
 /// keeps our names apart from users' modules, the folder does not repeat it.

@@ -21,10 +21,15 @@ use crate::engine::error::excerpt;
 
 pub const DEFAULT_LIMIT: usize = 16;
 
+/// Keeps Lua's own `pcall` for [`protected_thread`], taken before any
+/// script could replace it.
+pub fn install(lua: &Lua) -> mlua::Result<()> {
+    let pcall: Function = lua.globals().raw_get("pcall")?;
+    lua.set_named_registry_value(PCALL_KEY, pcall)
+}
+
 /// Puts `sleep`, `spawn` and `parallel` on a client table.
 pub fn register(lua: &Lua, _: &Handle, client: &Table) -> mlua::Result<()> {
-    let pcall: Function = lua.globals().get("pcall")?;
-    lua.set_named_registry_value(PCALL_KEY, pcall)?;
     client.raw_set(
         "sleep",
         lazy::async_function(lua, |_, args: MultiValue| async move {

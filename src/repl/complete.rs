@@ -117,6 +117,7 @@ fn field(lua: &Lua, v: &Value, key: &str) -> Option<Value> {
 fn table_field(t: &Table, key: &str) -> Option<Value> {
     let mut t = t.clone();
     for _ in 0..MAX_INDEX_CHAIN {
+        let _ = client::make_all(&t);
         let v = t.raw_get::<Value>(key).ok()?;
         if !v.is_nil() {
             return Some(v);
