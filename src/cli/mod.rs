@@ -128,8 +128,7 @@ pub fn main() -> i32 {
         }
     };
     let matches = match cmd
-        .clone()
-        .try_get_matches_from(std::iter::once("dockerlua".to_owned()).chain(options))
+        .try_get_matches_from_mut(std::iter::once("dockerlua".to_owned()).chain(options))
     {
         Ok(m) => m,
         Err(e) => {

@@ -71,7 +71,13 @@ pub fn broken(source: Option<&Source>, e: &(dyn std::error::Error + 'static)) ->
 /// Parses an answer read whole, refusing one of more than [`MAX_VALUES`]
 /// values before anything is built from it.
 pub fn parse_json(bytes: &[u8]) -> Result<Value> {
-    let values = count_values(bytes);
+    // Each value past the first is counted at a `,`, `[` or `{` of its own:
+    // a shorter text cannot hold too many, and is not scanned twice.
+    let values = if bytes.len() < MAX_VALUES {
+        0
+    } else {
+        count_values(bytes)
+    };
     if values > MAX_VALUES {
         return Err(Error::new(
             ErrorKind::Api,
@@ -81,7 +87,12 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value> {
             ),
         ));
     }
-    serde_json::from_slice(bytes).map_err(|e| {
+    // One check of the whole text spares serde_json one per string.
+    let parsed = match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    };
+    parsed.map_err(|e| {
         Error::new(
             ErrorKind::Api,
             format!("the engine answered invalid json: {e}"),
@@ -519,7 +530,7 @@ fn stream_error(e: stream::StreamError) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use super::count_values;
+    use super::{count_values, parse_json, MAX_VALUES};
 
     #[test]
     fn values_are_counted_outside_strings() {
@@ -527,5 +538,18 @@ mod tests {
         assert_eq!(count_values(b"[ {} , {} ]"), 3);
         assert_eq!(count_values(br#"{"a":[1,2],"b":"x,[{\"y"}"#), 5);
         assert_eq!(count_values(b" 7 "), 1);
+    }
+
+    /// The densest texts hold at most one value per byte, which lets
+    /// `parse_json` skip counting a text shorter than the limit.
+    #[test]
+    fn a_text_holds_at_most_one_value_per_byte() {
+        for dense in ["[0,0,0,0,0]", "[[[[[]]]]]", "[{},{},{}]", "[[0],[0]]"] {
+            assert!(count_values(dense.as_bytes()) <= dense.len(), "{dense}");
+        }
+        let many = format!("[{}0]", "0,".repeat(MAX_VALUES));
+        let err = parse_json(many.as_bytes()).unwrap_err();
+        assert!(err.message.contains("more than"), "{}", err.message);
+        assert_eq!(parse_json(b"[0,0]").unwrap(), serde_json::json!([0, 0]));
     }
 }

@@ -121,6 +121,10 @@ pub fn excerpt(text: &str, max: usize) -> String {
 /// written as escapes (`\n`, `\t`, `\x1b`), so that it stays one line and
 /// sends nothing to a terminal.
 pub fn escape_controls(text: &str) -> String {
+    // Every request's description passes here: printable ASCII is copied.
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return text.to_owned();
+    }
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
