@@ -29,7 +29,9 @@ where
 {
     let pending = RefCell::new(Some(func));
     let make = lua.create_function(move |lua, ()| match pending.borrow_mut().take() {
-        Some(func) => lua.create_async_function(func),
+        // Boxed here: mlua moves the future it is given twice, and ours
+        // (an engine call's whole state machine) run to kilobytes.
+        Some(func) => lua.create_async_function(move |lua, args| Box::pin(func(lua, args))),
         None => Err(mlua::Error::runtime("a lazy function was made twice")),
     })?;
     stub(lua)?.call(make)
