@@ -1035,6 +1035,39 @@ fn up_without_detach_prints_the_logs_until_every_container_exits() {
     );
     assert!(out.contains("Aborting on container exit...\n"), "{out}");
     assert!(out.ends_with("0\ttrue\texited\n"), "{out}");
+
+    // exit_code_from: bb's exit stops a (the abort), and bb's code is the
+    // report's.
+    let project = format!(
+        r#"docker.compose.project{{name = "{name}", services = {{
+          a = {{image = "alpine:latest", command = {{"sleep", "600"}}, init = true,
+                labels = {{["dockerlua.test"] = "{name}"}}}},
+          bb = {{image = "alpine:latest", command = {{"sh", "-c", "echo b; exit 7"}},
+                labels = {{["dockerlua.test"] = "{name}"}}}},
+        }}}}"#
+    );
+    let out = dl_ok(
+        d,
+        &format!(
+            r#"
+        local p = {project}
+        local r = p:up{{detach = false, exit_code_from = "bb", timeout = 5}}
+        print(r.exit_code, r.exit_codes["{name}-bb-1"])
+        print(pcall(p.up, p, {{detach = false, exit_code_from = "nope"}}))
+        print(pcall(p.up, p, {{exit_code_from = "bb"}}))
+    "#
+        ),
+    );
+    let lines: Vec<&str> = out.lines().rev().take(3).collect();
+    assert_eq!(lines[2], "7\t7", "{out}");
+    assert!(
+        lines[1].starts_with("false\tInvalidArgument: Project:up: bad option 'exit_code_from' (no service 'nope' among those followed: a, bb)"),
+        "{out}"
+    );
+    assert!(
+        lines[0].contains("bad option 'exit_code_from' (it needs detach = false)"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -18,6 +18,7 @@ use super::{convert, iter, resource};
 use crate::engine::compose::run::{self as runner, LogLine, UpOptions, Verb};
 use crate::engine::compose::{self, yaml, LoadOptions, Project};
 use crate::engine::containers::LogsOptions;
+use crate::engine::error::excerpt;
 use crate::engine::run::{Pull, RunGuard};
 
 const KIND: &str = "ComposeProject";
@@ -263,15 +264,23 @@ async fn up(lua: Lua, b: Bound, args: MultiValue) -> mlua::Result<Value> {
             "no_recreate",
             "remove_orphans",
             "abort_on_container_exit",
+            "exit_code_from",
         ],
     )?;
     let detach = opts.bool("detach")?.unwrap_or(true);
-    let abort = opts.flag("abort_on_container_exit")?;
-    if abort && detach {
-        return Err(invalid(
-            F,
-            "bad option 'abort_on_container_exit' (it needs detach = false)",
-        ));
+    // As `docker compose up --exit-code-from`: it implies the abort.
+    let exit_code_from = opts.string("exit_code_from")?;
+    let abort = opts.flag("abort_on_container_exit")? || exit_code_from.is_some();
+    for (name, given) in [
+        ("exit_code_from", exit_code_from.is_some()),
+        ("abort_on_container_exit", abort),
+    ] {
+        if given && detach {
+            return Err(invalid(
+                F,
+                format!("bad option '{name}' (it needs detach = false)"),
+            ));
+        }
     }
     let pull = match opts.string("pull")?.as_deref() {
         None | Some("missing") => Pull::Missing,
@@ -297,6 +306,23 @@ async fn up(lua: Lua, b: Bound, args: MultiValue) -> mlua::Result<Value> {
         build: opts.flag("build")?,
         timeout: opts.count("timeout")?,
     };
+    if let Some(service) = &exit_code_from {
+        let attached = if up.services.is_empty() {
+            b.project.selected(&up.services).map_err(error::engine)?
+        } else {
+            up.services.clone()
+        };
+        if !attached.contains(service) {
+            return Err(invalid(
+                F,
+                format!(
+                    "bad option 'exit_code_from' (no service '{}' among those followed: {})",
+                    excerpt(service, 40),
+                    attached.join(", ")
+                ),
+            ));
+        }
+    }
     let engine = b.handle.engine()?;
     // Attached, a signal from here on stops the selected services'
     // containers: they are registered by name before they exist, so that
@@ -332,7 +358,21 @@ async fn up(lua: Lua, b: Bound, args: MultiValue) -> mlua::Result<Value> {
     }
     let mut answer = report.to_json();
     if !detach {
-        let codes = follow(&lua, &b, &up, &report, abort, guards, stopping).await?;
+        let (codes, services) = follow(&lua, &b, &up, &report, abort, guards, stopping).await?;
+        if let Some(service) = &exit_code_from {
+            // The service's first container that exited (by name: `-1`
+            // before `-2`), as compose takes its replica 1.
+            let mut names: Vec<&String> = services
+                .iter()
+                .filter(|(_, s)| s == service)
+                .map(|(c, _)| c)
+                .filter(|c| codes.contains_key(*c))
+                .collect();
+            names.sort();
+            if let Some(code) = names.first().and_then(|c| codes.get(*c)) {
+                answer["exit_code"] = code.clone();
+            }
+        }
         answer["exit_codes"] = Json::Object(codes);
     }
     convert::to_lua(&lua, &answer)
@@ -363,7 +403,7 @@ async fn follow(
     abort: bool,
     guards: Vec<RunGuard>,
     mut stopping: Stopping,
-) -> mlua::Result<serde_json::Map<String, Json>> {
+) -> mlua::Result<(serde_json::Map<String, Json>, Vec<(String, String)>)> {
     let engine = b.handle.engine()?;
     let project = &b.project;
     let selected = project.selected(&up.services).map_err(error::engine)?;
@@ -385,6 +425,10 @@ async fn follow(
         .cloned()
         .collect();
     let names: Vec<String> = followed.iter().map(runner::name_of).collect();
+    let services: Vec<(String, String)> = followed
+        .iter()
+        .map(|c| (runner::name_of(c), runner::service_of(c).to_owned()))
+        .collect();
     let width = names.iter().map(String::len).max().unwrap_or(0) + 1;
     let io: Table = lua.globals().get("io")?;
     let write: Function = io.get("write")?;
@@ -435,7 +479,7 @@ async fn follow(
     }
     stopping.0 = false;
     guards.into_iter().for_each(|g| g.disarm());
-    Ok(codes)
+    Ok((codes, services))
 }
 
 async fn down(lua: Lua, b: Bound, args: MultiValue) -> mlua::Result<Value> {

@@ -37,11 +37,13 @@ function DockerCompose.projects() end
 ---@field volumes string[]
 ---@field warnings string[] also printed on stderr
 ---@field exit_codes table<string, integer>? `up{detach = false}`: each followed container's exit code, by name
+---@field exit_code integer? `up{detach = false, exit_code_from =}`: that service's exit code
 
 ---@class ComposeUpOptions
 ---@field services string[]? only these, and what they depend on
 ---@field detach boolean? true (default); false: print the containers' logs (`name  | line`) until every one exits, as `docker compose up` without -d (Ctrl-C stops them)
 ---@field abort_on_container_exit boolean? with detach = false: stop every container once one exits
+---@field exit_code_from string? with detach = false: abort on the first exit, and report this service's exit code as `exit_code`
 ---@field wait boolean? return once every container runs (and is healthy where it has a healthcheck)
 ---@field wait_timeout number? seconds: bounds `wait` and the depends_on waits (raises Timeout naming the services not ready)
 ---@field timeout integer? seconds a container being recreated has to stop
