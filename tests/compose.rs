@@ -1072,6 +1072,54 @@ fn up_without_detach_prints_the_logs_until_every_container_exits() {
 
 #[test]
 #[ignore = "needs an engine: tools/test.sh"]
+fn attach_dependencies_follows_what_the_services_depend_on() {
+    let t = Cleanup::new("cmp");
+    let (dir, _guard) = project_dir(&t);
+    let name = &t.id;
+    let project = format!(
+        r#"docker.compose.project{{name = "{name}", services = {{
+          db = {{image = "alpine:latest", command = {{"sh", "-c", "echo db ready"}},
+                labels = {{["dockerlua.test"] = "{name}"}}}},
+          web = {{image = "alpine:latest", command = {{"sh", "-c", "echo web ready"}}, depends_on = {{"db"}},
+                labels = {{["dockerlua.test"] = "{name}"}}}},
+        }}}}"#
+    );
+    let out = dl_ok(
+        dir.path(),
+        &format!(
+            r#"
+        local p = {project}
+        local r = p:up{{detach = false, services = {{"web"}}}}
+        print(r.exit_codes["{name}-web-1"], r.exit_codes["{name}-db-1"])
+        r = p:up{{detach = false, services = {{"web"}}, attach_dependencies = true}}
+        print(r.exit_codes["{name}-web-1"], r.exit_codes["{name}-db-1"])
+    "#
+        ),
+    );
+    let (db, web) = (format!("{name}-db-1"), format!("{name}-web-1"));
+    let attaching: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("Attaching to "))
+        .collect();
+    assert_eq!(
+        attaching,
+        vec![
+            format!("Attaching to {web}"),
+            format!("Attaching to {db}, {web}")
+        ],
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with(&db) && l.ends_with(" | db ready")),
+        "{out}"
+    );
+    let codes: Vec<&str> = out.lines().filter(|l| l.starts_with('0')).collect();
+    assert_eq!(codes, vec!["0\tnil", "0\t0"], "{out}");
+}
+
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
 fn an_interrupted_up_without_detach_stops_the_containers() {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;

@@ -265,6 +265,7 @@ async fn up(lua: Lua, b: Bound, args: MultiValue) -> mlua::Result<Value> {
             "remove_orphans",
             "abort_on_container_exit",
             "exit_code_from",
+            "attach_dependencies",
         ],
     )?;
     let detach = opts.bool("detach")?.unwrap_or(true);
@@ -306,12 +307,22 @@ async fn up(lua: Lua, b: Bound, args: MultiValue) -> mlua::Result<Value> {
         build: opts.flag("build")?,
         timeout: opts.count("timeout")?,
     };
+    // The services whose logs an attached `up` follows: those asked for,
+    // with what they depend on when `attach_dependencies` (as the CLI's
+    // `--attach-dependencies`).
+    let attach_dependencies = opts.flag("attach_dependencies")?;
+    if attach_dependencies && detach {
+        return Err(invalid(
+            F,
+            "bad option 'attach_dependencies' (it needs detach = false)",
+        ));
+    }
+    let attached = if up.services.is_empty() || attach_dependencies {
+        b.project.selected(&up.services).map_err(error::engine)?
+    } else {
+        up.services.clone()
+    };
     if let Some(service) = &exit_code_from {
-        let attached = if up.services.is_empty() {
-            b.project.selected(&up.services).map_err(error::engine)?
-        } else {
-            up.services.clone()
-        };
         if !attached.contains(service) {
             return Err(invalid(
                 F,
@@ -358,7 +369,19 @@ async fn up(lua: Lua, b: Bound, args: MultiValue) -> mlua::Result<Value> {
     }
     let mut answer = report.to_json();
     if !detach {
-        let (codes, services) = follow(&lua, &b, &up, &report, abort, guards, stopping).await?;
+        let (codes, services) = follow(
+            &lua,
+            &b,
+            &up,
+            Attach {
+                services: &attached,
+                abort,
+            },
+            &report,
+            guards,
+            stopping,
+        )
+        .await?;
         if let Some(service) = &exit_code_from {
             // The service's first container that exited (by name: `-1`
             // before `-2`), as compose takes its replica 1.
@@ -390,34 +413,35 @@ impl Drop for Stopping {
     }
 }
 
+/// What an attached `up` follows, and whether the first exit stops all.
+struct Attach<'a> {
+    services: &'a [String],
+    abort: bool,
+}
+
 /// `up{detach = false}`: prints the logs of the services' containers as
 /// `docker compose up` does (`name  | line`) until each has exited, and
-/// answers their exit codes by name. A signal meanwhile stops the
-/// project's containers (the clean-ups of a cancelled program);
-/// `abort` stops them all once one exits.
+/// answers their exit codes by name, with each container's service. A
+/// signal meanwhile stops the project's containers (the clean-ups of a
+/// cancelled program); `attach.abort` stops them all once one exits.
 async fn follow(
     lua: &Lua,
     b: &Bound,
     up: &UpOptions,
+    attach: Attach<'_>,
     report: &runner::Report,
-    abort: bool,
     guards: Vec<RunGuard>,
     mut stopping: Stopping,
 ) -> mlua::Result<(serde_json::Map<String, Json>, Vec<(String, String)>)> {
     let engine = b.handle.engine()?;
     let project = &b.project;
     let selected = project.selected(&up.services).map_err(error::engine)?;
-    let attached: Vec<String> = if up.services.is_empty() {
-        selected.clone()
-    } else {
-        up.services.clone()
-    };
     let all = runner::containers(&engine, &project.name, true, Some(false))
         .await
         .map_err(error::engine)?;
     let followed: Vec<Json> = all
         .into_iter()
-        .filter(|c| attached.iter().any(|s| s == runner::service_of(c)))
+        .filter(|c| attach.services.iter().any(|s| s == runner::service_of(c)))
         .collect();
     let fresh: Vec<String> = [&report.created, &report.recreated, &report.started]
         .into_iter()
@@ -460,7 +484,7 @@ async fn follow(
             Ok(runner::Attached::Exited { container, code }) => {
                 out(format!("{container} exited with code {code}\n"))?;
                 codes.insert(container, Json::from(code));
-                if abort && !aborted {
+                if attach.abort && !aborted {
                     aborted = true;
                     out("Aborting on container exit...\n".to_owned())?;
                     project

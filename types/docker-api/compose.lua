@@ -43,6 +43,7 @@ function DockerCompose.projects() end
 ---@field services string[]? only these, and what they depend on
 ---@field detach boolean? true (default); false: print the containers' logs (`name  | line`) until every one exits, as `docker compose up` without -d (Ctrl-C stops them)
 ---@field abort_on_container_exit boolean? with detach = false: stop every container once one exits
+---@field attach_dependencies boolean? with detach = false and services: follow the logs of what they depend on too
 ---@field exit_code_from string? with detach = false: abort on the first exit, and report this service's exit code as `exit_code`
 ---@field wait boolean? return once every container runs (and is healthy where it has a healthcheck)
 ---@field wait_timeout number? seconds: bounds `wait` and the depends_on waits (raises Timeout naming the services not ready)
