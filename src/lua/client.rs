@@ -231,6 +231,45 @@ mod tests {
     use super::*;
     use crate::lua::AREAS;
 
+    /// A client's areas are made on first use, yet a script sees every
+    /// member: reading, `pairs`, and an assignment that a later area does
+    /// not overwrite; clients of `connect` alike.
+    #[test]
+    fn a_client_makes_its_areas_on_first_use() {
+        let lua = crate::lua::new_state(&crate::lua::Options::default()).unwrap();
+        // The areas' keys, and connect, from_env, contexts, context, mode.
+        let all: usize = AREAS.iter().map(|a| a.keys.len()).sum::<usize>() + 5;
+        let (before, after, listed, ping, version, remote): (
+            Value,
+            String,
+            usize,
+            i64,
+            String,
+            String,
+        ) = lua
+            .load(
+                r#"
+                local before = rawget(docker, "images")
+                local after = type(docker.images) .. " " .. type(rawget(docker, "images"))
+                docker.ping = 1
+                local version = type(docker.version)
+                local n = 0
+                for _ in pairs(docker) do n = n + 1 end
+                local c = docker.connect("unix:///nowhere.sock")
+                local remote = type(rawget(c, "containers")) .. " " .. type(c.containers.list)
+                return before, after, n, docker.ping, version, remote
+                "#,
+            )
+            .eval()
+            .unwrap();
+        assert!(before.is_nil());
+        assert_eq!(after, "table table");
+        assert_eq!(listed, all);
+        assert_eq!(ping, 1);
+        assert_eq!(version, "function");
+        assert_eq!(remote, "nil function");
+    }
+
     /// Each area declares exactly the keys it registers, and no key is
     /// declared twice (a client would make the wrong area on its use).
     #[test]

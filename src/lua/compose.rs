@@ -272,9 +272,11 @@ async fn up(lua: Lua, b: Bound, args: MultiValue) -> mlua::Result<Value> {
     // As `docker compose up --exit-code-from`: it implies the abort.
     let exit_code_from = opts.string("exit_code_from")?;
     let abort = opts.flag("abort_on_container_exit")? || exit_code_from.is_some();
+    let attach_dependencies = opts.flag("attach_dependencies")?;
     for (name, given) in [
         ("exit_code_from", exit_code_from.is_some()),
         ("abort_on_container_exit", abort),
+        ("attach_dependencies", attach_dependencies),
     ] {
         if given && detach {
             return Err(invalid(
@@ -310,13 +312,6 @@ async fn up(lua: Lua, b: Bound, args: MultiValue) -> mlua::Result<Value> {
     // The services whose logs an attached `up` follows: those asked for,
     // with what they depend on when `attach_dependencies` (as the CLI's
     // `--attach-dependencies`).
-    let attach_dependencies = opts.flag("attach_dependencies")?;
-    if attach_dependencies && detach {
-        return Err(invalid(
-            F,
-            "bad option 'attach_dependencies' (it needs detach = false)",
-        ));
-    }
     let attached = if up.services.is_empty() || attach_dependencies {
         b.project.selected(&up.services).map_err(error::engine)?
     } else {

@@ -60,7 +60,7 @@ mod tests {
     use super::*;
 
     /// Every `src/*/glue/*.lua` was compiled by this build (none fell back to
-    /// parsing at run time), and its bytecode loads and runs as its source.
+    /// parsing at run time), and its bytecode loads under its chunk name.
     #[test]
     fn every_glue_file_is_compiled() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
