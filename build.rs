@@ -18,6 +18,18 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+/// The unwinder from gcc's static `libgcc_eh.a` instead of `libgcc_s.so`, as
+/// `gcc -static-libgcc` does: loading `libgcc_s` runs its CPU probe (a
+/// dozen `cpuid`s, each a trap on a virtual machine) at every start, about
+/// a fifth of an empty script's user time (bench/lua.sh). Whole, so that no
+/// `_Unwind_*` symbol is left for `libgcc_s` to bring back.
+fn link_unwinder_statically() {
+    let var = |name: &str| std::env::var(name).unwrap_or_default();
+    if var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu" {
+        println!("cargo:rustc-link-lib=static:+whole-archive,-bundle=gcc_eh");
+    }
+}
+
 const HEADERS: &[&str] = &["lua.h", "lauxlib.h", "lualib.h"];
 const MACROS: &[&str] = &["LUA_API", "LUALIB_API", "LUAMOD_API"];
 
@@ -28,6 +40,7 @@ fn main() {
     // (src/repl/interrupt.rs). Every target links the library that needs it.
     println!("cargo:rustc-link-arg=-Wl,--wrap=lua_resume");
     println!("cargo:rustc-env=DOCKERLUA_COMMIT={}", commit());
+    link_unwinder_statically();
     list_types();
     compile_glue();
     let Some(include) = std::env::var_os("DEP_LUA_INCLUDE") else {
