@@ -205,6 +205,7 @@ fn load_errors_name_the_file_the_path_and_the_value() {
 }
 
 #[test]
+#[ignore = "needs docker-compose: tools/test.sh installs it"]
 fn a_project_from_a_table_writes_a_file_docker_compose_accepts() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
