@@ -163,8 +163,11 @@ pub fn new_state(opts: &Options) -> mlua::Result<Lua> {
     // SAFETY: the `debug` library can break mlua's invariants only through
     // misuse of its low-level functions; scripts expect it as `lua` gives it
     // (`debug.traceback`), and we need `debug.getmetatable` for errors.
-    let lua =
-        unsafe { Lua::unsafe_new_with(StdLib::ALL_SAFE | StdLib::DEBUG, LuaOptions::default()) };
+    let lua = unsafe { Lua::unsafe_new_with(StdLib::NONE, LuaOptions::default()) };
+    // As `lua.c`: no collection while the state is built, where nothing is
+    // garbage yet (the collector's steps were a tenth of an empty script).
+    lua.gc_stop();
+    lua.load_std_libs(StdLib::ALL_SAFE | StdLib::DEBUG)?;
     error::install(&lua)?;
     lifecycle::install(&lua);
     tasks::install(&lua)?;
@@ -193,6 +196,7 @@ pub fn new_state(opts: &Options) -> mlua::Result<Lua> {
     PRELUDE
         .load(&lua)
         .call::<()>(Value::LightUserData(Lua::poll_pending()))?;
+    lua.gc_restart();
     Ok(lua)
 }
 
