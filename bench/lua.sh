@@ -8,7 +8,7 @@
 #
 # Times are hyperfine's (no shell around the commands), compared within one
 # run of this script: the median, and the spread (fastest-slowest) over the
-# runs. The machine is noisy, so each row also gives callgrind's instruction
+# runs (for start-up, over rounds in which the two alternate). The machine is noisy, so each row also gives callgrind's instruction
 # count (Ir) of a smaller run of the same code, which does not vary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -83,9 +83,38 @@ for r in "${ROWS[@]}"; do
     row "$name" "$file" -- "$file"
 done
 
-# Start-up: an empty chunk (more runs: each is a millisecond or two).
-dl_small=(-e '') lua_small=(-e '')
-RUNS=$((RUNS * 20)) row "start-up (-e '')" -e "''" -- -e "''"
+# Start-up: an empty chunk. Each run is a millisecond or two and the machine
+# drifts over seconds, so the two alternate: RUNS rounds of 100 runs each
+# (after 20 warm-up runs), the ratio taken within each round; the row gives
+# the medians of the rounds' medians, and the median and spread of the
+# rounds' ratios.
+startup_row() {
+    local json=$WORK/startup.json round medians=""
+    say "row start-up: $RUNS rounds of 100 runs each"
+    for round in $(seq "$RUNS"); do
+        hyperfine --style none --shell=none --warmup 20 --runs 100 --export-json "$json" \
+            -n dockerlua "$DL -e ''" -n lua5.4 "$LUA -e ''" >&2
+        medians+="$(jq -r '.results | map(.median * 1000) | @tsv' "$json")"$'\n'
+    done
+    local dl_ir lua_ir
+    dl_ir=$(instructions "$DL" -e '')
+    lua_ir=$(instructions "$LUA" -e '')
+    TABLE+=("$(printf '%s' "$medians" | awk -F'\t' -v di="$dl_ir" -v li="$lua_ir" '
+        { d[NR] = $1; l[NR] = $2; r[NR] = $1 / $2 }
+        function median(a, n,   i, j, t, b) {
+            for (i = 1; i <= n; i++) b[i] = a[i]
+            for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (b[j] < b[i]) { t = b[i]; b[i] = b[j]; b[j] = t }
+            return n % 2 ? b[(n + 1) / 2] : (b[n / 2] + b[n / 2 + 1]) / 2
+        }
+        function lo(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] < m) m = a[i]; return m }
+        function hi(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] > m) m = a[i]; return m }
+        END {
+            printf "| start-up (-e \x27\x27) | %.2f ms (%.2f–%.2f) | %.2f ms (%.2f–%.2f) | %.2f× (%.2f–%.2f) | %.2f M | %.2f M | %.3f× |\n",
+                median(d, NR), lo(d, NR), hi(d, NR), median(l, NR), lo(l, NR), hi(l, NR),
+                median(r, NR), lo(r, NR), hi(r, NR), di / 1e6, li / 1e6, di / li
+        }')")
+}
+startup_row
 
 echo "$("$DL" --version) ($(git rev-parse --short HEAD 2>/dev/null || echo '?')); $("$LUA" -v 2>&1 | cut -d' ' -f1,2); $(nproc) cores"
 echo
