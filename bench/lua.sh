@@ -22,13 +22,7 @@ ensure_packages
 
 RUNS=${RUNS:-5}
 [ "$RUNS" -ge 3 ] || die "RUNS must be 3 or more (a median and a spread)"
-if [ -n "${DOCKERLUA_BIN:-}" ]; then
-    DL=$DOCKERLUA_BIN
-else
-    say "building dockerlua (release)"
-    cargo build --release --quiet --bin dockerlua
-    DL=$(cd "${CARGO_TARGET_DIR:-target}/release" && pwd)/dockerlua
-fi
+DL=$(release_binary)
 LUA=$(command -v lua5.4)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

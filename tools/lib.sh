@@ -48,3 +48,14 @@ make_rootfs() {
     printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' >"$root/etc/group"
     echo 'dockerlua test image (busybox-static)' >"$root/etc/dockerlua-test-image"
 }
+
+# The dockerlua binary to measure: $DOCKERLUA_BIN, or a release build made now.
+release_binary() {
+    if [ -n "${DOCKERLUA_BIN:-}" ]; then
+        echo "$DOCKERLUA_BIN"
+        return
+    fi
+    echo "building dockerlua (release)" >&2
+    cargo build --release --quiet --bin dockerlua >&2
+    echo "$(cd "${CARGO_TARGET_DIR:-target}/release" && pwd)/dockerlua"
+}

@@ -18,13 +18,7 @@ say() { echo "startup-order: $*" >&2; }
 . tools/lib.sh
 ensure_packages
 
-if [ -n "${DOCKERLUA_BIN:-}" ]; then
-    bin=$DOCKERLUA_BIN
-else
-    say "building dockerlua (release)"
-    cargo build --release --quiet --bin dockerlua
-    bin=$(cd "${CARGO_TARGET_DIR:-target}/release" && pwd)/dockerlua
-fi
+bin=$(release_binary)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
