@@ -202,18 +202,37 @@ impl Follower {
     pub fn wait_for(&mut self, line: &str, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         while self.count(line) == 0 {
-            if Instant::now() > deadline || matches!(self.child.try_wait(), Ok(Some(_))) {
-                // The process may have printed it just before ending.
+            let ended = match self.child.try_wait() {
+                Ok(Some(status)) => Some(status),
+                _ => None,
+            };
+            if Instant::now() > deadline || ended.is_some() {
+                // What the process printed just before ending is still in
+                // the pipes: read it all (bounded) before judging.
+                if ended.is_some() {
+                    self.drain(Duration::from_secs(5));
+                }
                 if self.count(line) > 0 {
                     return;
                 }
+                let how = ended.map_or(format!("within {timeout:?}"), |s| {
+                    format!("before the process ended ({s})")
+                });
                 panic!(
-                    "no line {line:?} within {timeout:?}; lines: {:?}\nstderr: {}",
+                    "no line {line:?} {how}; lines: {:?}\nstderr: {}",
                     self.lines(),
                     self.stderr()
                 );
             }
             std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits, up to `limit`, for the readers to reach the end of the pipes.
+    fn drain(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline && !self.readers.iter().all(|r| r.is_finished()) {
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 
