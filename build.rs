@@ -67,6 +67,11 @@ fn link_startup_first() {
         order.display()
     );
     println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
+    // For the test that checks the layout.
+    println!(
+        "cargo:rustc-env=DOCKERLUA_STARTUP_ORDER={}",
+        order.display()
+    );
 }
 
 /// Whether rustc links x86_64 linux-gnu binaries with its own lld (the

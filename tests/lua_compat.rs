@@ -109,6 +109,49 @@ fn the_binary_exports_the_whole_lua_c_api() {
     );
 }
 
+/// The executable is laid out for a fast start (build.rs): linked at a
+/// fixed address, so the loader has no pointers to patch, and with the
+/// functions start-up runs first in its code.
+#[test]
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn the_binary_is_laid_out_for_a_fast_start() {
+    use std::io::Read;
+    let bin = env!("CARGO_BIN_EXE_dockerlua");
+    let mut header = [0u8; 18];
+    std::fs::File::open(bin)
+        .and_then(|mut f| f.read_exact(&mut header))
+        .unwrap();
+    assert_eq!(&header[..4], b"\x7fELF");
+    // e_type: 2 an executable at a fixed address, 3 a position-independent one.
+    let pie = !matches!(option_env!("DOCKERLUA_PIE"), None | Some("" | "0"));
+    let e_type = u16::from_le_bytes([header[16], header[17]]);
+    assert_eq!(e_type, if pie { 3 } else { 2 }, "ELF type of {bin}");
+
+    // Where the linker took the order (lld), the lowest addresses of the
+    // code hold functions the order names.
+    let Some(order) = option_env!("DOCKERLUA_STARTUP_ORDER") else {
+        return;
+    };
+    let listed: BTreeSet<String> = std::fs::read_to_string(order)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let out = run(Command::new("nm").args(["-n", "--defined-only", bin]));
+    let first: Vec<String> = success(&out)
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let (_, kind, name) = (f.next()?, f.next()?, f.next()?);
+            matches!(kind, "t" | "T").then(|| name.to_owned())
+        })
+        .take(20)
+        .collect();
+    assert_eq!(first.len(), 20, "{first:?}");
+    let strays: Vec<_> = first.iter().filter(|n| !listed.contains(*n)).collect();
+    assert!(strays.is_empty(), "not in {order}: {strays:?}");
+}
+
 const SHOW_PATHS: &str = "print(package.path) print(package.cpath)";
 
 #[test]
