@@ -24,10 +24,19 @@ use std::path::PathBuf;
 /// a fifth of an empty script's user time (bench/lua.sh). Whole, so that no
 /// `_Unwind_*` symbol is left for `libgcc_s` to bring back.
 fn link_unwinder_statically() {
-    let var = |name: &str| std::env::var(name).unwrap_or_default();
-    if var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu" {
+    if linux_gnu() {
         println!("cargo:rustc-link-lib=static:+whole-archive,-bundle=gcc_eh");
     }
+}
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_default()
+}
+
+/// Whether the target is Linux with glibc, whose linking the functions
+/// below tune.
+fn linux_gnu() -> bool {
+    env("CARGO_CFG_TARGET_OS") == "linux" && env("CARGO_CFG_TARGET_ENV") == "gnu"
 }
 
 /// The `dockerlua` executable at a fixed address (`-no-pie`) on linux-gnu:
@@ -40,9 +49,8 @@ fn link_unwinder_statically() {
 /// for a distribution whose policy wants every executable randomised.
 fn link_at_fixed_address() {
     println!("cargo:rerun-if-env-changed=DOCKERLUA_PIE");
-    let var = |name: &str| std::env::var(name).unwrap_or_default();
-    let pie = !matches!(var("DOCKERLUA_PIE").as_str(), "" | "0");
-    if !pie && var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu" {
+    let pie = !matches!(env("DOCKERLUA_PIE").as_str(), "" | "0");
+    if !pie && linux_gnu() {
         println!("cargo:rustc-link-arg-bins=-no-pie");
     }
 }
@@ -50,16 +58,14 @@ fn link_at_fixed_address() {
 /// The functions start-up runs first and together in the code
 /// (`link/startup.order`, written by `tools/startup-order.sh`): an empty
 /// script then faults in a few pages of the 9 MB of code instead of some
-/// forty scattered ones (167 -> 125 page faults, 0.16 ms; bench/lua.sh).
+/// forty scattered ones (167 -> 127 page faults, 0.16 ms; bench/lua.sh).
 /// The option is lld's, the linker of Rust 1.90 and later on linux-gnu;
 /// names a build lacks are skipped silently.
 fn link_startup_first() {
     let order = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"))
         .join("link/startup.order");
     println!("cargo:rerun-if-changed={}", order.display());
-    let var = |name: &str| std::env::var(name).unwrap_or_default();
-    let linux_gnu = var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu";
-    if !linux_gnu || !order.is_file() || !links_with_lld() {
+    if !linux_gnu() || !order.is_file() || !links_with_lld() {
         return;
     }
     println!(
@@ -77,9 +83,8 @@ fn link_startup_first() {
 /// Whether rustc links x86_64 linux-gnu binaries with its own lld (the
 /// default from 1.90), unless the flags choose another linker.
 fn links_with_lld() -> bool {
-    let var = |name: &str| std::env::var(name).unwrap_or_default();
-    let flags = var("CARGO_ENCODED_RUSTFLAGS");
-    if var("CARGO_CFG_TARGET_ARCH") != "x86_64" || flags.contains("linker") {
+    if env("CARGO_CFG_TARGET_ARCH") != "x86_64" || env("CARGO_ENCODED_RUSTFLAGS").contains("linker")
+    {
         return false;
     }
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
@@ -143,7 +148,7 @@ fn main() {
     let names_path = out.join("lua-api.txt");
     std::fs::write(&names_path, names.join("\n")).expect("write the name list");
 
-    let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let target_os = env("CARGO_CFG_TARGET_OS");
     if target_os == "linux" || target_os.ends_with("bsd") {
         for name in &names {
             println!("cargo:rustc-link-arg-bins=-Wl,--undefined={name}");
