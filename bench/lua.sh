@@ -8,8 +8,9 @@
 #
 # Times are hyperfine's (no shell around the commands), compared within one
 # run of this script: the median, and the spread (fastest-slowest) over the
-# runs (for start-up, over rounds in which the two alternate). The machine is noisy, so each row also gives callgrind's instruction
-# count (Ir) of a smaller run of the same code, which does not vary.
+# runs (for start-up, over rounds in which the two alternate). The machine
+# is noisy, so each row also gives callgrind's instruction count (Ir) of a
+# smaller run of the same code, which does not vary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"; }
