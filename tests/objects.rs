@@ -180,3 +180,59 @@ fn a_listed_container_has_its_health_without_a_reload() {
     want.sort();
     assert_eq!(lines, want, "{out}");
 }
+
+/// A reload builds only the members the fields read (see
+/// `engine::resource::CONTAINER_FIELDS`): every field must read the same
+/// from that skim as from the whole answer, which `attrs` still gives.
+#[test]
+#[ignore = "needs an engine: tools/test.sh"]
+fn a_reloaded_container_reads_its_fields_as_from_the_whole_answer() {
+    let t = Cleanup::new("skim");
+    let name = t.container("c");
+    let label = t.label();
+    docker(&[
+        "run",
+        "-d",
+        "-t",
+        "--name",
+        &name,
+        "--label",
+        &label,
+        "--label",
+        "team=ops",
+        "--health-cmd",
+        "true",
+        "--health-interval",
+        "1s",
+        "alpine",
+        "sleep",
+        "300",
+    ]);
+    common::eventually("a healthy container", Duration::from_secs(60), || {
+        common::inspect(&name, "{{.State.Health.Status}}") == "healthy"
+    });
+    // `fields` runs before `attrs` is read (on the skim) and after (on the
+    // whole answer); `from_attrs` reads the same out of `attrs` by hand.
+    let code = format!(
+        "local function fields(c) \
+           return table.concat({{c.name, c.status, c.image, tostring(c.health), \
+             c.labels.team, (tostring(c):gsub('^<Container %x+ ', ''))}}, ' ') \
+         end \
+         local function from_attrs(a) \
+           return table.concat({{a.Name:sub(2), a.State.Status, a.Config.Image, \
+             a.State.Health.Status, a.Config.Labels.team, a.Name:sub(2) .. ' ' .. a.State.Status .. '>'}}, ' ') \
+         end \
+         for _, c in ipairs{{docker.containers.get('{name}'), (function() \
+             local c = docker.containers.list{{filters = {{label = '{label}'}}}}[1] c:reload() return c end)()}} do \
+           local skimmed = fields(c) \
+           local a = c.attrs \
+           print(skimmed, skimmed == fields(c), skimmed == from_attrs(a), \
+             type(a.HostConfig), type(a.Config.Env), a.Config.Tty) \
+         end"
+    );
+    let out = assert_success(&lua(&code));
+    let line = format!(
+        "{name} running alpine healthy ops {name} running>\ttrue\ttrue\ttable\ttable\ttrue"
+    );
+    assert_eq!(out, format!("{line}\n{line}\n"));
+}

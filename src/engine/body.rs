@@ -71,6 +71,22 @@ pub fn broken(source: Option<&Source>, e: &(dyn std::error::Error + 'static)) ->
 /// Parses an answer read whole, refusing one of more than [`MAX_VALUES`]
 /// values before anything is built from it.
 pub fn parse_json(bytes: &[u8]) -> Result<Value> {
+    check_values(bytes)?;
+    // One check of the whole text spares serde_json one per string.
+    let parsed = match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    };
+    parsed.map_err(|e| {
+        Error::new(
+            ErrorKind::Api,
+            format!("the engine answered invalid json: {e}"),
+        )
+    })
+}
+
+/// Refuses a text of more than [`MAX_VALUES`] values.
+pub fn check_values(bytes: &[u8]) -> Result<()> {
     // Each value past the first is counted at a `,`, `[` or `{` of its own:
     // a shorter text cannot hold too many, and is not scanned twice.
     let values = if bytes.len() < MAX_VALUES {
@@ -87,17 +103,7 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value> {
             ),
         ));
     }
-    // One check of the whole text spares serde_json one per string.
-    let parsed = match std::str::from_utf8(bytes) {
-        Ok(text) => serde_json::from_str(text),
-        Err(_) => serde_json::from_slice(bytes),
-    };
-    parsed.map_err(|e| {
-        Error::new(
-            ErrorKind::Api,
-            format!("the engine answered invalid json: {e}"),
-        )
-    })
+    Ok(())
 }
 
 /// How many values a JSON text holds (each array item and object member

@@ -45,6 +45,7 @@ pub mod resource;
 pub mod run;
 pub mod service_spec;
 pub mod services;
+pub mod skim;
 mod ssh;
 pub mod stats;
 pub mod stream;
@@ -368,17 +369,34 @@ impl Engine {
 
     /// A request whose answer is JSON (or empty: `Value::Null`).
     pub async fn json(&self, req: Req<'_>) -> Result<Value> {
+        self.read_json(req, body::parse_json)
+            .await
+            .map(|(value, _)| value)
+    }
+
+    /// As [`Engine::json`], building only what `keep` names (see
+    /// [`skim`]); the answer's text comes too, for the rest.
+    pub async fn json_skimmed(&self, req: Req<'_>, keep: &skim::Keep) -> Result<(Value, Bytes)> {
+        self.read_json(req, |text| skim::skim(text, keep)).await
+    }
+
+    async fn read_json(
+        &self,
+        req: Req<'_>,
+        parse: impl FnOnce(&[u8]) -> Result<Value>,
+    ) -> Result<(Value, Bytes)> {
         let idle = self.idle_limit(&req);
         let what = req.describe();
         let response = self.request(req).await?;
         let bytes = self.body_of(response, idle, &what).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Value::Null);
+            return Ok((Value::Null, bytes));
         }
-        body::parse_json(&bytes).map_err(|e| Error {
+        let value = parse(&bytes).map_err(|e| Error {
             message: format!("{what}: {}", e.message),
             ..e
-        })
+        })?;
+        Ok((value, bytes))
     }
 
     /// A request whose answer does not matter beyond its status.

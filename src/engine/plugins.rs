@@ -20,6 +20,7 @@ pub const PLUGINS: Kind = Kind {
     items: None,
     image: false,
     normalize: None,
+    skim: None,
 };
 
 impl Engine {

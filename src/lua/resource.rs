@@ -15,6 +15,7 @@ use std::marker::PhantomData;
 
 use std::future::Future;
 
+use bytes::Bytes;
 use mlua::{
     FromLuaMulti, IntoLuaMulti, Lua, MultiValue, Table, UserData, UserDataFields, UserDataMethods,
     UserDataRef, UserDataRegistry, Value,
@@ -25,7 +26,7 @@ use super::args::filters_json;
 use super::args::{self, prefix, Opts};
 use super::handle::{bound, named_table, Handle};
 use super::{convert, error, lazy};
-use crate::engine::resource::{filters_query, Kind};
+use crate::engine::resource::{filters_query, Inspected, Kind};
 use crate::engine::Query;
 
 /// How a `list` option reaches the engine.
@@ -154,7 +155,11 @@ impl<M: Model> AsyncMethods<M> for Methods<M> {
 pub struct Object<M: Model> {
     pub handle: Handle,
     pub id: String,
+    /// The last answer, or only the members the fields read (the kind's
+    /// skim) while `text` holds the whole of it.
     attrs: RefCell<Json>,
+    /// The last answer's text, until something reads more than the skim.
+    text: RefCell<Option<Bytes>>,
     /// `attrs` as a Lua table, built on first use and kept until a reload.
     table: RefCell<Option<Table>>,
     model: PhantomData<M>,
@@ -166,6 +171,7 @@ impl<M: Model> Object<M> {
             handle,
             id: M::id(&attrs),
             attrs: RefCell::new(attrs),
+            text: RefCell::new(None),
             table: RefCell::new(None),
             model: PhantomData,
         }
@@ -175,14 +181,40 @@ impl<M: Model> Object<M> {
         lua.create_userdata(self).map(Value::UserData)
     }
 
-    /// The last answer of the engine.
+    /// From an inspect, skimmed or whole.
+    pub fn inspected(handle: Handle, answer: Inspected) -> Self {
+        let object = Self::new(handle, answer.attrs);
+        *object.text.borrow_mut() = answer.text;
+        object
+    }
+
+    /// The last answer of the engine, whole.
     pub fn attrs(&self) -> Ref<'_, Json> {
+        let pending = self.text.borrow_mut().take();
+        if let Some(text) = pending {
+            // The skim read all of the text with the same parser, so this
+            // cannot fail; if it did, the skim would stay.
+            if let Ok(whole) = M::KIND.whole(&text) {
+                *self.attrs.borrow_mut() = whole;
+            }
+        }
+        self.attrs.borrow()
+    }
+
+    /// What the kind's own fields read: the skim of the last answer (see
+    /// `engine::resource::Kind::skim`), or the whole of it.
+    pub fn fields(&self) -> Ref<'_, Json> {
         self.attrs.borrow()
     }
 
     /// Replaces the attributes (after a reload or an action's answer).
     pub fn set_attrs(&self, attrs: Json) {
-        *self.attrs.borrow_mut() = attrs;
+        self.set_inspected(Inspected { attrs, text: None });
+    }
+
+    fn set_inspected(&self, answer: Inspected) {
+        *self.attrs.borrow_mut() = answer.attrs;
+        *self.text.borrow_mut() = answer.text;
         self.table.borrow_mut().take();
     }
 
@@ -191,17 +223,17 @@ impl<M: Model> Object<M> {
     }
 
     pub fn name(&self) -> Option<String> {
-        M::name(&self.attrs())
+        M::name(&self.fields())
     }
 
     /// Asks the engine for the object's current state.
     pub async fn reload(&self) -> mlua::Result<()> {
         let engine = self.handle.engine()?;
-        let attrs = engine
-            .inspect(M::KIND, &self.id)
+        let answer = engine
+            .inspect_skimmed(M::KIND, &self.id)
             .await
             .map_err(error::engine)?;
-        self.set_attrs(attrs);
+        self.set_inspected(answer);
         Ok(())
     }
 
@@ -237,7 +269,7 @@ impl<M: Model> UserData for Object<M> {
         if M::NAMED {
             fields.add_field_method_get("name", |_, this| Ok(this.name()));
         }
-        fields.add_field_method_get("labels", |lua, this| match M::labels(&this.attrs()) {
+        fields.add_field_method_get("labels", |lua, this| match M::labels(&this.fields()) {
             Some(labels) if !labels.is_null() => convert::to_lua(lua, labels),
             _ => lua.create_table().map(Value::Table),
         });
@@ -350,12 +382,12 @@ pub fn object<M: Model>(lua: &Lua, handle: &Handle, attrs: Json) -> mlua::Result
 
 /// Inspects `id` and wraps the answer.
 pub async fn fetch<M: Model>(lua: &Lua, handle: &Handle, id: &str) -> mlua::Result<Value> {
-    let attrs = handle
+    let answer = handle
         .engine()?
-        .inspect(M::KIND, id)
+        .inspect_skimmed(M::KIND, id)
         .await
         .map_err(error::engine)?;
-    object::<M>(lua, handle, attrs)
+    Object::<M>::inspected(handle.clone(), answer).into_lua(lua)
 }
 
 async fn get<M: Model>(lua: Lua, handle: Handle, args: MultiValue) -> mlua::Result<Value> {

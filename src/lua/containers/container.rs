@@ -94,15 +94,15 @@ impl Model for Container {
             "{} {} {}",
             c.short_id(),
             c.name().unwrap_or_default(),
-            status(&c.attrs())
+            status(&c.fields())
         )
     }
 
     fn fields<F: UserDataFields<Object<Self>>>(fields: &mut F) {
-        fields.add_field_method_get("image", |_, this| Ok(image(&this.attrs())));
-        fields.add_field_method_get("status", |_, this| Ok(status(&this.attrs())));
+        fields.add_field_method_get("image", |_, this| Ok(image(&this.fields())));
+        fields.add_field_method_get("status", |_, this| Ok(status(&this.fields())));
         fields.add_field_method_get("health", |_, this| {
-            Ok(crate::engine::containers::health(&this.attrs()))
+            Ok(crate::engine::containers::health(&this.fields()))
         });
     }
 

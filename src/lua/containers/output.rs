@@ -31,7 +31,7 @@ pub(super) async fn logs(
 ) -> mlua::Result<MultiValue> {
     let (options, streamed) = logs_options("Container:logs", opts, true)?;
     let follow = options.follow;
-    let tty = this.attrs().pointer("/Config/Tty").and_then(Json::as_bool);
+    let tty = this.fields().pointer("/Config/Tty").and_then(Json::as_bool);
     let engine = this.handle.engine()?;
     if follow && options.reconnect {
         let logs = ResumingLogs::open(&engine, &this.id, options, tty)
