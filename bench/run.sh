@@ -250,7 +250,7 @@ filters=$(jq -rn --arg l "$LABEL.stop=1" '{label: [$l]} | tojson | @uri')
     xargs -P50 -I{} "$CURL" POST "/containers/{}/stop" >/dev/null
 EOF
 )
-    compare "stop 30 at once" 5 "$prepare" \
+    compare "stop 30 at once" ${STOP_RUNS:-5} "$prepare" \
         "$DL scripts/stop_all.lua $LABEL.stop=1 >/dev/null" \
         "docker stop \$(docker ps -q --filter label=$LABEL.stop=1) >/dev/null" \
         "$stop"
