@@ -192,10 +192,11 @@ impl<M: Model> Object<M> {
     pub fn attrs(&self) -> Ref<'_, Json> {
         let pending = self.text.borrow_mut().take();
         if let Some(text) = pending {
-            // The skim read all of the text with the same parser, so this
-            // cannot fail; if it did, the skim would stay.
-            if let Ok(whole) = M::KIND.whole(&text) {
-                *self.attrs.borrow_mut() = whole;
+            // The skim read all of the text with the same parser, so the
+            // parse cannot fail; a skim still borrowed waits for the next read.
+            match (M::KIND.whole(&text), self.attrs.try_borrow_mut()) {
+                (Ok(whole), Ok(mut attrs)) => *attrs = whole,
+                _ => *self.text.borrow_mut() = Some(text),
             }
         }
         self.attrs.borrow()
