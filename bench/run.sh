@@ -30,24 +30,7 @@ PACKAGES=(hyperfine time jq curl)
 . tools/lib.sh
 ensure_packages
 
-ENGINE_DIR=${DOCKERLUA_ENGINE_DIR:-$PWD/.engine}
-already_running=0
-tools/engine.sh status "$ENGINE_DIR" 2>/dev/null && already_running=1
-tools/engine.sh start "$ENGINE_DIR"
-. "$ENGINE_DIR/env"
-
-WORK=$(mktemp -d)
-LABEL=dockerlua.bench=$$
-finish() {
-    local ids
-    ids=$(docker ps -aq --filter "label=$LABEL" 2>/dev/null || true)
-    [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
-    rm -rf "$WORK"
-    [ $already_running = 1 ] || tools/engine.sh stop "$ENGINE_DIR"
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_engine
 
 if [ -n "${DOCKERLUA_BIN:-}" ]; then
     DL=$(cd "$(dirname "$DOCKERLUA_BIN")" && pwd)/$(basename "$DOCKERLUA_BIN")

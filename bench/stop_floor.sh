@@ -17,29 +17,11 @@ command -v cargo >/dev/null || { [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/en
 
 say() { echo "bench: $*" >&2; }
 die() { echo "bench: error: $*" >&2; exit 1; }
-PACKAGES=(jq)
 . tools/lib.sh
-ensure_packages
 
 ROUNDS=${ROUNDS:-9}
-ENGINE_DIR=${DOCKERLUA_ENGINE_DIR:-$PWD/.engine}
-already_running=0
-tools/engine.sh status "$ENGINE_DIR" 2>/dev/null && already_running=1
-tools/engine.sh start "$ENGINE_DIR"
-. "$ENGINE_DIR/env"
+bench_engine
 SOCK=${DOCKER_HOST#unix://}
-LABEL=dockerlua.bench=$$
-WORK=$(mktemp -d)
-finish() {
-    local ids
-    ids=$(docker ps -aq --filter "label=$LABEL" 2>/dev/null || true)
-    [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
-    rm -rf "$WORK"
-    [ $already_running = 1 ] || tools/engine.sh stop "$ENGINE_DIR"
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 DL=$(release_binary)
 say "building bench/floor (release)"

@@ -50,6 +50,31 @@ make_rootfs() {
 }
 
 # The dockerlua binary to measure: $DOCKERLUA_BIN, or a release build made now.
+# bench_engine: starts (or reuses) the private engine of tools/engine.sh in
+# $DOCKERLUA_ENGINE_DIR (default .engine) and loads its env; sets WORK (a
+# scratch folder) and LABEL (for every container a bench makes). On exit
+# those containers and WORK go, and the engine stops if this started it.
+bench_engine() {
+    ENGINE_DIR=${DOCKERLUA_ENGINE_DIR:-$PWD/.engine}
+    bench_started_engine=1
+    ! tools/engine.sh status "$ENGINE_DIR" 2>/dev/null || bench_started_engine=0
+    tools/engine.sh start "$ENGINE_DIR"
+    . "$ENGINE_DIR/env"
+    WORK=$(mktemp -d)
+    LABEL=dockerlua.bench=$$
+    trap bench_finish EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+bench_finish() {
+    local ids
+    ids=$(docker ps -aq --filter "label=$LABEL" 2>/dev/null || true)
+    [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+    [ "$bench_started_engine" = 0 ] || tools/engine.sh stop "$ENGINE_DIR"
+}
+
 release_binary() {
     if [ -n "${DOCKERLUA_BIN:-}" ]; then
         echo "$DOCKERLUA_BIN"
