@@ -142,27 +142,10 @@ fn a_listed_container_has_its_health_without_a_reload() {
     let healthy = t.container("healthy");
     let plain = t.container("plain");
     let label = t.label();
-    docker(&[
-        "run",
-        "-d",
-        "--name",
-        &healthy,
-        "--label",
-        &label,
-        "--health-cmd",
-        "true",
-        "--health-interval",
-        "1s",
-        "alpine",
-        "sleep",
-        "300",
-    ]);
+    run_healthy(&healthy, &["--label", &label]);
     docker(&[
         "run", "-d", "--name", &plain, "--label", &label, "alpine", "sleep", "300",
     ]);
-    common::eventually("a healthy container", Duration::from_secs(60), || {
-        common::inspect(&healthy, "{{.State.Health.Status}}") == "healthy"
-    });
     let code = format!(
         "for _, c in ipairs(docker.containers.list{{filters = {{label = '{label}'}}}}) do \
            print(c.name, c.status, c.health, type(c.attrs.State)) \
@@ -190,27 +173,7 @@ fn a_reloaded_container_reads_its_fields_as_from_the_whole_answer() {
     let t = Cleanup::new("skim");
     let name = t.container("c");
     let label = t.label();
-    docker(&[
-        "run",
-        "-d",
-        "-t",
-        "--name",
-        &name,
-        "--label",
-        &label,
-        "--label",
-        "team=ops",
-        "--health-cmd",
-        "true",
-        "--health-interval",
-        "1s",
-        "alpine",
-        "sleep",
-        "300",
-    ]);
-    common::eventually("a healthy container", Duration::from_secs(60), || {
-        common::inspect(&name, "{{.State.Health.Status}}") == "healthy"
-    });
+    run_healthy(&name, &["-t", "--label", &label, "--label", "team=ops"]);
     // `fields` runs before `attrs` is read (on the skim) and after (on the
     // whole answer); `from_attrs` reads the same out of `attrs` by hand.
     let code = format!(
@@ -235,4 +198,17 @@ fn a_reloaded_container_reads_its_fields_as_from_the_whole_answer() {
         "{name} running alpine healthy ops {name} running>\ttrue\ttrue\ttable\ttable\ttrue"
     );
     assert_eq!(out, format!("{line}\n{line}\n"));
+}
+
+/// Runs `alpine sleep 300` as `name` with a health check that passes, and
+/// waits until the engine calls it healthy.
+fn run_healthy(name: &str, options: &[&str]) {
+    let mut args = vec!["run", "-d", "--name", name];
+    args.extend_from_slice(options);
+    args.extend_from_slice(&["--health-cmd", "true", "--health-interval", "1s"]);
+    args.extend_from_slice(&["alpine", "sleep", "300"]);
+    docker(&args);
+    common::eventually("a healthy container", Duration::from_secs(60), || {
+        common::inspect(name, "{{.State.Health.Status}}") == "healthy"
+    });
 }
