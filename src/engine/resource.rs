@@ -37,11 +37,15 @@ impl Kind {
         if text.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Null);
         }
-        let mut answer = super::body::parse_json(text)?;
+        super::body::parse_json(text).map(|answer| self.normalized(answer))
+    }
+
+    /// `answer` (list entry or inspect) in Docker's shape: see `normalize`.
+    fn normalized(&self, mut answer: Value) -> Value {
         if let Some(normalize) = self.normalize {
             normalize(&mut answer);
         }
-        Ok(answer)
+        answer
     }
 }
 
@@ -65,8 +69,10 @@ pub const CONTAINERS: Kind = Kind {
 
 /// What a `Container`'s own fields read (`id`, `name`, `status`, `image`,
 /// `labels`, `health`; `Names`, `Image`, `Labels` and `Status` are where a
-/// list entry has them), so that the reload after `c:stop()` builds only
-/// these: tests/objects.rs checks each field against the whole answer.
+/// list entry has them) and `Config.Tty`, which spares `c:logs()` an inspect
+/// on engines whose answers do not state their framing; the reload after
+/// `c:stop()` builds only these. tests/objects.rs checks each field against
+/// the whole answer.
 pub const CONTAINER_FIELDS: Keep = Keep::Members(&[
     ("Id", Keep::All),
     ("Name", Keep::All),
@@ -175,13 +181,10 @@ impl Engine {
     /// The engine's full description of one object.
     pub async fn inspect(&self, kind: &Kind, id: &str) -> Result<Value> {
         check_id(kind, id)?;
-        let mut answer = self
+        let answer = self
             .json(kind.req(Req::get(kind.path(id, kind.inspect))))
             .await?;
-        if let Some(normalize) = kind.normalize {
-            normalize(&mut answer);
-        }
-        Ok(answer)
+        Ok(kind.normalized(answer))
     }
 
     /// As [`Engine::inspect`], building only what the kind's `skim` names.
@@ -191,12 +194,10 @@ impl Engine {
             return Ok(Inspected { attrs, text: None });
         };
         check_id(kind, id)?;
-        let (mut attrs, text) = self
+        let (attrs, text) = self
             .json_skimmed(kind.req(Req::get(kind.path(id, kind.inspect))), keep)
             .await?;
-        if let Some(normalize) = kind.normalize {
-            normalize(&mut attrs);
-        }
+        let attrs = kind.normalized(attrs);
         let text = (!attrs.is_null()).then_some(text);
         Ok(Inspected { attrs, text })
     }
